@@ -1,0 +1,41 @@
+"""Data: the bundled curated tables, readers of publishers' formats, and downloads.
+
+>>> from workbench import data
+>>> data.list_datasets()
+['accelerators', 'models', 'token_volume', 'vendor_revenue']
+"""
+
+from workbench.data.catalog import (
+    data_dir,
+    dataset_path,
+    list_datasets,
+    load,
+    load_table,
+    read_metadata,
+)
+from workbench.data.describe import coverage, describe
+from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
+from workbench.data.fetch import REMOTE_DATASETS, cache_dir, fetch
+from workbench.data.table import Column, Schema, Stack, file_sha256, read_table
+
+__all__ = [
+    "REMOTE_DATASETS",
+    "Column",
+    "Schema",
+    "Stack",
+    "cache_dir",
+    "coverage",
+    "data_dir",
+    "dataset_path",
+    "describe",
+    "fetch",
+    "file_sha256",
+    "list_datasets",
+    "load",
+    "load_table",
+    "read_epoch_chip_sales",
+    "read_epoch_hardware",
+    "read_epoch_models",
+    "read_metadata",
+    "read_table",
+]

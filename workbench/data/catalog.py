@@ -1,0 +1,114 @@
+"""The bundled tables: where they live, which there are, and loading one by name."""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from pathlib import Path
+
+import xarray as xr
+
+from workbench.data.table import Schema, read_table
+from workbench.errors import DataError, format_choices
+
+__all__ = ["data_dir", "dataset_path", "list_datasets", "load", "load_table", "read_metadata"]
+
+ENV_VAR = "WORKBENCH_DATA_DIR"
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """The folder of bundled tables.
+
+    In order: ``$WORKBENCH_DATA_DIR``; the copy shipped inside an installed package
+    (``workbench/_bundled/data``); the ``data/`` folder of a source checkout.
+    """
+    override = os.environ.get(ENV_VAR)
+    if override:
+        path = Path(override).expanduser()
+        if not path.is_dir():
+            raise DataError(f"${ENV_VAR} names a folder that does not exist", path=path)
+        return path
+    for candidate in (_PACKAGE / "_bundled" / "data", _PACKAGE.parent / "data"):
+        if candidate.is_dir() and any(candidate.glob("*.toml")):
+            return candidate
+    raise DataError(
+        "no bundled data found: neither an installed copy nor a checkout's data/ folder; "
+        f"set ${ENV_VAR}",
+        path=_PACKAGE,
+    )
+
+
+def list_datasets() -> list[str]:
+    """Names of the bundled tables, sorted (each has ``NAME.csv`` and ``NAME.toml``)."""
+    folder = data_dir()
+    return sorted(p.stem for p in folder.glob("*.toml") if (folder / f"{p.stem}.csv").exists())
+
+
+def dataset_path(name: str) -> Path:
+    """The CSV file of bundled table ``name``."""
+    names = list_datasets()
+    if name not in names:
+        raise DataError(f"unknown dataset {name!r}; choose {format_choices(names)}")
+    return data_dir() / f"{name}.csv"
+
+
+def read_metadata(path: str | Path) -> dict:
+    """Parse a table's TOML metadata file."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise DataError("metadata file missing", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"metadata is not valid TOML ({exc})", path=path) from None
+
+
+def load_table(csv_path: str | Path, metadata_path: str | Path | None = None) -> xr.Dataset:
+    """Load any CSV that has a metadata file in the bundled format (``NAME.toml`` beside it).
+
+    This is how users load their own tables (assumptions, scenarios, training runs) with the
+    same checks as the bundled ones.
+    """
+    csv_path = Path(csv_path)
+    metadata_path = Path(metadata_path) if metadata_path else csv_path.with_suffix(".toml")
+    stamp = _stamp(csv_path, metadata_path)
+    return _read_cached(str(csv_path), str(metadata_path), stamp).copy(deep=True)
+
+
+def load(name: str) -> xr.Dataset:
+    """Load bundled table ``name`` as an ``xarray.Dataset``.
+
+    Dimensions are the table's key columns; numeric variables carry ``units`` and
+    ``long_name``; the dataset's attrs carry ``title``, ``source``, ``license``, ``as_of``
+    and the file's ``sha256``. Missing values are NaN.
+
+    Examples
+    --------
+    >>> from workbench.data import load
+    >>> models = load("models")
+    >>> models.training_compute.attrs["units"]
+    'FLOP'
+    """
+    path = dataset_path(name)
+    ds = load_table(path)
+    ds.attrs.setdefault("name", name)
+    return ds
+
+
+def _stamp(*paths: Path) -> tuple:
+    return tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None for p in paths)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_cached(csv_path: str, metadata_path: str, stamp: tuple) -> xr.Dataset:
+    # Keyed on the files' modification stamps; callers get a deep copy to modify freely.
+    meta = read_metadata(metadata_path)
+    meta.setdefault(
+        "source",
+        f"Compute Workbench curated table {Path(csv_path).name}; each row cites its own "
+        "source in the variable 'source'",
+    )
+    return read_table(csv_path, Schema.from_metadata(meta, path=metadata_path))

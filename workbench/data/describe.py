@@ -1,0 +1,67 @@
+"""A readable text summary of a dataset: dimensions, variables with units, coverage, source."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["coverage", "describe"]
+
+
+def coverage(ds: xr.Dataset) -> xr.Dataset:
+    """Share of non-missing values of each variable, as a Dataset of scalars in [0, 1]."""
+    out = {}
+    for name, da in ds.data_vars.items():
+        if da.size == 0:
+            continue
+        if da.dtype.kind in "fcmM":
+            present = da.notnull()
+        else:
+            present = da.astype(str) != ""
+        out[name] = float(present.mean())
+    return xr.Dataset(
+        {k: xr.DataArray(v, attrs={"units": "1", "long_name": f"coverage of {k}"})
+         for k, v in out.items()},
+        attrs={k: ds.attrs[k] for k in ("source", "license", "as_of") if k in ds.attrs},
+    )
+
+
+def _range(da: xr.DataArray) -> str:
+    values = da.values
+    if da.dtype.kind == "M":
+        valid = values[~np.isnat(values)]
+        if valid.size == 0:
+            return ""
+        return f"{np.datetime_as_string(valid.min(), 'D')} → {np.datetime_as_string(valid.max(), 'D')}"
+    if da.dtype.kind in "fi":
+        valid = values[np.isfinite(values)]
+        if valid.size == 0:
+            return ""
+        return f"{valid.min():.3g} → {valid.max():.3g}"
+    return ""
+
+
+def describe(ds: xr.Dataset, *, name: str | None = None) -> str:
+    """Summarise ``ds`` in a few lines of plain text (what ``workbench data show`` prints)."""
+    title = ds.attrs.get("title", name or "dataset")
+    lines = [f"{name}: {title}" if name else title]
+    if ds.attrs.get("description"):
+        lines.append(f"  {ds.attrs['description'].strip()}")
+    dims = ", ".join(f"{d} ({n})" for d, n in ds.sizes.items())
+    lines.append(f"  dimensions: {dims}")
+    for dim in ds.dims:
+        if dim in ds.coords and ds[dim].dtype.kind == "M":
+            lines.append(f"  {dim} range: {_range(ds[dim])}")
+    cov = coverage(ds)
+    lines.append("  variables:")
+    width = max((len(str(v)) for v in ds.data_vars), default=0)
+    for var, da in ds.data_vars.items():
+        units = da.attrs.get("units", "")
+        share = f"{100 * float(cov[var]):.0f}% filled" if var in cov else ""
+        extent = _range(da)
+        detail = "; ".join(x for x in (f"[{units}]" if units else "", share, extent) if x)
+        lines.append(f"    {var:<{width}}  {da.attrs.get('long_name', '')} {detail}".rstrip())
+    for key in ("source", "license", "as_of", "sha256"):
+        if key in ds.attrs:
+            lines.append(f"  {key}: {ds.attrs[key]}")
+    return "\n".join(lines)

@@ -1,0 +1,390 @@
+"""Read a CSV table with a declared schema into an ``xarray.Dataset``.
+
+One reader serves the bundled tables (schema from their ``.toml`` metadata), the publishers'
+formats (schemas declared in :mod:`workbench.data.epoch`) and users' own files. It parses
+every cell itself so that each problem is reported as a :class:`~workbench.errors.DataError`
+naming the file, the 1-based line, the column and the value, and it builds the dataset only
+after the whole file has passed, so a bad file never yields a half-loaded dataset.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from workbench.errors import DataError, format_choices
+
+__all__ = ["Column", "Schema", "Stack", "file_sha256", "read_table"]
+
+DTYPES = ("str", "float", "int", "bool", "date", "quarter")
+# Cells that mean "no value" in the publishers' files; the bundled tables use empty cells only.
+MISSING = frozenset({"", "nan", "NaN", "NA", "N/A", "n/a", "null", "NULL", "None", "-", "—"})
+TRUE = frozenset({"true", "yes", "y", "1", "t"})
+FALSE = frozenset({"false", "no", "n", "0", "f"})
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m", "%Y", "%m/%d/%Y", "%Y/%m/%d", "%d %B %Y", "%B %d, %Y")
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table and the variable it becomes."""
+
+    name: str
+    dtype: str = "str"
+    units: str | None = None
+    long_name: str | None = None
+    description: str | None = None
+    required: bool = False
+    min: float | None = None
+    exclusive_min: bool = False
+    max: float | None = None
+    header: str | None = None  # the file's own column name, when it differs from ``name``
+    zero_is_missing: bool = False  # some publishers write 0 for "unknown"
+
+    def __post_init__(self):
+        if self.dtype not in DTYPES:
+            raise DataError(
+                f"dtype must be {format_choices(DTYPES)}; got {self.dtype!r}", column=self.name
+            )
+
+    @property
+    def file_header(self) -> str:
+        return self.header or self.name
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Several numeric columns folded into one variable along a new dimension."""
+
+    name: str
+    dim: str
+    columns: Mapping[str, str]  # coordinate label -> column name
+    units: str | None = None
+    long_name: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A table's columns, key and provenance."""
+
+    columns: tuple[Column, ...]
+    index: tuple[str, ...]
+    stacks: tuple[Stack, ...] = ()
+    attrs: Mapping[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @classmethod
+    def from_metadata(cls, meta: Mapping, *, path: str | Path = "<metadata>") -> Schema:
+        """Build a schema from a parsed ``NAME.toml`` metadata mapping (see data/README.md)."""
+        for key in ("title", "license", "as_of", "index", "columns"):
+            if key not in meta:
+                raise DataError(f"metadata lacks the required key {key!r}", path=path)
+        columns = []
+        for name, spec in meta["columns"].items():
+            unknown = set(spec) - {f.name for f in Column.__dataclass_fields__.values()}
+            if unknown:
+                raise DataError(f"unknown metadata keys {sorted(unknown)}", path=path, column=name)
+            columns.append(Column(name=name, **spec))
+        names = {c.name for c in columns}
+        index = tuple(meta["index"])
+        missing = [i for i in index if i not in names]
+        if missing:
+            raise DataError(f"index column(s) {missing} are not declared in [columns]", path=path)
+        stacks = []
+        for name, spec in meta.get("stack", {}).items():
+            stack = Stack(name=name, **spec)
+            absent = [c for c in stack.columns.values() if c not in names]
+            if absent:
+                raise DataError(f"stack {name!r} names undeclared columns {absent}", path=path)
+            stacks.append(stack)
+        attrs = {
+            k: str(v) for k, v in meta.items() if k not in ("columns", "stack", "index")
+        }
+        return cls(columns=tuple(columns), index=index, stacks=tuple(stacks), attrs=attrs)
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_table(
+    path: str | Path,
+    schema: Schema,
+    *,
+    on_duplicate: Literal["error", "rename"] = "error",
+    on_missing_key: Literal["error", "skip"] = "error",
+) -> xr.Dataset:
+    """Read ``path`` as ``schema`` describes and return a Dataset.
+
+    Parameters
+    ----------
+    path
+        A CSV file (UTF-8, with or without a byte-order mark).
+    schema
+        Columns, key and provenance attributes.
+    on_duplicate
+        ``"error"`` raises on a repeated key; ``"rename"`` keeps every row, suffixing repeats
+        with `` (2)``, `` (3)`` … and warning (publishers' files sometimes repeat a name).
+    on_missing_key
+        ``"error"`` raises on a row with no key; ``"skip"`` drops it with a warning.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the 1-based line and the column of the first problem found.
+    """
+    path = Path(path)
+    header, records = _read_records(path)
+    positions = _locate_columns(path, header, schema)
+    values: dict[str, list] = {col.name: [] for col in schema.columns}
+    lines: list[int] = []
+    key_columns = [schema.column(name) for name in schema.index]
+    for line, record in records:
+        cells = {
+            col.name: (record[positions[col.name]] if positions.get(col.name) is not None
+                       and positions[col.name] < len(record) else "").strip()
+            for col in schema.columns
+        }
+        if any(cells[k.name] in MISSING for k in key_columns):
+            if on_missing_key == "skip":
+                warnings.warn(f"{path}, line {line}: row without a key skipped", stacklevel=2)
+                continue
+            empty = next(k.name for k in key_columns if cells[k.name] in MISSING)
+            raise DataError("the key is empty", path=path, line=line, column=empty)
+        for col in schema.columns:
+            values[col.name].append(_parse_cell(cells[col.name], col, path, line))
+        lines.append(line)
+    if not lines:
+        raise DataError("the file has a header but no data rows", path=path)
+    keys = _unique_keys(path, values, lines, schema, on_duplicate)
+    attrs = dict(schema.attrs)
+    attrs.setdefault("source", str(path))
+    attrs["sha256"] = file_sha256(path)
+    attrs["file"] = path.name
+    return _to_dataset(values, keys, schema, attrs)
+
+
+def _read_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the records with the 1-based line each starts on."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError("no such file", path=path) from None
+    except OSError as exc:
+        raise DataError(f"cannot be read ({exc.strerror})", path=path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"is not UTF-8 text (byte {exc.start})", path=path, line=line) from None
+    if not text.strip():
+        raise DataError("the file is empty", path=path)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+        start = reader.line_num + 1
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                records.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError(f"is not valid CSV ({exc})", path=path, line=start) from None
+    width = len(header)
+    for line, record in records:
+        if len(record) > width and any(cell.strip() for cell in record[width:]):
+            raise DataError(
+                f"the row has {len(record)} fields but the header has {width}", path=path, line=line
+            )
+    return header, records
+
+
+def _locate_columns(path: Path, header: list[str], schema: Schema) -> dict[str, int | None]:
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name and name in seen:
+            raise DataError(f"the header repeats column {name!r}", path=path, line=1)
+        seen[name] = i
+    positions: dict[str, int | None] = {}
+    for col in schema.columns:
+        pos = seen.get(col.file_header)
+        if pos is None and (col.required or col.name in schema.index):
+            found = [h for h in header if h]
+            raise DataError(
+                f"the required column is missing; the header has {format_choices(found)}",
+                path=path,
+                line=1,
+                column=col.file_header,
+            )
+        positions[col.name] = pos
+    return positions
+
+
+def _parse_cell(text: str, col: Column, path: Path, line: int):
+    def fail(problem: str):
+        raise DataError(f"{problem}; got {text!r}", path=path, line=line, column=col.file_header)
+
+    if text in MISSING:
+        if col.required:
+            raise DataError("a value is required", path=path, line=line, column=col.file_header)
+        return None
+    if col.dtype == "str":
+        return text
+    if col.dtype in ("float", "int"):
+        number = text[1:] if col.units == "USD" and text.startswith("$") else text
+        if THOUSANDS.match(number):
+            number = number.replace(",", "")
+        try:
+            value = float(number) if "_" not in number else float("invalid")
+        except ValueError:
+            fail("expected a number")
+        if not math.isfinite(value):
+            fail("expected a finite number")
+        if value == 0 and col.zero_is_missing:
+            return None
+        if col.dtype == "int" and value != int(value):
+            fail("expected a whole number")
+        if col.min is not None and (value < col.min or (col.exclusive_min and value == col.min)):
+            fail(f"expected a number {'>' if col.exclusive_min else '>='} {col.min:g}")
+        if col.max is not None and value > col.max:
+            fail(f"expected a number <= {col.max:g}")
+        return value
+    if col.dtype == "bool":
+        lowered = text.lower()
+        if lowered in TRUE:
+            return True
+        if lowered in FALSE:
+            return False
+        fail("expected true or false")
+    if col.dtype == "date":
+        for fmt in DATE_FORMATS:
+            try:
+                return np.datetime64(datetime.strptime(text, fmt), "ns")
+            except ValueError:
+                continue
+        fail("expected a date such as 2024-05-31")
+    if col.dtype == "quarter":
+        match = QUARTER.match(text)
+        if not match:
+            fail("expected a quarter such as 2024Q3")
+        year, q = int(match.group(1)), int(match.group(2))
+        return np.datetime64(f"{year:04d}-{3 * (q - 1) + 1:02d}-01", "ns")
+    raise AssertionError(col.dtype)  # unreachable: dtypes are checked in Column
+
+
+def _unique_keys(path, values, lines, schema, on_duplicate) -> list[tuple]:
+    keys = list(zip(*(values[name] for name in schema.index), strict=True))
+    first_line: dict[tuple, int] = {}
+    counts: dict[tuple, int] = {}
+    renamed = False
+    for i, key in enumerate(keys):
+        if key not in first_line:
+            first_line[key] = lines[i]
+            continue
+        label = ", ".join(str(k) for k in key)
+        if on_duplicate == "error" or len(schema.index) > 1:
+            raise DataError(
+                f"duplicate key {label!r} (first on line {first_line[key]})",
+                path=path,
+                line=lines[i],
+                column=", ".join(schema.index),
+            )
+        counts[key] = counts.get(key, 1) + 1
+        new_key = (f"{key[0]} ({counts[key]})",)
+        values[schema.index[0]][i] = new_key[0]
+        keys[i] = new_key
+        renamed = True
+        warnings.warn(
+            f"{path}, line {lines[i]}: duplicate {schema.index[0]} {label!r} kept as "
+            f"{new_key[0]!r}",
+            stacklevel=3,
+        )
+    if renamed and len(set(keys)) != len(keys):
+        raise DataError("duplicate keys remain after renaming", path=path)
+    return keys
+
+
+def _as_array(values: list, dtype: str) -> np.ndarray:
+    if dtype in ("float", "int"):
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    if dtype in ("date", "quarter"):
+        return np.array(
+            [np.datetime64("NaT", "ns") if v is None else v for v in values],
+            dtype="datetime64[ns]",
+        )
+    if dtype == "bool":
+        # A missing boolean cannot be NaN in a bool array: keep it as a float 0/1/NaN.
+        if any(v is None for v in values):
+            return np.array([np.nan if v is None else float(v) for v in values])
+        return np.array(values, dtype=bool)
+    return np.array(["" if v is None else v for v in values], dtype=object)
+
+
+def _variable_attrs(col: Column | Stack) -> dict[str, str]:
+    attrs = {"long_name": col.long_name or col.name.replace("_", " ")}
+    if col.units is not None:
+        attrs["units"] = col.units
+    if col.description:
+        attrs["description"] = col.description
+    return attrs
+
+
+def _to_dataset(values, keys, schema: Schema, attrs) -> xr.Dataset:
+    stacked = {c for s in schema.stacks for c in s.columns.values()}
+    frame = pd.DataFrame(
+        {
+            col.name: _as_array(values[col.name], col.dtype)
+            for col in schema.columns
+            if col.name not in schema.index
+        }
+    )
+    if len(schema.index) == 1:
+        index = pd.Index([k[0] for k in keys], name=schema.index[0])
+    else:
+        index = pd.MultiIndex.from_tuples(keys, names=list(schema.index))
+    frame.index = index
+    ds = xr.Dataset.from_dataframe(frame)
+    if len(schema.index) > 1:
+        ds = ds.sortby(list(schema.index))
+    for col in schema.columns:
+        if col.name in ds:
+            if ds[col.name].dtype == object:
+                ds[col.name] = ds[col.name].fillna("")
+            ds[col.name].attrs = _variable_attrs(col)
+        elif col.name in ds.coords:
+            ds[col.name].attrs = _variable_attrs(col)
+    for stack in schema.stacks:
+        parts = [ds[column] for column in stack.columns.values()]
+        da = xr.concat(parts, dim=pd.Index(list(stack.columns), name=stack.dim))
+        da = da.transpose(*schema.index, stack.dim)
+        da.attrs = _variable_attrs(stack)
+        ds = ds.drop_vars(list(stack.columns.values()))
+        ds[stack.name] = da
+    ds.attrs = attrs
+    return ds
