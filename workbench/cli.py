@@ -1,4 +1,4 @@
-"""The command line: ``workbench data …`` over the data layer, ``workbench report …`` over reports."""
+"""The command line: ``workbench data …`` (the data layer) and ``workbench report …`` (reports)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,10 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
 ):
     """Compute Workbench: scaling trends, chip supply, inference demand and the compute gap."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 def fail(exc: WorkbenchError) -> typer.Exit:
@@ -54,8 +56,10 @@ def data_list():
         for name in data.list_datasets():
             ds = data.load(name)
             dims = ", ".join(f"{d}={n}" for d, n in ds.sizes.items())
-            typer.echo(f"{name:<16} {ds.attrs.get('title', '')}  ({dims}; as of "
-                       f"{ds.attrs.get('as_of', '?')})")
+            typer.echo(
+                f"{name:<16} {ds.attrs.get('title', '')}  ({dims}; as of "
+                f"{ds.attrs.get('as_of', '?')})"
+            )
         typer.echo("\ndownloadable with `workbench data fetch NAME`:")
         for name, remote in data.REMOTE_DATASETS.items():
             typer.echo(f"{name:<22} {remote.description}")

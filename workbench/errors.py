@@ -72,9 +72,7 @@ class ParameterError(WorkbenchError, ValueError):
         super().__init__(message)
 
     @classmethod
-    def invalid(
-        cls, parameter: str, owner: str, expected: str, got: object
-    ) -> ParameterError:
+    def invalid(cls, parameter: str, owner: str, expected: str, got: object) -> ParameterError:
         """Build the standard message for ``parameter`` of ``owner``."""
         return cls(
             f"The {parameter!r} parameter of {owner} must be {expected}; got {got!r} instead.",

@@ -20,8 +20,10 @@ def coverage(ds: xr.Dataset) -> xr.Dataset:
             present = da.astype(str) != ""
         out[name] = float(present.mean())
     return xr.Dataset(
-        {k: xr.DataArray(v, attrs={"units": "1", "long_name": f"coverage of {k}"})
-         for k, v in out.items()},
+        {
+            k: xr.DataArray(v, attrs={"units": "1", "long_name": f"coverage of {k}"})
+            for k, v in out.items()
+        },
         attrs={k: ds.attrs[k] for k in ("source", "license", "as_of") if k in ds.attrs},
     )
 
@@ -32,7 +34,8 @@ def _range(da: xr.DataArray) -> str:
         valid = values[~np.isnat(values)]
         if valid.size == 0:
             return ""
-        return f"{np.datetime_as_string(valid.min(), 'D')} → {np.datetime_as_string(valid.max(), 'D')}"
+        first, last = (np.datetime_as_string(v, "D") for v in (valid.min(), valid.max()))
+        return f"{first} → {last}"
     if da.dtype.kind in "fi":
         valid = values[np.isfinite(values)]
         if valid.size == 0:

@@ -99,8 +99,9 @@ def fetch(name: str, *, url: str | None = None, refresh: bool = True) -> xr.Data
         partial = folder / f"{fname}.part"
         pooch.get_logger().setLevel(logging.WARNING)  # we log the download ourselves
         try:
-            pooch.retrieve(source, known_hash=None, fname=partial.name, path=folder,
-                           progressbar=False)
+            pooch.retrieve(
+                source, known_hash=None, fname=partial.name, path=folder, progressbar=False
+            )
         except Exception as exc:  # requests' and pooch's errors share no base class
             partial.unlink(missing_ok=True)
             raise DataError(

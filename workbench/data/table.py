@@ -117,9 +117,7 @@ class Schema:
             if absent:
                 raise DataError(f"stack {name!r} names undeclared columns {absent}", path=path)
             stacks.append(stack)
-        attrs = {
-            k: str(v) for k, v in meta.items() if k not in ("columns", "stack", "index")
-        }
+        attrs = {k: str(v) for k, v in meta.items() if k not in ("columns", "stack", "index")}
         return cls(columns=tuple(columns), index=index, stacks=tuple(stacks), attrs=attrs)
 
 
@@ -166,8 +164,11 @@ def read_table(
     key_columns = [schema.column(name) for name in schema.index]
     for line, record in records:
         cells = {
-            col.name: (record[positions[col.name]] if positions.get(col.name) is not None
-                       and positions[col.name] < len(record) else "").strip()
+            col.name: (
+                record[positions[col.name]]
+                if positions.get(col.name) is not None and positions[col.name] < len(record)
+                else ""
+            ).strip()
             for col in schema.columns
         }
         if any(cells[k.name] in MISSING for k in key_columns):
@@ -356,7 +357,6 @@ def _variable_attrs(col: Column | Stack) -> dict[str, str]:
 
 
 def _to_dataset(values, keys, schema: Schema, attrs) -> xr.Dataset:
-    stacked = {c for s in schema.stacks for c in s.columns.values()}
     frame = pd.DataFrame(
         {
             col.name: _as_array(values[col.name], col.dtype)
