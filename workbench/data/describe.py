@@ -49,7 +49,8 @@ def describe(ds: xr.Dataset, *, name: str | None = None) -> str:
     title = ds.attrs.get("title", name or "dataset")
     lines = [f"{name}: {title}" if name else title]
     if ds.attrs.get("description"):
-        lines.append(f"  {ds.attrs['description'].strip()}")
+        first_paragraph = ds.attrs["description"].strip().split("\n\n")[0]
+        lines.extend(f"  {line}" for line in first_paragraph.splitlines())
     dims = ", ".join(f"{d} ({n})" for d, n in ds.sizes.items())
     lines.append(f"  dimensions: {dims}")
     for dim in ds.dims:
