@@ -31,9 +31,7 @@ def write(tmp_path, text: str, name="t.csv", encoding="utf-8"):
 def test_reads_types_units_and_missing_as_nan(tmp_path):
     path = write(
         tmp_path,
-        "name,day,flops,share,open,q\n"
-        "a,2024-05-31,1e15,0.5,true,2024Q2\n"
-        "b,2023-01,,,false,\n",
+        "name,day,flops,share,open,q\na,2024-05-31,1e15,0.5,true,2024Q2\nb,2023-01,,,false,\n",
     )
     ds = read_table(path, SCHEMA)
     assert list(ds.name.values) == ["a", "b"]
@@ -92,7 +90,7 @@ def test_bad_input_names_file_line_and_column(tmp_path, text, line, column, frag
 
 @pytest.mark.parametrize("text", ["", "   \n\n", "name,day\n"])
 def test_empty_files_are_errors(tmp_path, text):
-    with pytest.raises(DataError, match="empty|no data rows"):
+    with pytest.raises(DataError, match=r"empty|no data rows"):
         read_table(write(tmp_path, text), SCHEMA)
 
 

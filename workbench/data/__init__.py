@@ -13,7 +13,7 @@ from workbench.data.catalog import (
     load_table,
     read_metadata,
 )
-from workbench.data.describe import coverage, describe
+from workbench.data.describe import coverage, describe, inventory
 from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
 from workbench.data.fetch import REMOTE_DATASETS, cache_dir, fetch
 from workbench.data.table import Column, Schema, Stack, file_sha256, read_table
@@ -30,6 +30,7 @@ __all__ = [
     "describe",
     "fetch",
     "file_sha256",
+    "inventory",
     "list_datasets",
     "load",
     "load_table",

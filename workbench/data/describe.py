@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-__all__ = ["coverage", "describe"]
+__all__ = ["coverage", "describe", "inventory"]
 
 
 def coverage(ds: xr.Dataset) -> xr.Dataset:
@@ -69,3 +69,62 @@ def describe(ds: xr.Dataset, *, name: str | None = None) -> str:
         if key in ds.attrs:
             lines.append(f"  {key}: {ds.attrs[key]}")
     return "\n".join(lines)
+
+
+def _newest_date(ds: xr.Dataset) -> np.datetime64:
+    dates = [
+        ds[name].values.max()
+        for name in [*ds.data_vars, *ds.coords]
+        if ds[name].dtype.kind == "M" and ds[name].notnull().any()
+    ]
+    return max(dates) if dates else np.datetime64("NaT", "ns")
+
+
+def inventory() -> xr.Dataset:
+    """One row per bundled table: title, size, coverage and freshness.
+
+    Variables along ``dataset``: ``title``, ``entries`` (length of the first dimension),
+    ``variables``, ``coverage`` (mean share of filled cells), ``newest`` (latest date found in
+    the table), ``as_of`` (when it was last checked) and ``license``.
+    """
+    from workbench.data.catalog import list_datasets, load
+
+    names = list_datasets()
+    tables = [load(name) for name in names]
+
+    def column(values, **attrs):
+        return xr.DataArray(np.array(values), dims="dataset", attrs=attrs)
+
+    return xr.Dataset(
+        {
+            "title": column([t.attrs.get("title", "") for t in tables], long_name="Title"),
+            "entries": column(
+                [float(next(iter(t.sizes.values()))) for t in tables],
+                long_name="Entries (length of the first dimension)",
+                units="1",
+            ),
+            "variables": column(
+                [float(len(t.data_vars)) for t in tables], long_name="Variables", units="1"
+            ),
+            "coverage": column(
+                [float(coverage(t).to_array().mean()) for t in tables],
+                long_name="Mean share of filled cells",
+                units="1",
+            ),
+            "newest": column(
+                [_newest_date(t) for t in tables], long_name="Newest date in the table"
+            ),
+            "as_of": column(
+                [np.datetime64(t.attrs.get("as_of", "NaT"), "ns") for t in tables],
+                long_name="Last checked against sources",
+            ),
+            "license": column([t.attrs.get("license", "") for t in tables], long_name="Licence"),
+        },
+        coords={"dataset": names},
+        attrs={
+            "title": "Bundled tables",
+            "source": "Compute Workbench bundled data (data/)",
+            "license": "CC-BY-4.0",
+            "as_of": max(str(t.attrs.get("as_of", "")) for t in tables),
+        },
+    )

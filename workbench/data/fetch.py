@@ -109,7 +109,16 @@ def fetch(name: str, *, url: str | None = None, refresh: bool = True) -> xr.Data
                 "are you offline? The bundled tables (workbench.data.load) need no network."
             ) from None
         # Read before publishing, so a bad download never replaces a good cached copy.
-        remote.reader(partial)
+        try:
+            remote.reader(partial)
+        except DataError as exc:
+            partial.unlink(missing_ok=True)
+            raise DataError(
+                f"the file downloaded from {source} is not a valid {name!r} table: {exc.problem}",
+                path=source,
+                line=exc.line,
+                column=exc.column,
+            ) from None
         os.replace(partial, target)
         provenance = {
             "url": source,

@@ -238,7 +238,7 @@ def _locate_columns(path: Path, header: list[str], schema: Schema) -> dict[str, 
         if pos is None and (col.required or col.name in schema.index):
             found = [h for h in header if h]
             raise DataError(
-                f"the required column is missing; the header has {format_choices(found)}",
+                f"the required column is missing; the header has {', '.join(map(repr, found))}",
                 path=path,
                 line=1,
                 column=col.file_header,

@@ -1,0 +1,48 @@
+"""The `workbench` command line: version and data commands."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from workbench import __version__
+from workbench.cli import app
+
+runner = CliRunner()
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_data_list_names_every_bundled_table():
+    result = runner.invoke(app, ["data", "list"])
+    assert result.exit_code == 0, result.output
+    for name in ("accelerators", "vendor_revenue", "token_volume", "epoch_models"):
+        assert name in result.output
+
+
+def test_data_show_summarises_dims_units_coverage_and_source():
+    result = runner.invoke(app, ["data", "show", "accelerators"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "chip (" in out and "precision (7)" in out
+    assert "[FLOP/s]" in out and "% filled" in out
+    assert "license:" in out and "as_of:" in out
+
+
+def test_data_show_unknown_name_fails_with_the_choices():
+    result = runner.invoke(app, ["data", "show", "nope"])
+    assert result.exit_code == 1
+    assert "unknown dataset 'nope'" in result.output and "'accelerators'" in result.output
+
+
+def test_data_fetch_offline_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))
+    # Port 9 on loopback (discard) refuses connections: a download failure without any network.
+    result = runner.invoke(
+        app, ["data", "fetch", "epoch_models", "--url", "http://127.0.0.1:9/x.csv"]
+    )
+    assert result.exit_code == 1
+    assert "could not download 'epoch_models'" in result.output and "offline" in result.output
+    assert not list(tmp_path.glob("*.csv")), "a failed download must leave no file behind"
