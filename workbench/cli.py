@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from workbench import __version__
-from workbench.errors import WorkbenchError
+from workbench.errors import ParameterError, WorkbenchError
 
 app = typer.Typer(
     help="Compute Workbench: the economics of AI compute, on xarray.",
@@ -92,6 +95,164 @@ def data_fetch(
         raise fail(exc) from None
     typer.echo(data.describe(ds, name=name))
     typer.echo(f"  saved to: {ds.attrs['cache_path']} (downloaded {ds.attrs.get('downloaded')})")
+
+
+@app.command("report")
+def report(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Notebooks to run: names in the notebooks folder or paths to .ipynb files. "
+            "Default: all of them, compute_outlook first. With --config: entries of the file.",
+            show_default=False,
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            metavar="KEY=VALUE",
+            help="Set a notebook parameter (repeatable). The value parses by the parameter's "
+            "declared type: numbers, true/false, lists as [a,b] or a,b, else text.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Reports folder.  [default: ./reports]", show_default=False),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild reports that are up to date too.")
+    ] = False,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sweep",
+            metavar="KEY=V1,V2",
+            help="Build one report per value into reports/NAME/KEY=VALUE/ (repeatable: every "
+            "combination).",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Reports built at once, each in its own process.  [default: 1]",
+            show_default=False,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDR",
+            help="Build on a dask.distributed cluster (tcp://HOST:PORT) sharing these files.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", metavar="FILE", help="Build the reports a batch file lists (reports.toml)."
+        ),
+    ] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Hide code cells in the HTML.")
+    ] = False,
+):
+    """Build reports: run notebooks headless into HTML, skipping those that are up to date.
+
+    Writes reports/NAME/NAME.html, NAME.ipynb and manifest.json, the gallery
+    reports/index.html and reports/summary.json; exits 1 if any report failed.
+    """
+    from workbench import reports
+
+    started = datetime.now(UTC)
+    try:
+        batch = None
+        if config is not None:
+            if param or sweep:
+                raise ParameterError(
+                    "-p and --sweep do not combine with --config: put parameters and sweeps "
+                    f"in {config}"
+                )
+            batch = reports.load_config(config)
+            requests = batch.select(names or [])
+        else:
+            requests = reports.requests_for(names or [], param or [], sweep or [])
+        out_dir = out or (batch and batch.out) or Path("reports")
+        no_input = no_input or bool(batch and batch.no_input)
+        jobs = jobs or (batch and batch.jobs) or 1
+        scheduler = scheduler or (batch and batch.scheduler) or None
+        tasks = reports.plan(requests, out_dir, no_input=no_input, force=force)
+    except WorkbenchError as exc:
+        raise fail(exc) from None
+
+    progress = _Progress(len(tasks))
+    sequential = jobs == 1 and not scheduler
+    try:
+        outcomes = reports.run_tasks(
+            tasks,
+            jobs=jobs,
+            scheduler=scheduler,
+            on_start=progress.start if sequential else None,
+            on_outcome=progress.finish,
+        )
+    except WorkbenchError as exc:
+        raise fail(exc) from None
+    try:
+        gallery = reports.write_gallery(out_dir)
+        reports.write_summary(out_dir, outcomes, started, datetime.now(UTC))
+    except WorkbenchError as exc:
+        raise fail(exc) from None
+
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "skipped", "failed")}
+    elapsed = (datetime.now(UTC) - started).total_seconds()
+    typer.echo(
+        f"{counts['built']} built, {counts['skipped']} up to date, {counts['failed']} failed "
+        f"in {elapsed:.1f} s; gallery: {_shown(gallery)}"
+    )
+    if failed:
+        names_failed = ", ".join(outcome.label for outcome in failed)
+        typer.secho(f"error: {len(failed)} report(s) failed: {names_failed}", err=True, fg="red")
+        raise typer.Exit(code=1)
+
+
+class _Progress:
+    """One line per report: ``[2/5] scaling_laws … built in 14.2 s → reports/…/….html``."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.done = 0
+        self.started = False
+
+    def start(self, task) -> None:
+        typer.echo(f"[{self.done + 1}/{self.total}] {task.label} … ", nl=False)
+        self.started = True
+
+    def finish(self, outcome) -> None:
+        self.done += 1
+        prefix = "" if self.started else f"[{self.done}/{self.total}] {outcome.label}: "
+        self.started = False
+        if outcome.status == "failed":
+            typer.secho(f"{prefix}FAILED after {outcome.duration_s:.1f} s", fg="red")
+            typer.echo(f"    {outcome.message}")
+        elif outcome.status == "skipped":
+            typer.echo(f"{prefix}up to date")
+        else:
+            typer.echo(f"{prefix}built in {outcome.duration_s:.1f} s → {_shown(outcome.html)}")
+
+
+def _shown(path: Path | None) -> str:
+    """``path`` relative to the working folder when it is inside it."""
+    if path is None:
+        return ""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive, on Windows
+        return str(path)
 
 
 if __name__ == "__main__":  # pragma: no cover

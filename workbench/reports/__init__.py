@@ -1,0 +1,65 @@
+"""Reports: notebooks run headless by papermill into HTML, incrementally, atomically, in batches.
+
+One module per idea:
+
+- :mod:`~workbench.reports.notebooks`: where the notebooks are; the default suite.
+- :mod:`~workbench.reports.params`: declared parameters; parsing ``-p KEY=VALUE``.
+- :mod:`~workbench.reports.sweep`: ``--sweep`` values and their cartesian product.
+- :mod:`~workbench.reports.keys`: cache keys (notebook, parameters, datasets, version).
+- :mod:`~workbench.reports.manifest`: ``manifest.json``, how a report was made.
+- :mod:`~workbench.reports.publish`: the report folder, its lock, atomic publishing.
+- :mod:`~workbench.reports.runner`: papermill on the workbench's own Python; HTML by nbconvert.
+- :mod:`~workbench.reports.build`: one report: skip, or run and publish or keep the failure.
+- :mod:`~workbench.reports.batch`: planning, and running here, in processes or on dask.
+- :mod:`~workbench.reports.config`: ``reports.toml`` batch files.
+- :mod:`~workbench.reports.gallery`: ``reports/index.html``.
+
+The heavy imports (papermill, nbconvert, jupyter_client) happen only when a notebook runs, so a
+suite that is up to date is checked in a second or two.
+
+Examples
+--------
+>>> from workbench import reports
+>>> tasks = reports.plan(reports.requests_for(["data_overview"]), "reports")  # doctest: +SKIP
+>>> outcomes = reports.run_tasks(tasks)  # doctest: +SKIP
+>>> reports.write_gallery("reports")  # doctest: +SKIP
+"""
+
+from workbench.reports.batch import ReportRequest, plan, requests_for, run_tasks, write_summary
+from workbench.reports.build import ReportOutcome, ReportTask, build_report
+from workbench.reports.config import BatchConfig, load_config
+from workbench.reports.gallery import write_gallery
+from workbench.reports.keys import input_hashes, report_key
+from workbench.reports.manifest import Manifest, read_manifest
+from workbench.reports.notebooks import default_suite, find_notebook, notebooks_dir
+from workbench.reports.params import (
+    NotebookParameter,
+    check_parameters,
+    inspect_parameters,
+    parse_text,
+)
+
+__all__ = [
+    "BatchConfig",
+    "Manifest",
+    "NotebookParameter",
+    "ReportOutcome",
+    "ReportRequest",
+    "ReportTask",
+    "build_report",
+    "check_parameters",
+    "default_suite",
+    "find_notebook",
+    "input_hashes",
+    "inspect_parameters",
+    "load_config",
+    "notebooks_dir",
+    "parse_text",
+    "plan",
+    "read_manifest",
+    "report_key",
+    "requests_for",
+    "run_tasks",
+    "write_gallery",
+    "write_summary",
+]

@@ -1,0 +1,296 @@
+"""Batches: from the reports asked for, to checked tasks, to outcomes, on one of three engines.
+
+:func:`plan` checks every parameter of every report before anything runs (no kernel starts
+when one is wrong), expands sweeps and computes each report's key. :func:`run_tasks` then
+builds the tasks one after the other, in ``jobs`` local processes, or on a dask.distributed
+cluster. :func:`write_summary` records what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from workbench.errors import ParameterError, ReportError
+from workbench.reports.build import FAILED, ReportOutcome, ReportTask, build_report
+from workbench.reports.files import write_atomically
+from workbench.reports.keys import input_hashes, report_key
+from workbench.reports.notebooks import default_suite, find_notebook
+from workbench.reports.params import (
+    NotebookParameter,
+    check_parameters,
+    describe_parameters,
+    inspect_parameters,
+    parse_assignment,
+)
+from workbench.reports.sweep import expand_sweep, member_folder, parse_sweep, sweep_values
+
+__all__ = ["SUMMARY_NAME", "ReportRequest", "plan", "requests_for", "run_tasks", "write_summary"]
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_NAME = "summary.json"
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """A report as asked for, before its parameters are checked and its sweep expanded.
+
+    Attributes
+    ----------
+    report
+        The report's name (its folder and file names).
+    notebook
+        The notebook to run.
+    parameters
+        Values by name: text from the command line, or typed values from ``reports.toml``.
+    sweep
+        Values to sweep, by name; every combination becomes one report.
+    """
+
+    report: str
+    notebook: Path
+    parameters: Mapping[str, object] = field(default_factory=dict)
+    sweep: Mapping[str, Sequence[object]] = field(default_factory=dict)
+
+
+def requests_for(
+    names: Sequence[str] = (),
+    assignments: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+    folder: Path | None = None,
+) -> list[ReportRequest]:
+    """The requests of a command line: notebook names, ``KEY=VALUE`` texts and sweeps.
+
+    With no names, the default suite (:func:`~workbench.reports.notebooks.default_suite`).
+    With several notebooks, each parameter and sweep goes to the notebooks that declare it;
+    one that none of them declares is an error.
+    """
+    names = list(dict.fromkeys(names)) or default_suite(folder)
+    if not names:
+        raise ReportError(f"no notebooks to run in {folder or 'the notebooks folder'}")
+    notebooks = {Path(name).stem: find_notebook(name, folder) for name in names}
+    parameters = dict(parse_assignment(text) for text in assignments)
+    sweep = dict(parse_sweep(text) for text in sweeps)
+    for name in parameters.keys() & sweep.keys():
+        raise ParameterError(
+            f"Parameter {name!r} is given both with -p and with --sweep; give it once.",
+            parameter=name,
+        )
+    if len(notebooks) == 1 or not (parameters or sweep):
+        return [ReportRequest(r, nb, parameters, sweep) for r, nb in notebooks.items()]
+    declared = {report: inspect_parameters(nb) for report, nb in notebooks.items()}
+    for name in {**parameters, **sweep}:
+        if not any(name in params for params in declared.values()):
+            listing = "\n".join(describe_parameters(r, p) for r, p in declared.items())
+            raise ParameterError(
+                f"Unknown parameter {name!r}: none of the reports {', '.join(notebooks)} "
+                f"declares it.\n{listing}",
+                parameter=name,
+            )
+    return [
+        ReportRequest(
+            report,
+            notebook,
+            {k: v for k, v in parameters.items() if k in declared[report]},
+            {k: v for k, v in sweep.items() if k in declared[report]},
+        )
+        for report, notebook in notebooks.items()
+    ]
+
+
+def plan(
+    requests: Sequence[ReportRequest],
+    out: Path,
+    *,
+    no_input: bool = False,
+    force: bool = False,
+    lock_timeout: float | None = None,
+) -> list[ReportTask]:
+    """Check every request's parameters, expand sweeps and key each report; run nothing.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown parameter or a value not of the declared kind (before any kernel).
+    ReportError
+        When two requests would publish into the same folder, or datasets cannot be read.
+    """
+    out = Path(out).resolve()
+    inputs = input_hashes()
+    tasks: list[ReportTask] = []
+    for request in requests:
+        declared: dict[str, NotebookParameter] = {}
+        if request.parameters or request.sweep:
+            declared = inspect_parameters(request.notebook)
+        fixed = check_parameters(request.report, declared, request.parameters)
+        swept = {
+            name: [
+                check_parameters(request.report, declared, {name: value})[name]
+                for value in sweep_values(name, values)
+            ]
+            for name, values in request.sweep.items()
+        }
+        for name in fixed.keys() & swept.keys():
+            raise ParameterError(
+                f"Parameter {name!r} of report {request.report!r} is both fixed and swept.",
+                parameter=name,
+            )
+        for member in expand_sweep(swept) if swept else [{}]:
+            parameters = {**fixed, **member}
+            folder = out / request.report
+            if member:
+                folder = folder / member_folder(member)
+            tasks.append(
+                ReportTask(
+                    report=request.report,
+                    notebook=Path(request.notebook).resolve(),
+                    folder=folder,
+                    key=report_key(request.notebook, parameters, inputs, no_input=no_input),
+                    parameters=parameters,
+                    sweep=member,
+                    inputs=inputs,
+                    no_input=no_input,
+                    force=force,
+                    lock_timeout=lock_timeout,
+                )
+            )
+    seen: dict[Path, str] = {}
+    for task in tasks:
+        if task.folder in seen:
+            raise ReportError(
+                f"reports {seen[task.folder]!r} and {task.label!r} would both be published "
+                f"in {task.folder}; give them different names"
+            )
+        seen[task.folder] = task.label
+    return tasks
+
+
+def run_tasks(
+    tasks: Sequence[ReportTask],
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    on_start: Callable[[ReportTask], None] | None = None,
+    on_outcome: Callable[[ReportOutcome], None] | None = None,
+) -> list[ReportOutcome]:
+    """Build ``tasks`` and return their outcomes, in the order they finished.
+
+    Parameters
+    ----------
+    tasks
+        From :func:`plan`.
+    jobs
+        Reports built at once, each in its own process (1: one after the other, here).
+    scheduler
+        A dask.distributed scheduler's address (``tcp://host:port``); the reports are built on
+        its workers, which must have the workbench installed and see the same files.
+    on_start
+        Called as each task starts; only when building one at a time in this process.
+    on_outcome
+        Called with each outcome as it arrives.
+    """
+    if jobs < 1:
+        raise ParameterError.invalid("jobs", "run_tasks", "at least 1", jobs)
+    if scheduler and jobs > 1:
+        raise ParameterError(
+            "Give --jobs or --scheduler, not both: the cluster decides how many run at once.",
+            parameter="jobs",
+        )
+    report = on_outcome or (lambda outcome: None)
+    if scheduler:
+        return _run_on_cluster(tasks, scheduler, report)
+    if jobs > 1 and len(tasks) > 1:
+        return _run_in_processes(tasks, jobs, report)
+    outcomes = []
+    for task in tasks:
+        if on_start is not None:
+            on_start(task)
+        outcomes.append(build_report(task))
+        report(outcomes[-1])
+    return outcomes
+
+
+def write_summary(
+    out: Path, outcomes: Sequence[ReportOutcome], started: datetime, finished: datetime
+) -> Path:
+    """Write ``<out>/summary.json``: counts and every report's status, time and message."""
+    counts = {status: 0 for status in ("built", "skipped", "failed")}
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+    summary = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "duration_s": round((finished - started).total_seconds(), 3),
+        "counts": counts,
+        "ok": counts["failed"] == 0,
+        "reports": [
+            {
+                "report": outcome.label,
+                "status": outcome.status,
+                "duration_s": round(outcome.duration_s, 3),
+                "folder": str(outcome.folder),
+                "message": outcome.message,
+                "failed_run": None if outcome.failed_run is None else str(outcome.failed_run),
+            }
+            for outcome in outcomes
+        ],
+    }
+    path = Path(out) / SUMMARY_NAME
+    Path(out).mkdir(parents=True, exist_ok=True)
+    write_atomically(path, json.dumps(summary, indent=2) + "\n")
+    return path
+
+
+def _run_in_processes(tasks, jobs, report) -> list[ReportOutcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # "spawn": a forked copy of a process that has started threads (zmq, dask) can deadlock.
+    context = multiprocessing.get_context("spawn")
+    outcomes = []
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        futures = {pool.submit(build_report, task): task for task in tasks}
+        for future in as_completed(futures):
+            outcomes.append(_result(future, futures[future]))
+            report(outcomes[-1])
+    return outcomes
+
+
+def _run_on_cluster(tasks, address, report) -> list[ReportOutcome]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise ReportError(f"--scheduler needs dask.distributed: {exc}") from exc
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise ReportError(f"cannot reach the dask scheduler at {address}: {exc}") from exc
+    outcomes = []
+    try:
+        futures = {client.submit(build_report, task, pure=False): task for task in tasks}
+        for future in as_completed(futures):
+            outcomes.append(_result(future, futures[future]))
+            report(outcomes[-1])
+    finally:
+        client.close()
+    return outcomes
+
+
+def _result(future, task: ReportTask) -> ReportOutcome:
+    """A future's outcome; a worker that crashed or could not import becomes a failure."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return ReportOutcome(
+            task.label,
+            FAILED,
+            task.folder,
+            0.0,
+            message=f"report {task.label!r} could not be built by its worker: "
+            f"{type(exc).__name__}: {exc}",
+        )

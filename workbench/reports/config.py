@@ -1,0 +1,139 @@
+"""Batch files: ``reports.toml`` names the reports to build, with parameters and sweeps.
+
+::
+
+    [settings]                 # all optional; command-line options take precedence
+    out = "reports"            # relative to this file's folder
+    jobs = 2                   # or: scheduler = "tcp://10.0.0.5:8786"
+    no_input = true
+
+    [reports.data_overview]    # a notebook's name; builds reports/data_overview/
+
+    [reports.outlook_2035]     # any name; builds reports/outlook_2035/
+    notebook = "compute_outlook"                 # a notebook's name or a path to a .ipynb
+    parameters = { horizon = 2035 }
+    sweep = { scenario = ["low", "base", "high"] }
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import ReportError, format_choices
+from workbench.reports.batch import ReportRequest
+from workbench.reports.notebooks import find_notebook
+
+__all__ = ["BatchConfig", "load_config"]
+
+_SECTIONS = ("settings", "reports")
+_SETTINGS = {"out": str, "jobs": int, "scheduler": str, "no_input": bool}
+_REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict}
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """A parsed batch file.
+
+    Attributes
+    ----------
+    path
+        The file.
+    requests
+        The reports, in the file's order.
+    out, jobs, scheduler, no_input
+        The ``[settings]``; None where not given.
+    """
+
+    path: Path
+    requests: list[ReportRequest]
+    out: Path | None = None
+    jobs: int | None = None
+    scheduler: str | None = None
+    no_input: bool | None = None
+
+    def select(self, names: list[str]) -> list[ReportRequest]:
+        """The requests named (all when ``names`` is empty), in the file's order."""
+        known = [request.report for request in self.requests]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ReportError(
+                f"{self.path}: no report {unknown[0]!r}; choose {format_choices(known)}"
+            )
+        return [r for r in self.requests if not names or r.report in names]
+
+
+def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
+    """Read a batch file.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    notebooks
+        The notebooks folder (default: :func:`~workbench.reports.notebooks.notebooks_dir`).
+
+    Raises
+    ------
+    ReportError
+        When the file is missing or not TOML, or has unknown keys or values of the wrong
+        type; the message names the file and the entry and lists the valid keys.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            content = tomllib.load(fh)
+    except OSError as exc:
+        raise ReportError(f"cannot read batch file {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ReportError(f"batch file {path} is not valid TOML: {exc}") from exc
+    _check_keys(path, "the file", content, dict.fromkeys(_SECTIONS, dict))
+    settings = content.get("settings", {})
+    _check_keys(path, "[settings]", settings, _SETTINGS)
+    reports = content.get("reports", {})
+    if not reports:
+        raise ReportError(f"batch file {path} lists no reports: add a [reports.NAME] table")
+    requests = []
+    for name, entry in reports.items():
+        where = f"[reports.{name}]"
+        if not isinstance(entry, dict):
+            raise ReportError(f"{path}: {where} must be a table")
+        _check_keys(path, where, entry, _REPORT_KEYS)
+        notebook = entry.get("notebook", name)
+        if notebook.endswith(".ipynb"):
+            notebook = str((path.parent / notebook).resolve())
+        try:
+            notebook_path = find_notebook(notebook, notebooks)
+        except ReportError as exc:
+            raise ReportError(f"{path}: {where}: {exc}") from None
+        requests.append(
+            ReportRequest(
+                report=name,
+                notebook=notebook_path,
+                parameters=entry.get("parameters", {}),
+                sweep=entry.get("sweep", {}),
+            )
+        )
+    out = settings.get("out")
+    return BatchConfig(
+        path=path,
+        requests=requests,
+        out=None if out is None else (path.parent / out).resolve(),
+        jobs=settings.get("jobs"),
+        scheduler=settings.get("scheduler"),
+        no_input=settings.get("no_input"),
+    )
+
+
+def _check_keys(path: Path, where: str, table: dict, expected: dict[str, type]) -> None:
+    for key, value in table.items():
+        if key not in expected:
+            raise ReportError(
+                f"{path}: unknown key {key!r} in {where}; valid keys are {format_choices(expected)}"
+            )
+        kind = expected[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ReportError(
+                f"{path}: {key!r} in {where} must be a {kind.__name__}; got {value!r} instead"
+            )

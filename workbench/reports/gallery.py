@@ -1,0 +1,295 @@
+"""The gallery: ``reports/index.html``, one row per report and sweep member.
+
+Each row gives the title, parameters, status, time of the run, duration and links to the HTML,
+the executed notebook and the manifest. A run that failed after the published one is shown as
+failed, with its error and links to the failed run; the last good report stays linked. Every
+piece of text is HTML-escaped (titles, parameters and errors come from notebooks and users).
+The page is static: no script, nothing fetched.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+
+import filelock
+
+from workbench import __version__
+from workbench.errors import ReportError
+from workbench.reports.files import write_atomically
+from workbench.reports.manifest import MANIFEST_NAME, Manifest, read_manifest
+from workbench.reports.params import format_value
+from workbench.reports.publish import ReportFolder
+
+__all__ = ["GALLERY_NAME", "GalleryEntry", "collect_entries", "render_gallery", "write_gallery"]
+
+GALLERY_NAME = "index.html"
+
+
+@dataclass(frozen=True)
+class GalleryEntry:
+    """What the gallery shows of one report or sweep member.
+
+    Attributes
+    ----------
+    report
+        The report's name (its file names).
+    member
+        The sweep member's folder name (``scenario=high``), or empty.
+    folder
+        The report's folder, relative to the gallery.
+    current
+        The published build's manifest, when there is one and it is readable.
+    current_problem
+        Why a published build's manifest could not be read, if so.
+    failure
+        The latest failed run's manifest, when it is newer than the published build.
+    failure_folder
+        That failed run's folder, relative to the gallery.
+    failure_problem
+        Why that failed run's manifest could not be read, if so.
+    failed_runs
+        How many failed runs are kept.
+    """
+
+    report: str
+    member: str
+    folder: PurePosixPath
+    current: Manifest | None = None
+    current_problem: str = ""
+    failure: Manifest | None = None
+    failure_folder: PurePosixPath | None = None
+    failure_problem: str = ""
+    failed_runs: int = 0
+
+    @property
+    def label(self) -> str:
+        """``report`` or ``report[member]``."""
+        return f"{self.report}[{self.member}]" if self.member else self.report
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``failed`` or ``unknown`` (a published build whose manifest is unreadable)."""
+        if self.failure is not None or self.failure_problem:
+            return "failed"
+        if self.current is not None and self.current.ok:
+            return "ok"
+        return "unknown" if self.current_problem else "failed"
+
+
+def collect_entries(out: Path) -> list[GalleryEntry]:
+    """Every report and sweep member under ``out``, by name (members after their report)."""
+    out = Path(out)
+    entries = []
+    if not out.is_dir():
+        return entries
+    for folder in sorted(p for p in out.iterdir() if p.is_dir() and not _hidden(p)):
+        if _is_report_folder(folder):
+            entries.append(_entry(out, folder, folder.name, ""))
+        for member in sorted(p for p in folder.iterdir() if p.is_dir() and "=" in p.name):
+            if _is_report_folder(member):
+                entries.append(_entry(out, member, folder.name, member.name))
+    return entries
+
+
+def render_gallery(entries: list[GalleryEntry]) -> str:
+    """The gallery page for ``entries``."""
+    rows = "\n".join(_row(entry) for entry in entries) or (
+        '<tr><td colspan="6">No reports yet: run <code>workbench report</code>.</td></tr>'
+    )
+    counts = {status: sum(e.status == status for e in entries) for status in ("ok", "failed")}
+    return _PAGE.format(
+        version=_text(__version__),
+        rows=rows,
+        total=len(entries),
+        ok=counts["ok"],
+        failed=counts["failed"],
+    )
+
+
+def write_gallery(out: Path) -> Path:
+    """Write ``<out>/index.html`` from the reports on disk (atomically) and return its path."""
+    out = Path(out)
+    path = out / GALLERY_NAME
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        # Two batches finishing together: the later one writes last and sees both.
+        with filelock.FileLock(out / ".gallery.lock"):
+            write_atomically(path, render_gallery(collect_entries(out)))
+    except OSError as exc:
+        raise ReportError(f"cannot write the gallery {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def _entry(out: Path, path: Path, report: str, member: str) -> GalleryEntry:
+    folder = ReportFolder(path, report)
+    current, current_problem = None, ""
+    if folder.current_build() is not None:
+        try:
+            current = read_manifest(path / MANIFEST_NAME)
+        except ReportError as exc:
+            current_problem = str(exc)
+    failed_runs = folder.failed_runs()
+    failure, failure_folder, failure_problem = None, None, ""
+    if failed_runs:
+        latest = failed_runs[-1]
+        try:
+            candidate = read_manifest(latest)
+        except ReportError as exc:
+            candidate, problem = None, str(exc)
+        else:
+            problem = ""
+        # A failure is news only when no later run has succeeded.
+        if current is None or (candidate is not None and candidate.started > current.started):
+            failure, failure_problem = candidate, problem
+            failure_folder = _relative(out, latest)
+    return GalleryEntry(
+        report=report,
+        member=member,
+        folder=_relative(out, path),
+        current=current,
+        current_problem=current_problem,
+        failure=failure,
+        failure_folder=failure_folder,
+        failure_problem=failure_problem,
+        failed_runs=len(failed_runs),
+    )
+
+
+def _row(entry: GalleryEntry) -> str:
+    shown = entry.failure or entry.current
+    title = shown.title if shown is not None and shown.title else entry.report
+    parameters = shown.parameters if shown is not None else {}
+    cells = [
+        f'<td class="title"><strong>{_text(title)}</strong>'
+        f'<div class="name">{_text(entry.label)}</div></td>',
+        f"<td>{_parameters(parameters)}</td>",
+        f'<td><span class="status {entry.status}">{entry.status}</span>{_problem(entry)}</td>',
+        f"<td>{_text(_when(shown))}</td>",
+        f"<td>{_text(_duration(shown))}</td>",
+        f"<td>{_links(entry)}</td>",
+    ]
+    indent = ' class="member"' if entry.member else ""
+    return f"<tr{indent}>{''.join(cells)}</tr>"
+
+
+def _problem(entry: GalleryEntry) -> str:
+    parts = []
+    if entry.failure is not None or entry.failure_problem:
+        error = entry.failure.error if entry.failure is not None else entry.failure_problem
+        parts.append(f'<pre class="error">{_text(error or "failed")}</pre>')
+        if entry.current is not None:
+            parts.append(
+                f'<div class="note">showing the last good report, of {_text(_when(entry.current))}'
+                "</div>"
+            )
+    if entry.current_problem:
+        parts.append(f'<pre class="error">{_text(entry.current_problem)}</pre>')
+    return "".join(parts)
+
+
+def _links(entry: GalleryEntry) -> str:
+    parts = []
+    if entry.current is not None or entry.current_problem:
+        published = (
+            ("HTML", f"{entry.report}.html"),
+            ("notebook", f"{entry.report}.ipynb"),
+            ("manifest", MANIFEST_NAME),
+        )
+        parts.append(" · ".join(_link(entry.folder / name, label) for label, name in published))
+    if entry.failure_folder is not None:
+        kept = [("error", "error.txt")]
+        if entry.failure is not None and entry.failure.executed_notebook:
+            kept.insert(0, ("notebook", entry.failure.executed_notebook))
+        if entry.failure is not None and entry.failure.html:
+            kept.insert(0, ("HTML", entry.failure.html))
+        failed = " · ".join(_link(entry.failure_folder / name, label) for label, name in kept)
+        parts.append(f'<div class="failed-links">failed run: {failed}</div>')
+    return "".join(parts)
+
+
+def _link(path: PurePosixPath, label: str) -> str:
+    return f'<a href="{_text(quote(str(path)))}">{_text(label)}</a>'
+
+
+def _parameters(parameters: dict) -> str:
+    if not parameters:
+        return '<span class="defaults">defaults</span>'
+    items = "".join(
+        f"<li><code>{_text(name)}={_text(format_value(value))}</code></li>"
+        for name, value in parameters.items()
+    )
+    return f'<ul class="parameters">{items}</ul>'
+
+
+def _when(manifest: Manifest | None) -> str:
+    if manifest is None or not manifest.finished:
+        return ""
+    return manifest.finished.replace("T", " ").replace("+00:00", " UTC")
+
+
+def _duration(manifest: Manifest | None) -> str:
+    if manifest is None:
+        return ""
+    seconds = float(manifest.duration_s or 0)
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def _relative(out: Path, path: Path) -> PurePosixPath:
+    return PurePosixPath(path.relative_to(out).as_posix())
+
+
+def _is_report_folder(path: Path) -> bool:
+    return any((path / name).exists() for name in (".current", "failed", MANIFEST_NAME))
+
+
+def _hidden(path: Path) -> bool:
+    return path.name.startswith((".", "_"))
+
+
+def _text(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Compute Workbench reports</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1d2733; }}
+h1 {{ font-size: 1.5rem; margin-bottom: 0.2rem; }}
+p.summary {{ color: #55606e; margin-top: 0; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; vertical-align: top; padding: 0.5rem 0.7rem;
+         border-bottom: 1px solid #dde2e8; }}
+th {{ background: #f3f5f8; font-weight: 600; }}
+tr.member td.title {{ padding-left: 2rem; }}
+.name {{ color: #55606e; font-family: ui-monospace, monospace; font-size: 0.85em; }}
+.status {{ display: inline-block; padding: 0.1rem 0.5rem; border-radius: 0.8rem;
+          font-size: 0.85em; font-weight: 600; }}
+.status.ok {{ background: #dcf3e3; color: #17653a; }}
+.status.failed {{ background: #fbe0e0; color: #9b1c1c; }}
+.status.unknown {{ background: #fdf0cf; color: #7a5400; }}
+pre.error {{ white-space: pre-wrap; max-width: 40rem; color: #9b1c1c; font-size: 0.85em; }}
+.note, .defaults {{ color: #55606e; font-size: 0.85em; }}
+ul.parameters {{ margin: 0; padding-left: 1rem; }}
+</style>
+</head>
+<body>
+<h1>Compute Workbench reports</h1>
+<p class="summary">{total} reports: {ok} ok, {failed} failed. Built by compute-workbench
+{version}; times are UTC.</p>
+<table>
+<thead><tr><th>Report</th><th>Parameters</th><th>Status</th><th>Run at</th><th>Duration</th>
+<th>Files</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</body>
+</html>
+"""

@@ -1,0 +1,75 @@
+"""Cache keys: a report is rebuilt only when something that shapes it has changed.
+
+A report's key is a sha256 over the notebook's bytes, the parameters injected, how the HTML is
+rendered, the sha256 of every bundled dataset file (all of them: the runner cannot know which
+ones a notebook reads) and the workbench's version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from workbench import __version__
+from workbench.errors import DataError, ReportError
+
+__all__ = ["input_hashes", "report_key"]
+
+
+def input_hashes() -> dict[str, str]:
+    """The sha256 of every bundled dataset's files, by file name (``models.csv``, ``models.toml``).
+
+    The metadata file is included because it shapes the loaded dataset (units, types) as much
+    as the CSV does.
+    """
+    from workbench import data
+
+    try:
+        hashes = {}
+        for name in data.list_datasets():
+            csv_path = data.dataset_path(name)
+            for path in (csv_path, csv_path.with_suffix(".toml")):
+                hashes[path.name] = data.file_sha256(path)
+    except (DataError, OSError) as exc:
+        raise ReportError(f"cannot fingerprint the bundled datasets: {exc}") from exc
+    return hashes
+
+
+def report_key(
+    notebook: Path,
+    parameters: Mapping[str, object],
+    inputs: Mapping[str, str],
+    *,
+    no_input: bool = False,
+    version: str = __version__,
+) -> str:
+    """The hex sha256 that identifies one build of a report.
+
+    Parameters
+    ----------
+    notebook
+        The notebook file; its bytes count, not its modification time.
+    parameters
+        The values injected (after checking), by name; their order does not matter.
+    inputs
+        :func:`input_hashes`.
+    no_input
+        Whether code cells are hidden in the HTML.
+    version
+        The workbench's version.
+    """
+    try:
+        notebook_bytes = Path(notebook).read_bytes()
+    except OSError as exc:
+        raise ReportError(f"cannot read notebook {notebook}: {exc.strerror}") from exc
+    recipe = {
+        "notebook": hashlib.sha256(notebook_bytes).hexdigest(),
+        "parameters": dict(parameters),
+        "inputs": dict(inputs),
+        "no_input": no_input,
+        "workbench": version,
+    }
+    canonical = json.dumps(recipe, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.sha256(canonical.encode()).hexdigest()

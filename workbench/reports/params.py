@@ -1,0 +1,387 @@
+"""Report parameters: what a notebook declares, and turning ``-p KEY=VALUE`` text into values.
+
+A notebook declares its parameters in the cell tagged ``parameters``; papermill's inspection
+reads their names, defaults, annotations and help comments. Each parameter gets a *kind*
+from its annotation (``horizon: int = 2030``) or a ``# type:`` comment, else from its default's
+literal (``2030`` is an int), else ``any``.
+
+Text given on the command line is parsed by the declared kind:
+
+========  =================================================================================
+kind      accepted text
+========  =================================================================================
+int       ``2030``, ``-3``, ``1_000`` (not ``2.5``)
+float     ``0.5``, ``2030``, ``1e9``, ``inf``, ``nan``
+bool      ``true``/``false``, ``yes``/``no``, ``on``/``off``, ``1``/``0`` (any case)
+str       the text as given; surrounding quotes, if both present, are removed
+list      ``[a, b]`` or ``a,b``; each item is parsed by the list's item kind
+          (``list[int]``, or the kind of the default's items), quotes keep commas in an item
+dict      a JSON or Python literal: ``{"low": 1, "high": 2}``
+any       ``true``/``false`` → bool, ``none``/``null`` → None, integers → int, decimals and
+          exponents → float, ``[...]`` → list, ``{...}`` → dict, quoted text or anything else → str
+========  =================================================================================
+
+Surrounding whitespace is ignored; quote a string to keep it. Values that are already typed
+(from ``reports.toml`` or Python) are checked against the kind instead: an int is accepted where
+a float is declared, nothing else is converted.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import ParameterError, ReportError
+
+__all__ = [
+    "NotebookParameter",
+    "check_parameters",
+    "describe_parameters",
+    "format_value",
+    "inspect_parameters",
+    "parse_assignment",
+    "parse_text",
+    "split_items",
+]
+
+KINDS = ("int", "float", "bool", "str", "list", "dict", "any")
+_TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+_FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+_INT_PATTERN = re.compile(r"[+-]?\d(_?\d)*")
+_FLOAT_PATTERN = re.compile(
+    r"[+-]?((\d(_?\d)*)?\.\d(_?\d)*|\d(_?\d)*\.?)([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)",
+    re.IGNORECASE,
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_EXPECTED = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "a boolean (true or false)",
+    "str": "a string",
+    "list": "a list such as [a, b] or a,b",
+    "dict": 'a mapping such as {"low": 1, "high": 2}',
+    "any": "a number, boolean, string, list or mapping",
+}
+_ANNOTATION_KINDS = {
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "str": "str",
+    "list": "list",
+    "tuple": "list",
+    "sequence": "list",
+    "dict": "dict",
+    "mapping": "dict",
+}
+
+
+@dataclass(frozen=True)
+class NotebookParameter:
+    """One parameter a notebook declares in its ``parameters`` cell.
+
+    Attributes
+    ----------
+    name
+        The variable's name.
+    kind
+        One of ``int``, ``float``, ``bool``, ``str``, ``list``, ``dict`` or ``any``.
+    item_kind
+        For lists, the kind of each item (``any`` when unknown).
+    default
+        The default as written in the notebook (source text).
+    help
+        The comment after the assignment, if any.
+    """
+
+    name: str
+    kind: str
+    default: str
+    help: str = ""
+    item_kind: str = "any"
+
+    @property
+    def type_name(self) -> str:
+        """``int``, ``list[str]``…: the kind as a reader would write it."""
+        if self.kind == "list" and self.item_kind != "any":
+            return f"list[{self.item_kind}]"
+        return self.kind
+
+    def describe(self) -> str:
+        """``horizon: int = 2030  # last year projected``."""
+        text = f"{self.name}: {self.type_name} = {self.default}"
+        return f"{text}  # {self.help}" if self.help else text
+
+
+def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
+    """The parameters ``notebook`` declares, by name, in the order of its parameters cell.
+
+    Uses :func:`papermill.inspect_notebook`; a notebook without a cell tagged ``parameters``
+    declares none.
+    """
+    from papermill import inspect_notebook  # papermill takes a second to import: only here
+
+    try:
+        found_parameters = inspect_notebook(str(notebook))
+    except Exception as exc:  # papermill and nbformat raise many types for a bad file
+        raise ReportError(
+            f"cannot read the parameters of notebook {notebook}: {type(exc).__name__}: {exc}"
+        ) from exc
+    declared = {}
+    for name, found in found_parameters.items():
+        kind, item_kind = _kind_of(found["inferred_type_name"], found["default"])
+        declared[name] = NotebookParameter(
+            name=name,
+            kind=kind,
+            item_kind=item_kind,
+            default=found["default"],
+            help=found["help"],
+        )
+    return declared
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split ``KEY=VALUE`` into the name and the value's text (not yet parsed).
+
+    Examples
+    --------
+    >>> parse_assignment("horizon=2030")
+    ('horizon', '2030')
+    >>> parse_assignment("label=a=b")
+    ('label', 'a=b')
+    """
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not _IDENTIFIER.fullmatch(name):
+        raise ParameterError(
+            f"A parameter must be given as KEY=VALUE with KEY a Python name; got {text!r} instead."
+        )
+    return name, value
+
+
+def split_items(text: str) -> list[str]:
+    """Split ``text`` on commas that are outside brackets, braces and quotes.
+
+    Examples
+    --------
+    >>> split_items("low, 'a,b', [1, 2]")
+    ['low', "'a,b'", '[1, 2]']
+    """
+    items, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(text[start:index].strip())
+            start = index + 1
+    items.append(text[start:].strip())
+    return items
+
+
+def parse_text(text: str, kind: str = "any", item_kind: str = "any") -> object:
+    """Parse command-line text into a value of ``kind`` (see the module's table).
+
+    Raises
+    ------
+    ValueError
+        When the text does not parse to ``kind``; :func:`check_parameters` turns this into a
+        :class:`~workbench.errors.ParameterError` that names the parameter.
+
+    Examples
+    --------
+    >>> parse_text("2030", "float")
+    2030.0
+    >>> parse_text("[1, 2]")
+    [1, 2]
+    >>> parse_text("low,high", "list")
+    ['low', 'high']
+    """
+    text = text.strip()
+    if kind == "str":
+        return _unquote(text)
+    if kind == "int":
+        if _INT_PATTERN.fullmatch(text):
+            return int(text)
+        raise ValueError(text)
+    if kind == "float":
+        if _FLOAT_PATTERN.fullmatch(text):
+            return float(text)
+        raise ValueError(text)
+    if kind == "bool":
+        word = text.lower()
+        if word in _TRUE_WORDS or word in _FALSE_WORDS:
+            return word in _TRUE_WORDS
+        raise ValueError(text)
+    if kind == "list":
+        inner = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+        if not inner.strip():
+            return []
+        return [parse_text(item, item_kind) for item in split_items(inner)]
+    if kind == "dict":
+        value = _literal(text)
+        if isinstance(value, dict):
+            return value
+        raise ValueError(text)
+    return _parse_any(text)
+
+
+def check_parameters(
+    report: str, declared: Mapping[str, NotebookParameter], given: Mapping[str, object]
+) -> dict[str, object]:
+    """Check ``given`` values against a notebook's ``declared`` parameters.
+
+    Text is parsed by the declared kind (:func:`parse_text`); typed values are checked.
+
+    Returns
+    -------
+    dict
+        The values to inject, by name, in the order given.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name or a value that is not of the declared kind; the message names
+        the report and the parameter and lists the valid parameters with their defaults.
+    """
+    checked = {}
+    for name, value in given.items():
+        parameter = declared.get(name)
+        if parameter is None:
+            raise ParameterError(
+                f"Unknown parameter {name!r} for report {report!r}"
+                f"{_suggestion(name, declared)}. {describe_parameters(report, declared)}",
+                parameter=name,
+            )
+        try:
+            checked[name] = _coerce(value, parameter.kind, parameter.item_kind)
+        except ValueError:
+            expected = _EXPECTED[parameter.kind]
+            if parameter.kind == "list" and parameter.item_kind != "any":
+                expected += f" of {parameter.item_kind} items"
+            error = ParameterError.invalid(name, f"report {report!r}", expected, value)
+            raise ParameterError(
+                f"{error} {describe_parameters(report, declared)}", parameter=name
+            ) from None
+    return checked
+
+
+def describe_parameters(report: str, declared: Mapping[str, NotebookParameter]) -> str:
+    """One paragraph listing ``report``'s parameters with their defaults."""
+    if not declared:
+        return f"Report {report!r} declares no parameters (no cell tagged 'parameters')."
+    lines = "\n".join(f"  {p.describe()}" for p in declared.values())
+    return f"Parameters of report {report!r} (with defaults):\n{lines}"
+
+
+def format_value(value: object) -> str:
+    """Short, stable text for a parameter value (folder names, the gallery, messages).
+
+    Examples
+    --------
+    >>> format_value(True), format_value(0.5), format_value(["us", "eu"])
+    ('true', '0.5', '[us,eu]')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(format_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return str(value)
+
+
+def _kind_of(annotation: str, default: str) -> tuple[str, str]:
+    """The (kind, item kind) from an annotation such as ``List[int]``, else from the default."""
+    match = re.fullmatch(r"\s*(\w+)\s*(?:\[\s*(\w+)\s*\])?\s*", annotation or "")
+    if match and match.group(1).lower() in _ANNOTATION_KINDS:
+        kind = _ANNOTATION_KINDS[match.group(1).lower()]
+        item = _ANNOTATION_KINDS.get((match.group(2) or "").lower(), "any")
+        return kind, item if kind == "list" and item not in ("list", "dict") else "any"
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return "any", "any"
+    if isinstance(value, list | tuple):
+        return "list", _common_kind(value)
+    return _kind_of_value(value), "any"
+
+
+def _kind_of_value(value: object) -> str:
+    for kind, types in (("bool", bool), ("int", int), ("float", float), ("str", str)):
+        if isinstance(value, types):
+            return kind
+    return "dict" if isinstance(value, dict) else "any"
+
+
+def _common_kind(items) -> str:
+    kinds = {_kind_of_value(item) for item in items}
+    if kinds == {"int", "float"}:
+        return "float"
+    return kinds.pop() if len(kinds) == 1 and kinds <= {"bool", "int", "float", "str"} else "any"
+
+
+def _coerce(value: object, kind: str, item_kind: str) -> object:
+    """Parse text by ``kind``; check a typed value against it (an int passes as a float)."""
+    if isinstance(value, str) and kind != "any":
+        return parse_text(value, kind, item_kind)
+    if kind == "any":
+        return value
+    if kind == "float" and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind == "list" and isinstance(value, list | tuple):
+        return [_coerce(item, item_kind, "any") for item in value]
+    if _kind_of_value(value) != kind:
+        raise ValueError(value)
+    return value
+
+
+def _parse_any(text: str) -> object:
+    word = text.lower()
+    if word in ("true", "false"):
+        return word == "true"
+    if word in ("none", "null"):
+        return None
+    if _INT_PATTERN.fullmatch(text):
+        return int(text)
+    if _FLOAT_PATTERN.fullmatch(text) and any(c.isdigit() for c in text):
+        return float(text)
+    if text.startswith("[") and text.endswith("]"):
+        return parse_text(text, "list")
+    if text.startswith("{") and text.endswith("}"):
+        return parse_text(text, "dict")
+    return _unquote(text)
+
+
+def _literal(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise ValueError(text) from None
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def _suggestion(name: str, declared: Mapping[str, NotebookParameter]) -> str:
+    close = difflib.get_close_matches(name, list(declared), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

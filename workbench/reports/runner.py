@@ -1,0 +1,247 @@
+"""Running one notebook: papermill executes it on the workbench's own Python, nbconvert renders it.
+
+The kernel is ``sys.executable -m ipykernel_launcher``, described in memory
+(:class:`ReportKernelManager`), so a fresh virtual environment runs reports without
+``ipykernel install`` and a report never runs on some other Python that Jupyter happens to
+know. The kernel's environment has ``WORKBENCH_REPORT=1`` and ``WORKBENCH_CHART_RENDERER=svg``
+(``workbench.plots`` then renders altair charts to static SVG, offline); the HTML references
+no script on the internet.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpec
+from traitlets import Unicode
+from traitlets.config import Config
+
+from workbench.errors import ReportError
+
+__all__ = [
+    "KERNEL_ENVIRONMENT",
+    "NotebookFailure",
+    "ReportKernelManager",
+    "execute_notebook",
+    "notebook_title",
+    "render_html",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Set in the kernel's environment for every report.
+KERNEL_ENVIRONMENT = {"WORKBENCH_REPORT": "1", "WORKBENCH_CHART_RENDERER": "svg"}
+_KERNEL_NAME = "workbench-report"
+# nbconvert's lab template, less everything it would fetch from a CDN: require.js, MathJax,
+# mermaid and the widget manager. Reports then open offline and load nothing from elsewhere.
+# SVG charts are inlined as they are (nbconvert would otherwise either sanitise them away or
+# wrap them in <img>), so they stay crisp, selectable and inspectable; they come from the
+# report's own run, not from outside.
+_TEMPLATE_NAME = "workbench-report.html.j2"
+_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{% block html_head_js_requirejs %}{% endblock html_head_js_requirejs %}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
+{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
+{% block data_svg scoped -%}
+<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
+{{ output.data['image/svg+xml'] }}
+</div>
+{%- endblock data_svg %}
+"""
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_ID_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class ReportKernelManager(AsyncKernelManager):
+    """A kernel manager that always starts this Python as the kernel.
+
+    Whatever kernel name a notebook's metadata gives, the kernel is ``sys.executable`` with
+    :data:`KERNEL_ENVIRONMENT`; no kernelspec needs to be installed. The kernel process's own
+    output (start-up notices, shutdown messages; not the notebook's, which travels over
+    Jupyter's protocol) goes to :attr:`kernel_log` rather than between the progress lines.
+    """
+
+    kernel_log = Unicode("", help="A file for the kernel process's own output.").tag(config=True)
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        return KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name="Compute Workbench (report)",
+            language="python",
+            env=dict(KERNEL_ENVIRONMENT),
+        )
+
+    async def start_kernel(self, **kwargs):
+        if not self.kernel_log:
+            return await super().start_kernel(**kwargs)
+        with open(self.kernel_log, "ab") as log:  # the kernel keeps its own copy of the handle
+            kwargs.setdefault("stdout", log)
+            kwargs.setdefault("stderr", log)
+            return await super().start_kernel(**kwargs)
+
+
+class NotebookFailure(ReportError):
+    """A notebook raised while running; names the cell and the error.
+
+    Attributes
+    ----------
+    cell
+        How the cell is shown in the notebook: ``In [3]`` (or its position when never run).
+    ename, evalue
+        The error's type and message.
+    details
+        The full traceback, as plain text.
+    """
+
+    def __init__(self, message: str, *, cell: str, ename: str, evalue: str, details: str):
+        super().__init__(message)
+        self.cell = cell
+        self.ename = ename
+        self.evalue = evalue
+        self.details = details
+
+
+def execute_notebook(
+    source: Path,
+    output: Path,
+    parameters: dict[str, object],
+    *,
+    report: str,
+    cwd: Path | None = None,
+    kernel_log: Path | None = None,
+) -> None:
+    """Run ``source`` with ``parameters`` injected and write the executed notebook to ``output``.
+
+    Parameters
+    ----------
+    source
+        The notebook to run (it is not changed).
+    output
+        Where the executed notebook goes; written also when a cell fails, up to that cell.
+    parameters
+        Values for the notebook's ``parameters`` cell (checked beforehand).
+    report
+        The report's name, for messages.
+    cwd
+        The kernel's working folder (default: the output's folder).
+    kernel_log
+        A file for the kernel process's own output (default: this process's).
+
+    Raises
+    ------
+    NotebookFailure
+        When a cell raises; the message names the cell and the error.
+    ReportError
+        When the kernel cannot start or dies.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(output),
+            parameters=parameters,
+            kernel_name=_KERNEL_NAME,
+            kernel_manager_class=ReportKernelManager,
+            progress_bar=False,
+            cwd=str(cwd or output.parent),
+            config=Config({"ReportKernelManager": {"kernel_log": str(kernel_log or "")}}),
+        )
+    except PapermillExecutionError as exc:
+        raise _failure(report, exc) from None
+    except Exception as exc:  # a kernel that will not start or dies: any error of nbclient's
+        raise ReportError(
+            f"report {report!r} could not run: {type(exc).__name__}: {_first_line(str(exc))}"
+        ) from exc
+
+
+def render_html(notebook: Path, html: Path, *, no_input: bool = False) -> None:
+    """Render an executed notebook as a self-contained HTML page.
+
+    Parameters
+    ----------
+    notebook, html
+        The executed notebook to read and the page to write.
+    no_input
+        Hide code cells and prompts, keeping their outputs.
+    """
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({_TEMPLATE_NAME: _OFFLINE_TEMPLATE})],
+        template_file=_TEMPLATE_NAME,
+        exclude_input=no_input,
+        exclude_input_prompt=no_input,
+        exclude_output_prompt=no_input,
+    )
+    executed = nbformat.read(notebook, as_version=4)
+    _scope_svg_ids(executed)
+    body, _ = exporter.from_notebook_node(executed)
+    html.write_text(body, encoding="utf-8")
+
+
+def notebook_title(path: Path, *, default: str) -> str:
+    """The notebook's first Markdown heading, else its ``title`` metadata, else ``default``."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception:  # an unreadable notebook fails when it runs, with a better message
+        return default
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("#"):
+                heading = line.lstrip("#").strip()
+                if heading:
+                    return heading
+    return str(notebook.metadata.get("title") or default)
+
+
+def _scope_svg_ids(notebook: nbformat.NotebookNode) -> None:
+    """Prefix the ids inside each SVG output with the output's number.
+
+    Inlined in one page, two charts could both define ``clip1``, and the second would clip
+    with the first's shape.
+    """
+    number = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            svg = output.get("data", {}).get("image/svg+xml")
+            if svg:
+                number += 1
+                output["data"]["image/svg+xml"] = _prefix_ids(svg, f"output{number}-")
+
+
+def _prefix_ids(svg: str, prefix: str) -> str:
+    ids = set(_SVG_ID.findall(svg))
+    if not ids:
+        return svg
+    svg = _SVG_ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    return _SVG_ID_REFERENCE.sub(
+        lambda m: m.group(1) + (prefix if m.group(2) in ids else "") + m.group(2), svg
+    )
+
+
+def _failure(report: str, exc) -> NotebookFailure:
+    cell = f"In [{exc.exec_count}]" if exc.exec_count else f"cell {exc.cell_index + 1}"
+    code = _first_line(exc.source)
+    where = f"{cell} ({code})" if code else cell
+    message = f"report {report!r} failed at {where}: {exc.ename}: {_first_line(exc.evalue)}"
+    details = _ANSI_ESCAPE.sub("", "\n".join(exc.traceback))
+    return NotebookFailure(message, cell=cell, ename=exc.ename, evalue=exc.evalue, details=details)
+
+
+def _first_line(text: str, limit: int = 120) -> str:
+    line = next((line.strip() for line in str(text).splitlines() if line.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
