@@ -1,0 +1,339 @@
+"""The fitting engine of the loss laws: a Huber fit of log-loss, batched over starts and data.
+
+Hoffmann et al. (2022, Approach 3) fit ``L(N, D) = E + A/N^α + B/D^β`` by minimising
+
+    Σ_i w_i · Huber_δ( LSE(e, a − α·log N_i, b − β·log D_i) − log L_i )
+
+with ``e = log E``, ``a = log A``, ``b = log B`` and L-BFGS from each point of a 4,500-point
+grid, keeping the best. Run one start at a time with finite-difference gradients this takes
+minutes. Here every start (and every bootstrap resample, through the weights ``w``) is one row
+of a matrix, the gradient is analytic, and the Gauss-Newton matrix of the iteratively
+reweighted problem gives a damped Newton (Levenberg-Marquardt) step for all rows at once.
+
+The search is global in two steps, the same for the main fit and for every bootstrap refit:
+the objective is evaluated at every grid point (for the bootstrap, one matrix product gives it
+for all resamples at once), and the ``n_polish`` best grid points are polished to convergence.
+The tests check against running every grid start to convergence that the screen keeps a start
+in the global basin.
+
+Parameter vectors are ordered as :data:`PARAMETERS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PARAMETERS = ("e", "a", "b", "alpha", "beta")
+# Hoffmann et al. (2022), Appendix D.2: the initialisation grid of Approach 3.
+DEFAULT_GRID_AXES = {
+    "e": np.arange(-1.0, 1.01, 0.5),
+    "a": np.arange(0.0, 25.1, 5.0),
+    "b": np.arange(0.0, 25.1, 5.0),
+    "alpha": np.arange(0.0, 2.01, 0.5),
+    "beta": np.arange(0.0, 2.01, 0.5),
+}
+# exp() of more than ~709 overflows; a prediction term that large is far outside any fit.
+_EXP_CEILING = 700.0
+# Rows of (resamples x starts) evaluated together: bounds memory at ~100 MB per array set.
+_ROWS_PER_BLOCK = 4096
+
+
+def product_grid(axes: dict[str, np.ndarray]) -> np.ndarray:
+    """All combinations of the axis values, one start per row in :data:`PARAMETERS` order."""
+    mesh = np.meshgrid(*(np.asarray(axes[name], dtype=float) for name in PARAMETERS), indexing="ij")
+    return np.stack([m.ravel() for m in mesh], axis=1)
+
+
+def default_grid() -> np.ndarray:
+    """The 4,500 starts of Hoffmann et al. (2022), Approach 3."""
+    return product_grid(DEFAULT_GRID_AXES)
+
+
+@dataclass(frozen=True)
+class Observations:
+    """Logs of the data: ``x = log N``, ``y = log D``, ``z = log L`` (1-D, same length)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.x.size
+
+
+def log_prediction(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``log L̂`` for each parameter row of ``theta`` (M, 5) at each point: (M, n)."""
+    theta = np.atleast_2d(theta)
+    terms = _power_terms(theta, x, y)
+    return np.log(terms[0] + terms[1] + terms[2])
+
+
+def huber(residual: np.ndarray, delta: float) -> np.ndarray:
+    """The Huber loss: quadratic within ``±delta``, linear outside."""
+    magnitude = np.abs(residual)
+    clipped = np.minimum(magnitude, delta)
+    return clipped * (magnitude - 0.5 * clipped)
+
+
+def grid_point_losses(grid: np.ndarray, data: Observations, delta: float) -> np.ndarray:
+    """Huber loss of every data point at every grid start, (G, n), for screening."""
+    return huber(log_prediction(grid, data.x, data.y) - data.z, delta)
+
+
+def screen(point_losses: np.ndarray, weights: np.ndarray | None, n_keep: int) -> np.ndarray:
+    """Indices of the ``n_keep`` grid starts with the lowest objective, per weight row.
+
+    ``point_losses`` is (G, n); ``weights`` (R, n) or None (all ones). Returns (R, n_keep).
+    """
+    if weights is None:
+        objective = point_losses.sum(axis=1)[None, :]
+    else:
+        objective = weights @ point_losses.T
+    n_keep = min(n_keep, objective.shape[1])
+    # Non-finite objectives (overflowing starts) sort last.
+    objective = np.where(np.isfinite(objective), objective, np.inf)
+    kept = np.argpartition(objective, n_keep - 1, axis=1)[:, :n_keep]
+    order = np.take_along_axis(objective, kept, axis=1).argsort(axis=1, kind="stable")
+    return np.take_along_axis(kept, order, axis=1)
+
+
+def _power_terms(theta: np.ndarray, x: np.ndarray, y: np.ndarray):
+    e, a, b, alpha, beta = (np.ascontiguousarray(theta[:, k]) for k in range(5))
+    size_term = np.multiply.outer(-alpha, x)
+    size_term += a[:, None]
+    np.minimum(size_term, _EXP_CEILING, out=size_term)
+    np.exp(size_term, out=size_term)
+    data_term = np.multiply.outer(-beta, y)
+    data_term += b[:, None]
+    np.minimum(data_term, _EXP_CEILING, out=data_term)
+    np.exp(data_term, out=data_term)
+    floor_term = np.exp(np.clip(e, -_EXP_CEILING, _EXP_CEILING))[:, None]
+    return size_term, data_term, floor_term
+
+
+def _objective(theta, data: Observations, weights, delta):
+    """Weighted Huber objective of each row of ``theta`` (M,) and its ingredients."""
+    size_term, data_term, floor_term = _power_terms(theta, data.x, data.y)
+    total = size_term + data_term
+    total += floor_term
+    residual = np.log(total)
+    residual -= data.z
+    loss = huber(residual, delta)
+    objective = np.einsum("mn,mn->m", loss, weights) if weights is not None else loss.sum(1)
+    return objective, (size_term, data_term, total, residual)
+
+
+def _derivatives(parts, data: Observations, weights, delta):
+    """Gradient (M, 5) and a curvature matrix (M, 5, 5) of the objective.
+
+    The log-prediction's Jacobian is ``J = [p3, p1, p2, -p1·x, -p2·y]`` with ``p1, p2, p3``
+    the shares of the size, data and floor terms in the prediction (``p3 = 1 - p1 - p2``).
+    The matrix is the exact Hessian where that is positive definite (near a minimum, where
+    Newton converges fast) and otherwise the Gauss-Newton matrix of iteratively reweighted
+    least squares, ``Σ ψ(r)/r · J Jᵀ``, which majorises the Huber loss and always descends.
+    """
+    size_term, data_term, total, residual = parts
+    x, y = data.x, data.y
+    p1 = size_term / total
+    p2 = data_term / total
+    magnitude = np.abs(residual)
+    clipped = np.minimum(magnitude, delta)
+    psi = np.copysign(clipped, residual)
+    # IRLS weight psi(r)/r: 1 inside ±delta, delta/|r| outside.
+    omega = np.divide(clipped, magnitude, out=np.ones_like(magnitude), where=magnitude > 0)
+    inside = (magnitude <= delta).astype(float)
+    if weights is not None:
+        psi *= weights
+        omega *= weights
+        inside *= weights
+    ones = np.ones_like(x)
+    g_psi = psi.sum(1)
+    g1 = (psi * p1) @ np.stack([ones, x, x * x], axis=1)
+    g2 = (psi * p2) @ np.stack([ones, y, y * y], axis=1)
+    g3 = g_psi - g1[:, 0] - g2[:, 0]
+    gradient = np.stack([g3, g1[:, 0], g2[:, 0], -g1[:, 1], -g2[:, 1]], axis=1)
+
+    reweighted = _weighted_jtj(omega, p1, p2, x, y)
+    # Exact Hessian: Σ w [ψ'(r) J Jᵀ + ψ(r) (∇²LSE)], ∇²LSE = Σ_k p_k g_k g_kᵀ - J Jᵀ.
+    exact = _weighted_jtj(inside - psi, p1, p2, x, y)
+    exact[:, 0, 0] += g3
+    exact[:, 1, 1] += g1[:, 0]
+    exact[:, 2, 2] += g2[:, 0]
+    exact[:, 1, 3] -= g1[:, 1]
+    exact[:, 3, 1] -= g1[:, 1]
+    exact[:, 3, 3] += g1[:, 2]
+    exact[:, 2, 4] -= g2[:, 1]
+    exact[:, 4, 2] -= g2[:, 1]
+    exact[:, 4, 4] += g2[:, 2]
+    positive = np.linalg.eigvalsh(exact)[:, 0] > 1e-10 * np.abs(np.einsum("mkk->m", exact))
+    matrix = np.where(positive[:, None, None], exact, reweighted)
+    return gradient, matrix
+
+
+def _weighted_jtj(weight, p1, p2, x, y):
+    """``Σ_i weight_i J_i J_iᵀ`` for each row, from sums against ``1, x, y, x², xy, y²``."""
+    ones = np.ones_like(x)
+    s0 = weight.sum(1)
+    w1 = weight * p1
+    w2 = weight * p2
+    s1 = w1 @ np.stack([ones, x], axis=1)
+    s2 = w2 @ np.stack([ones, y], axis=1)
+    q11 = (w1 * p1) @ np.stack([ones, x, x * x], axis=1)
+    q12 = (w1 * p2) @ np.stack([ones, x, y, x * y], axis=1)
+    q22 = (w2 * p2) @ np.stack([ones, y, y * y], axis=1)
+    h = np.empty((len(s0), 5, 5))
+    # Order e, a, b, alpha, beta; Jacobian columns p3, p1, p2, -p1 x, -p2 y.
+    h[:, 0, 0] = s0 - 2 * s1[:, 0] - 2 * s2[:, 0] + q11[:, 0] + 2 * q12[:, 0] + q22[:, 0]
+    h[:, 0, 1] = s1[:, 0] - q11[:, 0] - q12[:, 0]
+    h[:, 0, 2] = s2[:, 0] - q12[:, 0] - q22[:, 0]
+    h[:, 0, 3] = -(s1[:, 1] - q11[:, 1] - q12[:, 1])
+    h[:, 0, 4] = -(s2[:, 1] - q12[:, 2] - q22[:, 1])
+    h[:, 1, 1] = q11[:, 0]
+    h[:, 1, 2] = q12[:, 0]
+    h[:, 1, 3] = -q11[:, 1]
+    h[:, 1, 4] = -q12[:, 2]
+    h[:, 2, 2] = q22[:, 0]
+    h[:, 2, 3] = -q12[:, 1]
+    h[:, 2, 4] = -q22[:, 1]
+    h[:, 3, 3] = q11[:, 2]
+    h[:, 3, 4] = q12[:, 3]
+    h[:, 4, 4] = q22[:, 2]
+    upper = np.triu_indices(5, 1)
+    h[:, upper[1], upper[0]] = h[:, upper[0], upper[1]]
+    return h
+
+
+def objective_and_gradient(theta, data: Observations, weights, delta):
+    """Objective (M,) and gradient (M, 5) for parameter rows ``theta`` (M, 5)."""
+    theta = np.atleast_2d(np.asarray(theta, dtype=float))
+    objective, parts = _objective(theta, data, weights, delta)
+    gradient, _ = _derivatives(parts, data, weights, delta)
+    return objective, gradient
+
+
+@dataclass
+class Polished:
+    """Result of :func:`polish`: one row per start."""
+
+    theta: np.ndarray  # (M, 5)
+    objective: np.ndarray  # (M,)
+    converged: np.ndarray  # (M,) bool
+    iterations: np.ndarray  # (M,) int
+
+
+def polish(
+    theta: np.ndarray,
+    data: Observations,
+    weights: np.ndarray | None,
+    delta: float,
+    *,
+    rtol: float = 1e-12,
+    max_iter: int = 500,
+) -> Polished:
+    """Levenberg-Marquardt from every row of ``theta`` at once, each with its own damping.
+
+    ``weights`` is None (all ones) or (M, n), one row per start. A row stops when an accepted
+    step lowers its objective by less than ``rtol`` relatively, or when no damping finds a
+    lower objective (it sits at a minimum to machine precision); rows stopped by ``max_iter``
+    are reported as not converged.
+    """
+    theta = np.array(theta, dtype=float)
+    n_rows = len(theta)
+    if weights is not None:
+        weights = np.broadcast_to(weights, (n_rows, data.n))
+    objective, parts = _objective(theta, data, weights, delta)
+    gradient, matrix = _derivatives(parts, data, weights, delta)
+    damping = np.full(n_rows, 1e-3)
+    active = np.isfinite(objective)
+    converged = np.zeros(n_rows, bool)
+    iterations = np.zeros(n_rows, int)
+    eye = np.eye(5)
+    for _ in range(max_iter):
+        rows = np.flatnonzero(active)
+        if rows.size == 0:
+            break
+        h = matrix[rows]
+        diag = np.abs(np.einsum("mkk->mk", h))
+        # A tiny ridge keeps the system solvable when a term vanishes (its column is ~0).
+        ridge = 1e-12 * (1.0 + diag.max(axis=1, keepdims=True))
+        system = h + (damping[rows, None] * diag + ridge)[:, :, None] * eye
+        step = -np.linalg.solve(system, gradient[rows][..., None])[..., 0]
+        trial = theta[rows] + step
+        row_weights = None if weights is None else weights[rows]
+        trial_objective, trial_parts = _objective(trial, data, row_weights, delta)
+        better = trial_objective < objective[rows]
+        iterations[rows] += 1
+        accepted = rows[better]
+        if accepted.size:
+            kept_parts = tuple(part[better] for part in trial_parts)
+            g, m = _derivatives(
+                kept_parts,
+                data,
+                None if weights is None else weights[accepted],
+                delta,
+            )
+            decrease = (objective[accepted] - trial_objective[better]) / np.maximum(
+                np.abs(objective[accepted]), np.finfo(float).tiny
+            )
+            theta[accepted] = trial[better]
+            objective[accepted] = trial_objective[better]
+            gradient[accepted] = g
+            matrix[accepted] = m
+            damping[accepted] = np.maximum(damping[accepted] / 3.0, 1e-12)
+            done = accepted[decrease < rtol]
+            converged[done] = True
+            active[done] = False
+        rejected = rows[~better]
+        damping[rejected] *= 4.0
+        stuck = rejected[damping[rejected] > 1e12]
+        converged[stuck] = True
+        active[stuck] = False
+    return Polished(theta, objective, converged, iterations)
+
+
+def global_fit(
+    data: Observations,
+    delta: float,
+    grid: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    n_polish: int = 8,
+    rtol: float = 1e-12,
+    max_iter: int = 500,
+) -> Polished:
+    """The best of ``n_polish`` polished grid starts, for each row of ``weights``.
+
+    ``weights`` None fits the data once (a result with one row); (R, n) fits R reweighted
+    data sets (bootstrap resamples as counts), each screened on its own objective.
+    """
+    point_losses = grid_point_losses(grid, data, delta)
+    rows = 1 if weights is None else len(weights)
+    n_keep = min(n_polish, len(grid))
+    per_block = max(1, _ROWS_PER_BLOCK // n_keep)
+    results = []
+    for start in range(0, rows, per_block):
+        block = None if weights is None else weights[start : start + per_block]
+        kept = screen(point_losses, block, n_keep)  # (r, k)
+        starts = grid[kept.ravel()]
+        repeated = None if block is None else np.repeat(block, n_keep, axis=0)
+        polished = polish(starts, data, repeated, delta, rtol=rtol, max_iter=max_iter)
+        objective = polished.objective.reshape(-1, n_keep)
+        objective = np.where(np.isfinite(objective), objective, np.inf)
+        best = objective.argmin(axis=1) + n_keep * np.arange(len(objective))
+        results.append(
+            Polished(
+                polished.theta[best],
+                polished.objective[best],
+                polished.converged[best],
+                polished.iterations[best],
+            )
+        )
+    return Polished(
+        np.concatenate([r.theta for r in results]),
+        np.concatenate([r.objective for r in results]),
+        np.concatenate([r.converged for r in results]),
+        np.concatenate([r.iterations for r in results]),
+    )
