@@ -50,12 +50,15 @@ class ReportRequest:
         Values by name: text from the command line, or typed values from ``reports.toml``.
     sweep
         Values to sweep, by name; every combination becomes one report.
+    text
+        Whether the values are command-line text, to parse by each parameter's declared kind.
     """
 
     report: str
     notebook: Path
     parameters: Mapping[str, object] = field(default_factory=dict)
     sweep: Mapping[str, Sequence[object]] = field(default_factory=dict)
+    text: bool = False
 
 
 def requests_for(
@@ -82,7 +85,10 @@ def requests_for(
             parameter=name,
         )
     if len(notebooks) == 1 or not (parameters or sweep):
-        return [ReportRequest(r, nb, parameters, sweep) for r, nb in notebooks.items()]
+        return [
+            ReportRequest(report, notebook, parameters, sweep, text=True)
+            for report, notebook in notebooks.items()
+        ]
     declared = {report: inspect_parameters(nb) for report, nb in notebooks.items()}
     for name in {**parameters, **sweep}:
         if not any(name in params for params in declared.values()):
@@ -98,6 +104,7 @@ def requests_for(
             notebook,
             {k: v for k, v in parameters.items() if k in declared[report]},
             {k: v for k, v in sweep.items() if k in declared[report]},
+            text=True,
         )
         for report, notebook in notebooks.items()
     ]
@@ -127,10 +134,10 @@ def plan(
         declared: dict[str, NotebookParameter] = {}
         if request.parameters or request.sweep:
             declared = inspect_parameters(request.notebook)
-        fixed = check_parameters(request.report, declared, request.parameters)
+        fixed = check_parameters(request.report, declared, request.parameters, text=request.text)
         swept = {
             name: [
-                check_parameters(request.report, declared, {name: value})[name]
+                check_parameters(request.report, declared, {name: value}, text=request.text)[name]
                 for value in sweep_values(name, values)
             ]
             for name, values in request.sweep.items()

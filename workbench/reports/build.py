@@ -129,9 +129,9 @@ def build_report(task: ReportTask) -> ReportOutcome:
     try:
         folder.prepare()
         with folder.lock(task.lock_timeout):
+            folder.remove_stale_builds()  # left by runs that were killed
             if not task.force and _is_up_to_date(folder, task):
                 return outcome(SKIPPED, html=task.folder / folder.html_name)
-            folder.remove_stale_builds()
             build = folder.new_build()
             failure = _run(task, folder, build)
             if failure is None:

@@ -23,7 +23,7 @@ any       ``true``/``false`` → bool, ``none``/``null`` → None, integers → 
 
 Surrounding whitespace is ignored; quote a string to keep it. Values that are already typed
 (from ``reports.toml`` or Python) are checked against the kind instead: an int is accepted where
-a float is declared, nothing else is converted.
+a float is declared, nothing else is converted (``"2030"`` is not an int there).
 """
 
 from __future__ import annotations
@@ -237,11 +237,26 @@ def parse_text(text: str, kind: str = "any", item_kind: str = "any") -> object:
 
 
 def check_parameters(
-    report: str, declared: Mapping[str, NotebookParameter], given: Mapping[str, object]
+    report: str,
+    declared: Mapping[str, NotebookParameter],
+    given: Mapping[str, object],
+    *,
+    text: bool = False,
 ) -> dict[str, object]:
     """Check ``given`` values against a notebook's ``declared`` parameters.
 
-    Text is parsed by the declared kind (:func:`parse_text`); typed values are checked.
+    Parameters
+    ----------
+    report
+        The report's name, for messages.
+    declared
+        :func:`inspect_parameters` of its notebook.
+    given
+        Values by name.
+    text
+        Whether the values are command-line text, parsed by the declared kind
+        (:func:`parse_text`); otherwise they are typed values, checked against it (an int
+        passes where a float is declared).
 
     Returns
     -------
@@ -264,7 +279,10 @@ def check_parameters(
                 parameter=name,
             )
         try:
-            checked[name] = _coerce(value, parameter.kind, parameter.item_kind)
+            if text:
+                checked[name] = parse_text(str(value), parameter.kind, parameter.item_kind)
+            else:
+                checked[name] = _check_typed(value, parameter.kind, parameter.item_kind)
         except ValueError:
             expected = _EXPECTED[parameter.kind]
             if parameter.kind == "list" and parameter.item_kind != "any":
@@ -333,16 +351,14 @@ def _common_kind(items) -> str:
     return kinds.pop() if len(kinds) == 1 and kinds <= {"bool", "int", "float", "str"} else "any"
 
 
-def _coerce(value: object, kind: str, item_kind: str) -> object:
-    """Parse text by ``kind``; check a typed value against it (an int passes as a float)."""
-    if isinstance(value, str) and kind != "any":
-        return parse_text(value, kind, item_kind)
+def _check_typed(value: object, kind: str, item_kind: str) -> object:
+    """``value`` if it is of ``kind`` (an int passes as a float); else ValueError."""
     if kind == "any":
         return value
     if kind == "float" and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if kind == "list" and isinstance(value, list | tuple):
-        return [_coerce(item, item_kind, "any") for item in value]
+        return [_check_typed(item, item_kind, "any") for item in value]
     if _kind_of_value(value) != kind:
         raise ValueError(value)
     return value

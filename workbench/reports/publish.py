@@ -28,6 +28,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import filelock
@@ -187,7 +188,8 @@ class ReportFolder:
 
     def keep_failed(self, build: Path) -> Path:
         """Move a failed run's build to ``failed/<time>/`` and prune the oldest failed runs."""
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        # Fixed-width UTC times to the microsecond: names sort in the order the runs failed.
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         target = self.failed_dir / stamp
         suffix = 1
         while target.exists():

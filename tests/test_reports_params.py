@@ -1,0 +1,198 @@
+"""Report parameters: declared kinds, -p parsing rules and the messages for bad values."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import ParameterError, ReportError
+from workbench.reports.params import (
+    NotebookParameter,
+    check_parameters,
+    format_value,
+    inspect_parameters,
+    parse_assignment,
+    parse_text,
+    split_items,
+)
+
+NOTEBOOKS = Path(__file__).resolve().parent / "fixtures" / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def echo_parameters():
+    return inspect_parameters(NOTEBOOKS / "echo.ipynb")
+
+
+def test_inspection_gives_kinds_from_annotations_and_defaults(echo_parameters):
+    kinds = {name: p.type_name for name, p in echo_parameters.items()}
+    assert kinds == {
+        "count": "int",
+        "ratio": "float",
+        "enabled": "bool",
+        "label": "str",
+        "years": "list[int]",
+        "names": "list[str]",
+        "weights": "dict",
+        "anything": "any",
+        "sleep_s": "float",
+        "marker": "str",
+        "fail": "bool",
+    }
+    assert echo_parameters["count"].default == "3"
+    assert echo_parameters["count"].help == "how many"
+    assert echo_parameters["count"].describe() == "count: int = 3  # how many"
+
+
+def test_a_notebook_without_parameters_cell_declares_none():
+    assert inspect_parameters(NOTEBOOKS / "broken.ipynb") == {}
+
+
+def test_an_unreadable_notebook_is_a_report_error(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{not json")
+    with pytest.raises(ReportError, match="cannot read the parameters of notebook"):
+        inspect_parameters(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("2030", "int", 2030),
+        ("-3", "int", -3),
+        ("1_000", "int", 1000),
+        (" 7 ", "int", 7),
+        ("0.5", "float", 0.5),
+        ("2030", "float", 2030.0),
+        ("1e9", "float", 1e9),
+        ("-inf", "float", -math.inf),
+        ("true", "bool", True),
+        ("False", "bool", False),
+        ("yes", "bool", True),
+        ("off", "bool", False),
+        ("1", "bool", True),
+        ("2030", "str", "2030"),
+        ("hello world", "str", "hello world"),
+        ("'quoted, kept'", "str", "quoted, kept"),
+        ('"a"', "str", "a"),
+        ("[1, 2]", "list", [1, 2]),
+        ("low,high", "list", ["low", "high"]),
+        ("[]", "list", []),
+        ('{"a": 1, "b": true}', "dict", {"a": 1, "b": True}),
+        ("{'a': 1}", "dict", {"a": 1}),
+        ("true", "any", True),
+        ("none", "any", None),
+        ("42", "any", 42),
+        ("4.2", "any", 4.2),
+        ("1e3", "any", 1000.0),
+        ("inf", "any", "inf"),
+        ("[a, 'b,c', 3]", "any", ["a", "b,c", 3]),
+        ("text", "any", "text"),
+        ("'42'", "any", "42"),
+    ],
+)
+def test_parse_text_rules(text, kind, expected):
+    assert parse_text(text, kind) == expected
+
+
+def test_list_items_parse_by_item_kind():
+    assert parse_text("2025,2030", "list", "int") == [2025, 2030]
+    assert parse_text("[1, 2]", "list", "str") == ["1", "2"]
+    assert parse_text("[0.5, 1]", "list", "float") == [0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("2.5", "int"), ("ten", "int"), ("1e3", "int"), ("abc", "float"), ("maybe", "bool")],
+)
+def test_text_that_does_not_parse_to_the_kind_is_refused(text, kind):
+    with pytest.raises(ValueError):
+        parse_text(text, kind)
+
+
+def test_check_parameters_converts_by_declared_kind(echo_parameters):
+    checked = check_parameters(
+        "echo",
+        echo_parameters,
+        {"count": "7", "ratio": "1", "years": "2020,2021", "label": "2030", "anything": "[1]"},
+        text=True,
+    )
+    assert checked == {"count": 7, "ratio": 1.0, "years": [2020, 2021], "label": "2030"} | {
+        "anything": [1]
+    }
+
+
+def test_typed_values_are_checked_not_converted(echo_parameters):
+    checked = check_parameters("echo", echo_parameters, {"ratio": 2, "years": [1, 2]})
+    assert checked == {"ratio": 2.0, "years": [1, 2]}
+    assert isinstance(checked["ratio"], float)
+    with pytest.raises(ParameterError, match="must be a string; got 2030 instead"):
+        check_parameters("echo", echo_parameters, {"label": 2030})
+    with pytest.raises(ParameterError, match="must be an integer; got True instead"):
+        check_parameters("echo", echo_parameters, {"count": True})
+    with pytest.raises(ParameterError, match="must be an integer; got '7' instead"):
+        check_parameters("echo", echo_parameters, {"count": "7"})
+    assert check_parameters("echo", echo_parameters, {"anything": "[1]"}) == {"anything": "[1]"}
+
+
+def test_unknown_parameter_lists_valid_ones_with_defaults(echo_parameters):
+    with pytest.raises(ParameterError) as caught:
+        check_parameters("echo", echo_parameters, {"cuont": "3"}, text=True)
+    message = str(caught.value)
+    assert "Unknown parameter 'cuont' for report 'echo' (did you mean 'count'?)" in message
+    assert "Parameters of report 'echo' (with defaults):" in message
+    assert "  count: int = 3  # how many" in message
+    assert "  years: list[int] = [2025, 2030]" in message
+    assert caught.value.parameter == "cuont"
+
+
+def test_value_of_wrong_kind_names_parameter_and_report(echo_parameters):
+    with pytest.raises(ParameterError) as caught:
+        check_parameters("echo", echo_parameters, {"count": "2.5"}, text=True)
+    assert str(caught.value).startswith(
+        "The 'count' parameter of report 'echo' must be an integer; got '2.5' instead."
+    )
+    assert "ratio: float = 0.5" in str(caught.value)
+    with pytest.raises(ParameterError, match=r"must be a list .* of int items; got 'a,b'"):
+        check_parameters("echo", echo_parameters, {"years": "a,b"}, text=True)
+
+
+def test_a_notebook_without_parameters_says_so():
+    with pytest.raises(ParameterError, match="declares no parameters"):
+        check_parameters("broken", {}, {"x": "1"})
+
+
+@pytest.mark.parametrize("text", ["novalue", "=3", "1x=2", "a b=1"])
+def test_assignment_needs_key_equals_value(text):
+    with pytest.raises(ParameterError, match="KEY=VALUE"):
+        parse_assignment(text)
+
+
+def test_assignment_keeps_equals_signs_in_the_value():
+    assert parse_assignment("formula=a=b") == ("formula", "a=b")
+    assert parse_assignment("empty=") == ("empty", "")
+
+
+def test_split_items_respects_brackets_and_quotes():
+    assert split_items("[1,2],[3]") == ["[1,2]", "[3]"]
+    assert split_items('"a,b",c') == ['"a,b"', "c"]
+    assert split_items("{'k': [1, 2]}, x") == ["{'k': [1, 2]}", "x"]
+
+
+def test_format_value_is_short_and_stable():
+    assert [format_value(v) for v in (True, None, 3, 0.5, "x", [1, "a"], {"b": 1, "a": 2})] == [
+        "true",
+        "none",
+        "3",
+        "0.5",
+        "x",
+        "[1,a]",
+        '{"a":2,"b":1}',
+    ]
+
+
+def test_kind_from_annotation_beats_default():
+    parameter = NotebookParameter(name="n", kind="float", default="3")
+    assert check_parameters("r", {"n": parameter}, {"n": "3"}, text=True) == {"n": 3.0}
