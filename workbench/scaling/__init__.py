@@ -1,14 +1,44 @@
-"""Scaling: compute trends, frontier selection, loss laws and their fast global fits."""
+"""Scaling: compute trends, frontier selection, loss laws and their fast global fits.
+
+Trends (:func:`fit_trend`, piecewise and with a found break), the frontier of notable models,
+Moore's-law references, accelerator price-performance and efficiency, and parametric loss
+laws (:func:`fit_chinchilla`, :func:`fit_power_law`, :func:`fit_isoflop`) with results objects
+in the manner of statsmodels: ``conf_int()``, ``predict()``, ``summary()``, ``to_dataset()``.
+"""
 
 from workbench.scaling._checks import ConvergenceWarning
+from workbench.scaling.frontier import FRONTIER_METHODS, frontier
+from workbench.scaling.hardware import energy_efficiency, price_performance
 from workbench.scaling.loss_law import LossLawFit, fit_chinchilla
+from workbench.scaling.piecewise import (
+    BreakpointFit,
+    PiecewiseTrendFit,
+    find_breakpoint,
+    fit_piecewise_trend,
+)
+from workbench.scaling.reference import MOORE_DOUBLING_MONTHS, growth_comparison, moores_law
 from workbench.scaling.runs import CHINCHILLA_PARAMS, read_runs, simulate_runs
+from workbench.scaling.trend import TrendFit, decimal_years, fit_trend
 
 __all__ = [
     "CHINCHILLA_PARAMS",
+    "FRONTIER_METHODS",
+    "MOORE_DOUBLING_MONTHS",
+    "BreakpointFit",
     "ConvergenceWarning",
     "LossLawFit",
+    "PiecewiseTrendFit",
+    "TrendFit",
+    "decimal_years",
+    "energy_efficiency",
+    "find_breakpoint",
     "fit_chinchilla",
+    "fit_piecewise_trend",
+    "fit_trend",
+    "frontier",
+    "growth_comparison",
+    "moores_law",
+    "price_performance",
     "read_runs",
     "simulate_runs",
 ]

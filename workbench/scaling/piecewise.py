@@ -1,0 +1,375 @@
+"""Piecewise exponential trends: given breakpoints, or one breakpoint found from the data.
+
+Each segment gets its own line (level and slope may jump at a break, as in the "eras" of
+compute trends). The automatic search tries every split between two distinct dates and keeps
+the one with the least total squared error of two separate log-linear fits; a bootstrap over
+the points, with every resample searched in full, gives an interval on the break date.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from workbench.errors import FitError, ParameterError
+from workbench.scaling import _checks
+from workbench.scaling.trend import (
+    METHODS,
+    TrendFit,
+    _as_datetimes,
+    _from_decimal_years,
+    check_enough,
+    fit_prepared,
+    prepare_trend_data,
+)
+
+__all__ = ["BreakpointFit", "PiecewiseTrendFit", "find_breakpoint", "fit_piecewise_trend"]
+
+
+def fit_piecewise_trend(
+    y,
+    time=None,
+    *,
+    breakpoints,
+    start=None,
+    end=None,
+    method: str = "ols",
+    level: float = 0.9,
+) -> PiecewiseTrendFit:
+    """Separate exponential trends between given break dates.
+
+    A point dated exactly on a break belongs to the later segment.
+
+    Parameters
+    ----------
+    y, time, start, end, method, level
+        As for :func:`~workbench.scaling.fit_trend`.
+    breakpoints
+        One or more dates, inside the data's date range.
+
+    Returns
+    -------
+    PiecewiseTrendFit
+
+    Raises
+    ------
+    FitError
+        A segment has fewer than three points or a single date.
+    """
+    owner = "fit_piecewise_trend"
+    _checks.choice(method, "method", owner, METHODS)
+    level = _checks.level_value(level, owner)
+    data = prepare_trend_data(y, time, start, end, owner)
+    breaks = np.sort(_as_datetimes(breakpoints, "breakpoints", owner))
+    return _fit_segments(data, breaks, method, level, owner)
+
+
+def _fit_segments(data, breaks, method, level, owner) -> PiecewiseTrendFit:
+    edges = np.concatenate([[np.datetime64("NaT")], breaks, [np.datetime64("NaT")]])
+    segments = []
+    for i in range(len(breaks) + 1):
+        keep = np.ones(data.n, bool)
+        if i > 0:
+            keep &= data.times >= breaks[i - 1]
+        if i < len(breaks):
+            keep &= data.times < breaks[i]
+        part = data.subset(keep)
+        try:
+            check_enough(part, owner)
+        except FitError as exc:
+            span = f"{str(edges[i])[:10]} to {str(edges[i + 1])[:10]}".replace("NaT", "open")
+            raise FitError(f"segment {i + 1} ({span}): {exc}") from None
+        segments.append(fit_prepared(part, method, level))
+    return PiecewiseTrendFit(segments, breaks, level, data.provenance)
+
+
+class PiecewiseTrendFit:
+    """Trends of consecutive segments.
+
+    Attributes
+    ----------
+    segments : list of TrendFit
+        One fit per segment, in time order.
+    breakpoints : numpy.ndarray
+        The break dates (datetime64).
+    """
+
+    def __init__(self, segments: list[TrendFit], breakpoints, level, provenance):
+        self.segments = segments
+        self.breakpoints = np.asarray(breakpoints, dtype="datetime64[ns]")
+        self.level = level
+        self.n = sum(s.n for s in segments)
+        self._provenance = provenance
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"x{s.growth_per_year:.3g}/yr" for s in self.segments)
+        breaks = ", ".join(str(b)[:10] for b in self.breakpoints)
+        return f"PiecewiseTrendFit(breaks [{breaks}]: {parts}; n={self.n})"
+
+    def _segment_of(self, stamps) -> np.ndarray:
+        return np.searchsorted(self.breakpoints, stamps, side="right")
+
+    def predict(self, times, level: float | None = None) -> xr.Dataset:
+        """Each time's own segment trend with bands (see :meth:`TrendFit.predict`)."""
+        stamps = _as_datetimes(times, "times", "PiecewiseTrendFit.predict")
+        which = self._segment_of(stamps)
+        parts = [
+            seg.predict(stamps[which == i], level)
+            for i, seg in enumerate(self.segments)
+            if (which == i).any()
+        ]
+        ds = xr.concat(parts, dim="time", combine_attrs="override").sortby("time")
+        ds["segment"] = ("time", self._segment_of(ds.time.values) + 1, {"long_name": "Segment"})
+        return ds
+
+    def summary(self, level: float | None = None):
+        """One row per segment: growth per year and doubling time with intervals."""
+        from workbench.scaling._summary import Summary
+
+        used = self.level if level is None else level
+        rows = []
+        for i, seg in enumerate(self.segments, 1):
+            bounds = seg.conf_int(level)
+            rows.append((f"{i}: growth/year (x)", seg.growth_per_year, *bounds["growth_per_year"]))
+            rows.append(
+                (
+                    f"{i}: doubling (months)",
+                    seg.doubling_time_months,
+                    *bounds["doubling_time_months"],
+                )
+            )
+        breaks = ", ".join(str(b)[:10] for b in self.breakpoints)
+        return Summary(
+            title="Piecewise exponential trend",
+            rows=rows,
+            interval_label=f"{used:.0%} interval",
+            notes=[f"breaks: {breaks}; points: {', '.join(str(s.n) for s in self.segments)}"],
+        )
+
+    def to_dataset(self) -> xr.Dataset:
+        """Per-segment estimates along ``segment``, and each segment's line along ``time``."""
+        segment_sets = [seg.to_dataset() for seg in self.segments]
+        line_names = [
+            "trend",
+            "trend_lower",
+            "trend_upper",
+            "observation_lower",
+            "observation_upper",
+        ]
+        lines = xr.concat(
+            [
+                s[line_names].assign(segment_of_time=("time", np.full(s.sizes["time"], i)))
+                for i, s in enumerate(segment_sets, 1)
+            ],
+            dim="time",
+            combine_attrs="override",
+        )
+        lines["segment_of_time"].attrs = {"long_name": "Segment of the line point"}
+        names = [
+            f"{p}{suffix}"
+            for p in ("slope", "growth_per_year", "doubling_time_months")
+            for suffix in ("", "_lower", "_upper")
+        ]
+        estimates = xr.concat(
+            [s[names] for s in segment_sets], dim="segment", combine_attrs="override"
+        )
+        dim = segment_sets[0].residual.dims[0]
+        observed = xr.concat(
+            [s[["observed", "observed_time", "residual"]] for s in segment_sets],
+            dim=dim,
+            combine_attrs="override",
+        )
+        ds = xr.merge([lines, estimates, observed], combine_attrs="override")
+        ds = ds.assign_coords(segment=np.arange(1, len(segment_sets) + 1))
+        ds["segment_start"] = ("segment", [s.observed_time.min().values for s in segment_sets])
+        ds["segment_end"] = ("segment", [s.observed_time.max().values for s in segment_sets])
+        ds["breakpoint"] = ("break", self.breakpoints, {"long_name": "Break date"})
+        ds.attrs = {**self._provenance, "level": self.level, "n": self.n}
+        return ds
+
+
+def find_breakpoint(
+    y,
+    time=None,
+    *,
+    start=None,
+    end=None,
+    min_points: int = 5,
+    n_boot: int = 500,
+    level: float = 0.9,
+    method: str = "ols",
+    seed: int = 0,
+) -> BreakpointFit:
+    """Find the single break date that best splits the points into two exponential trends.
+
+    Every split between consecutive distinct dates that leaves ``min_points`` points on each
+    side is tried; the break is the midpoint between the dates either side of the split with
+    the least total squared error of two separate least-squares lines. ``n_boot`` bootstrap
+    resamples of the points are each searched the same way (all at once, through weighted
+    running sums) for a percentile interval on the break date. The two segments are then
+    fitted with ``method``.
+
+    Parameters
+    ----------
+    y, time, start, end, method, level
+        As for :func:`~workbench.scaling.fit_trend`.
+    min_points
+        Fewest points allowed on either side of the break (at least 3).
+    n_boot
+        Bootstrap resamples for the break date's interval (0: no interval).
+    seed
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    BreakpointFit
+    """
+    owner = "find_breakpoint"
+    _checks.choice(method, "method", owner, METHODS)
+    level = _checks.level_value(level, owner)
+    min_points = _checks.count(min_points, "min_points", owner, minimum=3)
+    n_boot = _checks.count(n_boot, "n_boot", owner)
+    data = prepare_trend_data(y, time, start, end, owner)
+    order = np.argsort(data.times, kind="stable")
+    data = data.subset(order)
+    if data.n < 2 * min_points:
+        raise FitError(
+            f"{owner} needs at least {2 * min_points} points ({min_points} on each side); "
+            f"got {data.n}."
+        )
+    split_dates = _split_dates(data.years)
+    ones = np.ones((1, data.n))
+    best = _best_splits(data.years, data.log10_values, ones, min_points)[0]
+    if best < 0:
+        raise FitError(
+            f"{owner}: no split leaves {min_points} points with distinct dates per side."
+        )
+    break_year = split_dates[best]
+    draws = np.full(0, np.nan)
+    if n_boot:
+        rng = np.random.default_rng(seed)
+        counts = rng.multinomial(data.n, np.full(data.n, 1.0 / data.n), size=n_boot)
+        chosen = _best_splits(data.years, data.log10_values, counts.astype(float), min_points)
+        draws = np.where(chosen >= 0, split_dates[np.maximum(chosen, 0)], np.nan)
+    break_date = _from_decimal_years(np.array([break_year]))[0]
+    fit = _fit_segments(data, np.array([break_date]), method, level, owner)
+    return BreakpointFit(fit, break_date, draws, level)
+
+
+def _split_dates(years: np.ndarray) -> np.ndarray:
+    """Candidate break (decimal year) before each sorted point: midpoint with the previous."""
+    midpoints = np.empty_like(years)
+    midpoints[0] = years[0]
+    midpoints[1:] = (years[1:] + years[:-1]) / 2
+    return midpoints
+
+
+def _best_splits(years, values, weights, min_points) -> np.ndarray:
+    """Index of the first point of the later segment minimising the total SSR, per weight row.
+
+    Weighted running sums give both segments' least-squares fits for every split at once.
+    Returns -1 for a row where no split is allowed.
+    """
+    x = years - years.mean()
+    y = values - values.mean()
+    columns = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y])  # (6, n)
+    running = np.cumsum(weights[:, None, :] * columns[None], axis=2)  # (R, 6, n)
+    total = running[:, :, -1:]
+    left = running[:, :, :-1]  # points 0..k-1 for a split before k = 1..n-1
+    right = total - left
+    ssr = _ssr(left) + _ssr(right)
+    distinct = years[1:] > years[:-1]
+    counts_left = np.cumsum(weights > 0, axis=1)[:, :-1]
+    counts_right = (weights > 0).sum(1, keepdims=True) - counts_left
+    allowed = distinct[None, :] & (counts_left >= min_points) & (counts_right >= min_points)
+    ssr = np.where(allowed & np.isfinite(ssr), ssr, np.inf)
+    best = ssr.argmin(axis=1)
+    return np.where(np.isfinite(ssr.min(axis=1)), best + 1, -1)
+
+
+def _ssr(sums):
+    n, sx, sy, sxx, sxy, syy = (sums[:, k] for k in range(6))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vxx = sxx - sx * sx / n
+        vxy = sxy - sx * sy / n
+        vyy = syy - sy * sy / n
+        ssr = vyy - vxy * vxy / vxx
+    # A side whose dates do not vary cannot carry a line.
+    return np.where(vxx > 1e-12 * np.maximum(sxx, 1.0), ssr, np.inf)
+
+
+class BreakpointFit:
+    """A single break found in a trend, with the piecewise fit at that break.
+
+    Attributes
+    ----------
+    break_date : numpy.datetime64
+    fit : PiecewiseTrendFit
+        The two segments' trends.
+    n_boot : int
+    """
+
+    def __init__(self, fit: PiecewiseTrendFit, break_date, draws, level):
+        self.fit = fit
+        self.break_date = break_date
+        self._draws = draws
+        self.n_boot = draws.size
+        self.level = level
+        self.segments = fit.segments
+
+    def __repr__(self) -> str:
+        return (
+            f"BreakpointFit(break {str(self.break_date)[:10]}, n_boot={self.n_boot}; {self.fit!r})"
+        )
+
+    @property
+    def draws(self) -> xr.DataArray:
+        """Bootstrap break dates along ``draw`` (NaT where a resample allowed no split)."""
+        valid = np.isfinite(self._draws)
+        stamps = np.full(self._draws.size, np.datetime64("NaT"), dtype="datetime64[ns]")
+        stamps[valid] = _from_decimal_years(self._draws[valid])
+        return xr.DataArray(
+            stamps,
+            dims="draw",
+            coords={"draw": np.arange(self._draws.size)},
+            attrs={"long_name": "Bootstrap break date"},
+        )
+
+    def conf_int(self, level: float | None = None) -> dict[str, tuple]:
+        """``{"break_date": (lower, upper)}`` as datetime64, a percentile bootstrap interval."""
+        if self.n_boot == 0:
+            raise ParameterError(
+                "BreakpointFit.conf_int needs bootstrap resamples; call find_breakpoint with "
+                "n_boot > 0.",
+                parameter="n_boot",
+            )
+        level = self.level if level is None else _checks.level_value(level, "conf_int")
+        tail = (1 - level) / 2
+        lower, upper = np.nanquantile(self._draws, [tail, 1 - tail])
+        lower, upper = _from_decimal_years(np.array([lower, upper]))
+        return {"break_date": (lower, upper)}
+
+    def predict(self, times, level: float | None = None) -> xr.Dataset:
+        return self.fit.predict(times, level)
+
+    def summary(self, level: float | None = None):
+        table = self.fit.summary(level)
+        if self.n_boot:
+            lower, upper = self.conf_int(level)["break_date"]
+            used = self.level if level is None else level
+            table.notes.append(
+                f"break {str(self.break_date)[:10]}, {used:.0%} bootstrap interval "
+                f"{str(lower)[:10]} to {str(upper)[:10]} ({self.n_boot} resamples)"
+            )
+        return table
+
+    def to_dataset(self) -> xr.Dataset:
+        ds = self.fit.to_dataset()
+        ds["break_date"] = ((), self.break_date, {"long_name": "Break date"})
+        if self.n_boot:
+            lower, upper = self.conf_int()["break_date"]
+            ds["break_date_lower"] = ((), lower, {"long_name": "Break date, lower bound"})
+            ds["break_date_upper"] = ((), upper, {"long_name": "Break date, upper bound"})
+            ds["break_date_draws"] = self.draws
+        ds.attrs["n_boot"] = self.n_boot
+        return ds
