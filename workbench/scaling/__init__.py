@@ -9,6 +9,7 @@ in the manner of statsmodels: ``conf_int()``, ``predict()``, ``summary()``, ``to
 from workbench.scaling._checks import ConvergenceWarning
 from workbench.scaling.frontier import FRONTIER_METHODS, frontier
 from workbench.scaling.hardware import energy_efficiency, price_performance
+from workbench.scaling.isoflop import IsoFLOPFit, fit_isoflop
 from workbench.scaling.loss_law import LossLawFit, fit_chinchilla
 from workbench.scaling.piecewise import (
     BreakpointFit,
@@ -16,6 +17,7 @@ from workbench.scaling.piecewise import (
     find_breakpoint,
     fit_piecewise_trend,
 )
+from workbench.scaling.power_law import PowerLawFit, fit_power_law
 from workbench.scaling.reference import MOORE_DOUBLING_MONTHS, growth_comparison, moores_law
 from workbench.scaling.runs import CHINCHILLA_PARAMS, read_runs, simulate_runs
 from workbench.scaling.trend import TrendFit, decimal_years, fit_trend
@@ -26,14 +28,18 @@ __all__ = [
     "MOORE_DOUBLING_MONTHS",
     "BreakpointFit",
     "ConvergenceWarning",
+    "IsoFLOPFit",
     "LossLawFit",
     "PiecewiseTrendFit",
+    "PowerLawFit",
     "TrendFit",
     "decimal_years",
     "energy_efficiency",
     "find_breakpoint",
     "fit_chinchilla",
+    "fit_isoflop",
     "fit_piecewise_trend",
+    "fit_power_law",
     "fit_trend",
     "frontier",
     "growth_comparison",

@@ -55,7 +55,9 @@ def as_vector(value, parameter: str, owner: str) -> np.ndarray:
     try:
         array = np.asarray(data, dtype=float)
     except (TypeError, ValueError):
-        raise ParameterError.invalid(parameter, owner, "an array of numbers", value) from None
+        raise ParameterError.invalid(
+            parameter, owner, "an array of numbers", type(value).__name__
+        ) from None
     if array.ndim == 0:
         array = array[None]
     if array.ndim != 1:

@@ -18,15 +18,15 @@ CHINCHILLA_PARAMS = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0
 RUN_COLUMNS = ("params", "tokens", "loss")
 
 
-def _runs_dataset(params, tokens, loss, attrs) -> xr.Dataset:
+def _runs_dataset(params, tokens, loss, compute, attrs) -> xr.Dataset:
     ds = xr.Dataset(
         {
             "params": ("run", params, {"units": "1", "long_name": "Parameter count"}),
             "tokens": ("run", tokens, {"units": "1", "long_name": "Training tokens"}),
             "loss": ("run", loss, {"units": "1", "long_name": "Final loss (nats per token)"}),
-            "compute": (
+            "training_compute": (
                 "run",
-                6.0 * params * tokens,
+                compute,
                 {"units": "FLOP", "long_name": "Training compute (6 N D)"},
             ),
         },
@@ -67,8 +67,9 @@ def simulate_runs(
     Returns
     -------
     xr.Dataset
-        ``params``, ``tokens``, ``loss``, ``compute`` along ``run``; ``attrs["true_params"]``
-        holds the law used (as a string) and ``source`` says the data are synthetic.
+        ``params``, ``tokens``, ``loss``, ``training_compute`` along ``run``;
+        ``attrs["true_params"]`` holds the law used (as a string) and ``source`` says the
+        data are synthetic.
     """
     owner = "simulate_runs"
     n_runs = _checks.count(n_runs, "n_runs", owner, minimum=1)
@@ -109,7 +110,8 @@ def simulate_runs(
         "as_of": "synthetic",
         "true_params": str(truth),
     }
-    return _runs_dataset(n_params, n_tokens, loss, attrs)
+    # The budget itself, not 6 N D recomputed: runs of one IsoFLOP profile share it exactly.
+    return _runs_dataset(n_params, n_tokens, loss, budget, attrs)
 
 
 def read_runs(path: str | Path) -> xr.Dataset:
@@ -163,5 +165,6 @@ def read_runs(path: str | Path) -> xr.Dataset:
         kept["params"].to_numpy(float),
         kept["tokens"].to_numpy(float),
         kept["loss"].to_numpy(float),
+        6.0 * kept["params"].to_numpy(float) * kept["tokens"].to_numpy(float),
         attrs,
     )
