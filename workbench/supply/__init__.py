@@ -1,0 +1,31 @@
+"""Chip supply: shipments from public revenue, installed base, forecasts, manufacturing ceilings.
+
+>>> from workbench import supply
+>>> shipments = supply.estimate_shipments("NVIDIA", n_draws=1_000, seed=0)
+>>> base = supply.installed_base(shipments, lifetime_years=(4, 6))
+>>> sorted(base.data_vars)[:4]
+['flops', 'h100e', 'it_power', 'power']
+"""
+
+from workbench.supply.backtest import backtest
+from workbench.supply.ceiling import cap_forecast, capacity_ceiling
+from workbench.supply.chips import H100_REFERENCE, chip_specs
+from workbench.supply.forecast import forecast
+from workbench.supply.installed_base import installed_base, survival
+from workbench.supply.methods import METHODS
+from workbench.supply.published import compare_to_published
+from workbench.supply.shipments import estimate_shipments
+
+__all__ = [
+    "H100_REFERENCE",
+    "METHODS",
+    "backtest",
+    "cap_forecast",
+    "capacity_ceiling",
+    "chip_specs",
+    "compare_to_published",
+    "estimate_shipments",
+    "forecast",
+    "installed_base",
+    "survival",
+]

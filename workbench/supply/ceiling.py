@@ -1,0 +1,333 @@
+"""The manufacturing ceiling: the most accelerators packaging and memory supply allow.
+
+Per quarter: CoWoS-class wafer starts x good packages per wafer x yield, and HBM supply /
+HBM per package; the ceiling is the smaller of the two, for the quarter's reference package.
+Capacity roadmaps err together (a source that overstates one quarter overstates the next), so
+each input takes one random quantile per draw, shared by all quarters.
+:func:`cap_forecast` then caps a forecast by it and says where the cap binds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from workbench.data import load, load_table
+from workbench.errors import ParameterError, format_choices
+from workbench.supply.chips import chip_specs
+from workbench.uncertainty import (
+    Beta,
+    Distribution,
+    Fixed,
+    LogNormal,
+    Normal,
+    Uniform,
+    as_distribution,
+    sample,
+)
+
+__all__ = ["cap_forecast", "capacity_ceiling"]
+
+OWNER = "capacity_ceiling"
+CEILING_KEYS = ("packaging", "allocation", "accelerators")
+_INPUTS = ("wafers", "dies_per_wafer", "yield", "hbm")
+
+
+def _table(value: Any, key: str, default: str) -> xr.Dataset:
+    if value is None:
+        return load(default)
+    if isinstance(value, xr.Dataset):
+        return value
+    if isinstance(value, (str, Path)):
+        return load_table(value)
+    raise ParameterError.invalid(f"assumptions[{key!r}]", OWNER, "a Dataset or a CSV path", value)
+
+
+def _interval_dist(low: float, high: float, kind: str, label: str) -> Distribution:
+    if not (np.isfinite(low) and np.isfinite(high)) or not 0 < low <= high:
+        raise ParameterError.invalid(
+            "assumptions['packaging']", OWNER, "intervals with 0 < low <= high", (label, low, high)
+        )
+    if low == high:
+        return Fixed(low)
+    if kind == "share":
+        if high >= 1:
+            return Uniform(low, min(high, 1.0))
+        return Beta.from_interval(low, high, name="assumptions['packaging']")
+    return LogNormal.from_interval(low, high, name="assumptions['packaging']")
+
+
+def _allocation(value: Any, vendor: str | None) -> Distribution:
+    if vendor is None:
+        return Fixed(1.0)
+    if isinstance(value, Mapping):
+        if vendor not in value:
+            raise ParameterError.invalid(
+                "assumptions['allocation']", OWNER, f"a share for {vendor!r}", list(value)
+            )
+        spec = value[vendor]
+        if isinstance(spec, (tuple, list)) and len(spec) == 2:
+            return Beta.from_interval(
+                float(spec[0]), float(spec[1]), name="assumptions['allocation']"
+            )
+        return as_distribution(spec, name="assumptions['allocation']")
+    table = _table(value, "allocation", "packaging_allocation")
+    vendors = [str(v) for v in table["vendor"].values]
+    if vendor not in vendors:
+        raise ParameterError.invalid(
+            "vendor", OWNER, f"None or one of {format_choices(vendors)}", vendor
+        )
+    row = table.sel(vendor=vendor)
+    return Beta.from_interval(float(row["low"]), float(row["high"]), level=float(row["level"]))
+
+
+def capacity_ceiling(
+    *,
+    vendor: str | None = None,
+    n_draws: int = 10_000,
+    seed: int = 0,
+    assumptions: Mapping[str, Any] | None = None,
+) -> xr.Dataset:
+    """The most accelerators CoWoS packaging and HBM supply could yield per quarter.
+
+    Parameters
+    ----------
+    vendor
+        ``None`` for the whole market, or a chip designer (``"NVIDIA"``, ``"AMD"``,
+        ``"Google"``) whose share of packaging capacity (``packaging_allocation`` table)
+        scales the ceiling.
+    n_draws, seed
+        Monte Carlo draws and their seed.
+    assumptions
+        Optional replacements: ``"packaging"`` (Dataset or CSV like ``packaging_capacity``),
+        ``"allocation"`` (``{vendor: (low, high)}`` or a table), ``"accelerators"``.
+
+    Returns
+    -------
+    xr.Dataset
+        Dims ``(quarter, draw)``: ``units`` (ceiling, accelerators of the reference package
+        per quarter), ``h100e`` (the same in H100-equivalents), ``packaging_units``,
+        ``hbm_units``, ``wafers`` and ``hbm_supply``; ``p_hbm_binds`` (quarter) the share of
+        draws where HBM, not packaging, sets the ceiling; ``reference_chip`` along quarter.
+    """
+    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
+        raise ParameterError.invalid("n_draws", OWNER, "a positive integer", n_draws)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError.invalid("seed", OWNER, "a non-negative integer", seed)
+    overrides = dict(assumptions or {})
+    unknown = [k for k in overrides if k not in CEILING_KEYS]
+    if unknown:
+        raise ParameterError.invalid(
+            "assumptions", OWNER, f"a mapping with keys {format_choices(CEILING_KEYS)}", unknown[0]
+        )
+    table = _table(overrides.get("packaging"), "packaging", "packaging_capacity")
+    columns = [f"{name}_{end}" for name in _INPUTS for end in ("low", "high")] + ["reference_chip"]
+    missing = [c for c in columns if c not in table]
+    if missing:
+        raise ParameterError.invalid(
+            "assumptions['packaging']",
+            OWNER,
+            f"a table with columns {format_choices(columns)}",
+            missing,
+        )
+    accelerators = overrides.get("accelerators")
+    if isinstance(accelerators, (str, Path)):
+        accelerators = load_table(accelerators)
+    chips = [str(c) for c in table["reference_chip"].values]
+    specs = chip_specs(
+        chips, accelerators=accelerators, parameter="assumptions['packaging']", owner=OWNER
+    )
+    if not np.isfinite(specs.memory).all():
+        raise ParameterError.invalid(
+            "assumptions['packaging']", OWNER, "reference chips with a published memory size", chips
+        )
+    inputs: dict[str, Any] = {name: Uniform(0.0, 1.0) for name in _INPUTS}
+    inputs["allocation"] = _allocation(overrides.get("allocation"), vendor)
+    draws = sample(inputs, n_draws=int(n_draws), seed=int(seed))
+    quarters = pd.DatetimeIndex(table["quarter"].values)
+    labels = [f"{q.year}Q{q.quarter}" for q in quarters]
+
+    def per_quarter(name: str, kind: str = "amount") -> np.ndarray:
+        u = draws[name].values
+        lows, highs = table[f"{name}_low"].values, table[f"{name}_high"].values
+        cache: dict[tuple, np.ndarray] = {}
+        out = np.empty((len(quarters), u.size))
+        for t, (lo, hi) in enumerate(zip(lows, highs, strict=True)):
+            key = (float(lo), float(hi))
+            if key not in cache:
+                cache[key] = _interval_dist(*key, kind, labels[t]).ppf(u)
+            out[t] = cache[key]
+        return out
+
+    share = draws["allocation"].values[None, :]
+    wafers = per_quarter("wafers")
+    packaging = wafers * per_quarter("dies_per_wafer") * per_quarter("yield", "share") * share
+    hbm = per_quarter("hbm")
+    hbm_units = hbm * share / specs.memory[:, None]
+    units = np.minimum(packaging, hbm_units)
+    dims = ("quarter", "draw")
+    scope = "the whole market" if vendor is None else vendor
+    return xr.Dataset(
+        {
+            "units": (
+                dims,
+                units,
+                {"units": "1", "long_name": f"Accelerator ceiling per quarter ({scope})"},
+            ),
+            "h100e": (
+                dims,
+                units * specs.h100e[:, None],
+                {"units": "1", "long_name": f"H100-equivalent ceiling per quarter ({scope})"},
+            ),
+            "packaging_units": (
+                dims,
+                packaging,
+                {"units": "1", "long_name": "Packages CoWoS capacity allows"},
+            ),
+            "hbm_units": (
+                dims,
+                hbm_units,
+                {"units": "1", "long_name": "Packages HBM supply allows"},
+            ),
+            "wafers": (
+                dims,
+                wafers,
+                {"units": "1", "long_name": "CoWoS wafer starts per quarter (whole market)"},
+            ),
+            "hbm_supply": (
+                dims,
+                hbm,
+                {"units": "byte", "long_name": "HBM supply per quarter (whole market)"},
+            ),
+            "p_hbm_binds": (
+                "quarter",
+                (hbm_units < packaging).mean(axis=1),
+                {"units": "1", "long_name": "Probability HBM, not packaging, sets the ceiling"},
+            ),
+        },
+        coords={
+            "quarter": quarters.values.astype("datetime64[ns]"),
+            "draw": np.arange(int(n_draws)),
+            "reference_chip": ("quarter", np.array(chips, dtype=object)),
+        },
+        attrs={
+            "title": f"Manufacturing ceiling on accelerators ({scope})",
+            "source": "workbench.supply.capacity_ceiling over the packaging_capacity and "
+            "packaging_allocation tables; reference packages from accelerators",
+            "license": "CC-BY-4.0",
+            "as_of": str(table.attrs.get("as_of", "")),
+            "vendor": scope,
+            "seed": int(seed),
+            "n_draws": int(n_draws),
+        },
+    )
+
+
+def cap_forecast(
+    forecast: xr.Dataset,
+    ceiling: xr.Dataset,
+    *,
+    variable: str | None = None,
+    seed: int = 0,
+) -> xr.Dataset:
+    """Cap a quarterly forecast by a manufacturing ceiling and show where the cap binds.
+
+    The forecast's interval is read as a distribution (lognormal when the forecast was made
+    in log space, else normal), drawn as many times as the ceiling has draws, and each draw is
+    capped by the ceiling draw: capped = min(forecast, ceiling).
+
+    Parameters
+    ----------
+    forecast
+        A :func:`~workbench.supply.forecast` result along ``quarter``.
+    ceiling
+        A :func:`capacity_ceiling` result.
+    variable
+        Ceiling variable to cap with, ``"units"`` or ``"h100e"``; default: the forecast
+        series' name when it is one of those.
+    seed
+        Seed of the forecast draws.
+
+    Returns
+    -------
+    xr.Dataset
+        The forecast plus ``capped_mean`` (median), ``capped_lower``, ``capped_upper``,
+        ``ceiling_median`` and ``p_binds`` (probability that the ceiling is below the
+        uncapped forecast); NaN where the ceiling table has no data.
+    """
+    owner = "cap_forecast"
+    if not isinstance(forecast, xr.Dataset) or not {"mean", "lower", "upper"} <= set(
+        forecast.data_vars
+    ):
+        raise ParameterError.invalid(
+            "forecast", owner, "a Dataset from workbench.supply.forecast", forecast
+        )
+    if "quarter" not in forecast.dims:
+        raise ParameterError.invalid(
+            "forecast", owner, "a quarterly forecast (dim 'quarter')", tuple(forecast.dims)
+        )
+    variable = variable or forecast.attrs.get("series_name") or ""
+    if variable not in ("units", "h100e") or variable not in ceiling:
+        raise ParameterError.invalid(
+            "variable", owner, "'units' or 'h100e' (the quantity the forecast counts)", variable
+        )
+    level = float(forecast.attrs.get("level", 0.9))
+    log_space = bool(forecast.attrs.get("log_space", 1))
+    future = forecast["mean"].notnull().values
+    quarters = pd.DatetimeIndex(forecast["quarter"].values)
+    known = pd.DatetimeIndex(ceiling["quarter"].values)
+    inputs = {}
+    for t in np.flatnonzero(future):
+        if quarters[t] not in known:
+            continue
+        lo, hi = float(forecast["lower"][t]), float(forecast["upper"][t])
+        if lo == hi:
+            inputs[str(t)] = Fixed(lo)
+        elif log_space:
+            inputs[str(t)] = LogNormal.from_interval(lo, hi, level=level)
+        else:
+            inputs[str(t)] = Normal.from_interval(lo, hi, level=level)
+    n = len(quarters)
+    out = {
+        name: np.full(n, np.nan)
+        for name in ("capped_mean", "capped_lower", "capped_upper", "ceiling_median", "p_binds")
+    }
+    if inputs:
+        draws = sample(inputs, n_draws=ceiling.sizes["draw"], seed=seed)
+        probs = [0.5, 0.5 - level / 2, 0.5 + level / 2]
+        for key in inputs:
+            t = int(key)
+            cap = ceiling[variable].sel(quarter=quarters[t]).values
+            uncapped = draws[key].values
+            capped = np.minimum(uncapped, cap)
+            out["capped_mean"][t], out["capped_lower"][t], out["capped_upper"][t] = np.quantile(
+                capped, probs
+            )
+            out["ceiling_median"][t] = np.median(cap)
+            out["p_binds"][t] = np.mean(cap < uncapped)
+    units = forecast["mean"].attrs.get("units", "1")
+    label = forecast["observed"].attrs.get("long_name", variable)
+    result = forecast.copy()
+    names = {
+        "capped_mean": f"{label}: capped forecast (median)",
+        "capped_lower": f"{label}: capped {level:.0%} interval, lower",
+        "capped_upper": f"{label}: capped {level:.0%} interval, upper",
+        "ceiling_median": f"Manufacturing ceiling ({variable}), median",
+    }
+    for name, long_name in names.items():
+        result[name] = ("quarter", out[name], {"units": units, "long_name": long_name})
+    result["p_binds"] = (
+        "quarter",
+        out["p_binds"],
+        {"units": "1", "long_name": "Probability the ceiling binds"},
+    )
+    result.attrs["ceiling"] = ceiling.attrs.get("title", "manufacturing ceiling")
+    result.attrs["source"] = (
+        f"{forecast.attrs.get('source', '')}; capped by {ceiling.attrs.get('source', '')}"
+    )
+    return result

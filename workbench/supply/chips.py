@@ -1,0 +1,95 @@
+"""Chip specifications the supply estimates need, read from the ``accelerators`` table.
+
+One place turns chip names into the numbers shipments are converted with: dense bf16 peak,
+H100-equivalents (bf16 peak over the reference chip's), power at TDP, HBM per package, and the
+market region (China export variants and domestic chips vs rest of world).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from workbench.data import load
+from workbench.errors import ParameterError
+
+__all__ = ["H100_REFERENCE", "REGIONS", "ChipSpecs", "chip_specs"]
+
+#: The chip whose dense bf16 peak defines one H100-equivalent.
+H100_REFERENCE = "NVIDIA H100 SXM"
+#: Region labels of the ``region`` coordinate, from the table's ``market_region``.
+REGIONS = {"china": "China", "global": "rest of world"}
+PRECISION = "bf16"
+
+
+@dataclass(frozen=True)
+class ChipSpecs:
+    """Per-chip numbers, aligned with ``chips`` (numpy arrays; NaN where unpublished)."""
+
+    chips: tuple[str, ...]
+    vendor: np.ndarray
+    region: np.ndarray
+    bf16: np.ndarray  # FLOP/s
+    h100e: np.ndarray  # H100-equivalents per chip
+    tdp: np.ndarray  # W
+    memory: np.ndarray  # byte
+
+    def coords(self) -> dict[str, tuple[str, np.ndarray]]:
+        """Non-index coordinates along ``chip`` for an output dataset."""
+        return {"vendor": ("chip", self.vendor), "region": ("chip", self.region)}
+
+
+def chip_specs(
+    chips: Sequence[str],
+    *,
+    accelerators: xr.Dataset | None = None,
+    parameter: str = "chips",
+    owner: str = "chip_specs",
+) -> ChipSpecs:
+    """Look ``chips`` up in the ``accelerators`` table (or a Dataset of the same layout).
+
+    Raises
+    ------
+    ParameterError
+        Naming ``parameter`` of ``owner`` when a chip is not in the table or has no dense bf16
+        peak (it could not be converted to H100-equivalents).
+    """
+    table = load("accelerators") if accelerators is None else accelerators
+    known = [str(c) for c in table["chip"].values]
+    for chip in chips:
+        if chip not in known:
+            raise ParameterError.invalid(
+                parameter,
+                owner,
+                f"chips listed in the accelerators table ({len(known)} chips)",
+                chip,
+            )
+    if H100_REFERENCE not in known:
+        raise ParameterError.invalid(
+            "accelerators",
+            owner,
+            f"a table that lists the reference chip {H100_REFERENCE!r}",
+            known,
+        )
+    rows = table.sel(chip=list(chips))
+    peak = table["peak_flops"].sel(precision=PRECISION)
+    bf16 = peak.sel(chip=list(chips)).values.astype(float)
+    for chip, value in zip(chips, bf16, strict=True):
+        if not np.isfinite(value):
+            raise ParameterError.invalid(
+                parameter, owner, "chips with a published dense bf16 peak", chip
+            )
+    reference = float(peak.sel(chip=H100_REFERENCE))
+    regions = np.array([REGIONS.get(str(r), str(r)) for r in rows["market_region"].values])
+    return ChipSpecs(
+        chips=tuple(chips),
+        vendor=np.array([str(v) for v in rows["vendor"].values], dtype=object),
+        region=regions.astype(object),
+        bf16=bf16,
+        h100e=bf16 / reference,
+        tdp=rows["tdp"].values.astype(float),
+        memory=rows["memory"].values.astype(float),
+    )

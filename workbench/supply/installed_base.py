@@ -1,0 +1,297 @@
+"""Accelerators in service: shipments accumulated with retirement, compute and facility power.
+
+Each chip's service life is drawn from a lifetime distribution (not a hard cut-off): the share
+of a quarter's shipments still in service ``a`` quarters later is the survival function
+``S(a) = P(lifetime > a)``. The stock is then a convolution of shipments with ``S``, done as
+one small (quarter x quarter) matrix product per variable after summing over chips, so its
+cost does not grow with the number of chips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from workbench.data import load
+from workbench.errors import ParameterError, format_choices
+from workbench.uncertainty import (
+    Distribution,
+    Uniform,
+    as_distribution,
+    distributions_from_table,
+    sample,
+)
+
+__all__ = ["installed_base", "survival"]
+
+OWNER = "installed_base"
+VARIABLES = ("units", "h100e", "flops", "power")
+BREAKDOWNS = ("region", "chip", "vendor")
+# Quantile grid that turns any distribution's ppf into a survival curve without random draws.
+_GRID = 8192
+QUARTER_YEARS = 0.25
+W_PER_MW = 1e6
+
+
+def _lifetime(spec: Any) -> Distribution:
+    if isinstance(spec, Distribution):
+        dist = spec
+    elif isinstance(spec, (int, float, np.integer, np.floating)) or (
+        isinstance(spec, (tuple, list)) and len(spec) == 2
+    ):
+        if isinstance(spec, (tuple, list)) and not 0 < float(spec[0]) < float(spec[1]):
+            raise ParameterError.invalid(
+                "lifetime_years", OWNER, "a (low, high) interval with 0 < low < high", tuple(spec)
+            )
+        dist = as_distribution(spec, name="lifetime_years")
+    else:
+        dist = as_distribution(spec, name="lifetime_years")
+    if not dist.interval(0.999)[0] > 0:
+        raise ParameterError.invalid("lifetime_years", OWNER, "positive lifetimes in years", spec)
+    return dist
+
+
+def survival(lifetime_years: Any, ages_years: np.ndarray) -> np.ndarray:
+    """Share of accelerators still in service at each age: ``P(lifetime > age)``.
+
+    ``lifetime_years`` is anything :func:`workbench.uncertainty.as_distribution` accepts (a
+    number is a fixed lifetime: a step; ``(4, 6)`` a lognormal with that 90% interval).
+    Evaluated on a fixed quantile grid of the lifetime distribution, so it is deterministic.
+    """
+    dist = _lifetime(lifetime_years)
+    lifetimes = np.sort(dist.ppf((np.arange(_GRID) + 0.5) / _GRID))
+    ages = np.asarray(ages_years, dtype=float)
+    # Count of grid lifetimes strictly above each age, as a share of the grid.
+    return 1.0 - np.searchsorted(lifetimes, ages, side="right") / _GRID
+
+
+def _multiplier(spec: Any, name: str, presets: Mapping[str, Distribution]) -> Distribution:
+    if spec is None:
+        return presets[name]
+    if isinstance(spec, str):
+        key = f"{name}_{spec}" if f"{name}_{spec}" in presets else spec
+        if key not in presets or not key.startswith(name):
+            choices = [k.removeprefix(f"{name}_") for k in presets if k.startswith(f"{name}_")]
+            raise ParameterError.invalid(
+                name,
+                OWNER,
+                f"a number, a (low, high) interval or one of {format_choices(choices)}",
+                spec,
+            )
+        return presets[key]
+    if isinstance(spec, (tuple, list)) and len(spec) == 2:
+        # A multiplier below 1 is unphysical, which a lognormal's tail would allow: read a
+        # (low, high) pair as uniform between the bounds, like the bundled presets.
+        low, high = (float(x) for x in spec)
+        if not 1 <= low < high:
+            raise ParameterError.invalid(
+                name, OWNER, "a (low, high) range with 1 <= low < high", (low, high)
+            )
+        return Uniform(low, high)
+    dist = as_distribution(spec, name=name)
+    if not dist.interval(0.999)[0] >= 1:
+        raise ParameterError.invalid(name, OWNER, "a multiplier of at least 1", spec)
+    return dist
+
+
+def _leading_gap(units: np.ndarray) -> np.ndarray:
+    """Per chip, the number of quarters before its vendor's estimates start (NaN lead-in)."""
+    valid = np.isfinite(units[..., 0])  # (quarter, chip); NaN pattern is the same in every draw
+    first = np.where(valid.any(axis=0), valid.argmax(axis=0), units.shape[0])
+    return first
+
+
+def _sum_chips(
+    values: np.ndarray, first: np.ndarray, groups: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Sum (quarter, chip, draw) over chips into (quarter, group, draw).
+
+    A chip's quarters before its vendor's coverage starts count as no shipments (the base
+    counts estimated shipments from the first covered quarter); a NaN after that, such as
+    power of a chip without a published TDP, stays NaN in the total.
+    """
+    n_q, _, n_d = values.shape
+    out = np.zeros((n_q, n_groups, n_d))
+    for c in range(values.shape[1]):
+        out[first[c] :, groups[c]] += values[first[c] :, c]
+    return out
+
+
+def installed_base(
+    shipments: xr.Dataset,
+    *,
+    lifetime_years: Any = (4, 6),
+    pue: Any = None,
+    server_overhead: Any = None,
+    breakdown: str | None = None,
+    seed: int | None = None,
+) -> xr.Dataset:
+    """Accelerators in service per quarter, their peak compute and facility power.
+
+    Parameters
+    ----------
+    shipments
+        A Dataset like :func:`~workbench.supply.estimate_shipments` returns: ``units``,
+        ``h100e``, ``flops`` and ``power`` (W) along ``quarter`` (consecutive calendar
+        quarters), ``draw`` and optionally ``chip``.
+    lifetime_years
+        Distribution of one accelerator's service life in years: ``(4, 6)`` is a lognormal
+        with that 90% interval, a number a fixed life (a hard cut-off), or any
+        :func:`~workbench.uncertainty.as_distribution` spec. Hyperscalers depreciate servers
+        over 5-6 years (Amazon cut a subset back to 5 in 2025).
+    pue
+        Power usage effectiveness: ``None`` (bundled mixed fleet, uniform 1.1-1.5),
+        ``"air"`` (1.4-1.6), ``"liquid"`` (1.08-1.2), a number, a ``(low, high)`` range
+        (uniform) or any :class:`~workbench.uncertainty.Distribution`. Bundled values and
+        their sources: the ``facility_power`` table.
+    server_overhead
+        Server and rack power per watt of accelerator TDP: ``None`` (bundled, uniform
+        1.3-1.8), a number, a ``(low, high)`` range or a Distribution.
+    breakdown
+        Also return ``{variable}_by_{breakdown}`` split by ``"region"``, ``"vendor"`` or
+        ``"chip"``.
+    seed
+        Seed of the PUE and overhead draws; ``None`` uses the shipments' seed + 1 so one seed
+        drives a whole analysis without reusing its random stream.
+
+    Returns
+    -------
+    xr.Dataset
+        Dims ``(quarter, draw)``: ``units`` (accelerators in service), ``h100e``
+        (H100-equivalents of peak dense bf16 capacity, units "1"), ``flops`` (FLOP/s),
+        ``it_power`` (MW at TDP) and ``power`` (facility MW including server overhead and
+        PUE), plus the ``pue`` and ``server_overhead`` draws.
+    """
+    if not isinstance(shipments, xr.Dataset):
+        raise ParameterError.invalid(
+            "shipments", OWNER, "an xarray Dataset", type(shipments).__name__
+        )
+    missing = [v for v in VARIABLES if v not in shipments]
+    if missing or "quarter" not in shipments.dims or "draw" not in shipments.dims:
+        raise ParameterError.invalid(
+            "shipments",
+            OWNER,
+            f"a Dataset with {format_choices(VARIABLES)} along 'quarter' and 'draw'",
+            missing or list(shipments.dims),
+        )
+    quarters = pd.DatetimeIndex(shipments["quarter"].values)
+    if len(quarters) > 1 and not quarters.equals(
+        pd.date_range(quarters[0], periods=len(quarters), freq="QS")
+    ):
+        raise ParameterError.invalid(
+            "shipments",
+            OWNER,
+            "consecutive calendar quarters along 'quarter'",
+            list(quarters.strftime("%Y-%m")),
+        )
+    if breakdown is not None and (
+        breakdown not in BREAKDOWNS or (breakdown != "chip" and breakdown not in shipments.coords)
+    ):
+        raise ParameterError.invalid(
+            "breakdown", OWNER, f"None or one of {format_choices(BREAKDOWNS)}", breakdown
+        )
+    if seed is None:
+        seed = int(shipments.attrs.get("seed", 0)) + 1
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError.invalid("seed", OWNER, "a non-negative integer or None", seed)
+
+    life = _lifetime(lifetime_years)
+    presets = distributions_from_table(load("facility_power"))
+    multipliers = {
+        "pue": _multiplier(pue, "pue", presets),
+        "server_overhead": _multiplier(server_overhead, "server_overhead", presets),
+    }
+    n_q, n_d = len(quarters), shipments.sizes["draw"]
+    draws = sample(multipliers, n_draws=n_d, seed=seed, units={"pue": "1", "server_overhead": "1"})
+
+    ages = (np.arange(n_q) + 0.5) * QUARTER_YEARS  # shipments arrive mid-quarter on average
+    alive = survival(life, ages)
+    lag = np.arange(n_q)[:, None] - np.arange(n_q)[None, :]
+    # in_service[q] = sum over k <= q of shipments[k] * S(q - k): a lower-triangular matrix.
+    retention = np.where(lag >= 0, alive[np.clip(lag, 0, None)], 0.0)
+
+    has_chip = "chip" in shipments.dims
+    order = ("quarter", "chip", "draw") if has_chip else ("quarter", "draw")
+    arrays = {v: shipments[v].transpose(*order).values for v in VARIABLES}
+    if not has_chip:
+        arrays = {v: a[:, None, :] for v, a in arrays.items()}
+    n_c = arrays["units"].shape[1]
+    first = _leading_gap(arrays["units"])
+
+    def in_service(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+        summed = _sum_chips(values, first, groups, n_groups)
+        return np.einsum("qk,kgd->qgd", retention, summed, optimize=True)
+
+    totals = {v: in_service(a, np.zeros(n_c, dtype=np.intp), 1)[:, 0] for v, a in arrays.items()}
+    pue_draws, overhead_draws = draws["pue"].values, draws["server_overhead"].values
+    it_power = totals["power"] / W_PER_MW
+    facility = it_power * overhead_draws[None] * pue_draws[None]
+
+    coords = {"quarter": shipments["quarter"], "draw": shipments["draw"]}
+    data = {
+        "units": (
+            ("quarter", "draw"),
+            totals["units"],
+            {"units": "1", "long_name": "Accelerators in service"},
+        ),
+        "h100e": (
+            ("quarter", "draw"),
+            totals["h100e"],
+            {"units": "1", "long_name": "H100-equivalents in service (peak dense bf16)"},
+        ),
+        "flops": (
+            ("quarter", "draw"),
+            totals["flops"],
+            {"units": "FLOP/s", "long_name": "Peak dense bf16 compute in service"},
+        ),
+        "it_power": (
+            ("quarter", "draw"),
+            it_power,
+            {"units": "MW", "long_name": "Accelerator power at TDP in service"},
+        ),
+        "power": (
+            ("quarter", "draw"),
+            facility,
+            {
+                "units": "MW",
+                "long_name": "Facility power of accelerators in service "
+                "(incl. server overhead and PUE)",
+            },
+        ),
+        "pue": (("draw",), pue_draws, {"units": "1", "long_name": "Power usage effectiveness"}),
+        "server_overhead": (
+            ("draw",),
+            overhead_draws,
+            {"units": "1", "long_name": "Server power per W of accelerator TDP"},
+        ),
+    }
+    if breakdown is not None:
+        labels = shipments["chip"].values if breakdown == "chip" else shipments[breakdown].values
+        names, groups = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+        for v in VARIABLES:
+            split = in_service(arrays[v], groups, len(names))
+            if v == "power":
+                split = split / W_PER_MW * overhead_draws[None, None] * pue_draws[None, None]
+            attrs = dict(data[v][2])
+            attrs["long_name"] += f" by {breakdown}"
+            data[f"{v}_by_{breakdown}"] = (("quarter", breakdown, "draw"), split, attrs)
+        coords[breakdown] = names
+    base = xr.Dataset(data, coords=coords)
+    base.attrs = {
+        "title": "Installed base of AI accelerators",
+        "source": "workbench.supply.installed_base over "
+        + str(shipments.attrs.get("source", "shipments"))
+        + "; facility multipliers from the facility_power table",
+        "license": shipments.attrs.get("license", "CC-BY-4.0"),
+        "as_of": shipments.attrs.get("as_of", ""),
+        "lifetime_years": repr(life),
+        "pue": repr(multipliers["pue"]),
+        "server_overhead": repr(multipliers["server_overhead"]),
+        "seed": int(seed),
+        "vendors": shipments.attrs.get("vendors", ""),
+    }
+    return base
