@@ -28,6 +28,7 @@ from workbench.reports.notebooks import find_notebook
 __all__ = ["BatchConfig", "load_config"]
 
 _SECTIONS = ("settings", "reports")
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}
 _SETTINGS = {"out": str, "jobs": int, "scheduler": str, "no_input": bool}
 _REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict}
 
@@ -135,5 +136,5 @@ def _check_keys(path: Path, where: str, table: dict, expected: dict[str, type]) 
         kind = expected[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ReportError(
-                f"{path}: {key!r} in {where} must be a {kind.__name__}; got {value!r} instead"
+                f"{path}: {key!r} in {where} must be {_TYPE_NAMES[kind]}; got {value!r} instead"
             )
