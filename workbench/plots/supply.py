@@ -6,6 +6,7 @@ Each builder takes the Dataset a :mod:`workbench.supply` function returns and gi
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import altair as alt
@@ -14,7 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.errors import ParameterError
-from workbench.plots.fan import fan_chart
+from workbench.plots.fan import fan_chart as _fan_chart
 
 __all__ = [
     "backtest_chart",
@@ -25,6 +26,17 @@ __all__ = [
     "installed_base_chart",
     "shipments_chart",
 ]
+
+
+def fan_chart(da: xr.DataArray, **kwargs) -> alt.Chart:
+    """:func:`workbench.plots.fan.fan_chart`, quiet about quarters a vendor does not cover.
+
+    Those quarters are NaN in every draw by design; their quantiles are NaN too, and numpy's
+    "All-NaN slice" warning would only clutter a report.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
+        return _fan_chart(da, **kwargs)
 
 
 def _axis_title(da: xr.DataArray) -> str:

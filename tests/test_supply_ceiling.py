@@ -1,0 +1,139 @@
+"""Manufacturing ceiling, capped forecasts, and the published comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from workbench.data import load
+from workbench.errors import ParameterError
+from workbench.supply import (
+    cap_forecast,
+    capacity_ceiling,
+    compare_to_published,
+    estimate_shipments,
+    forecast,
+)
+
+B200 = "NVIDIA B200 (HGX)"
+
+
+def packaging_table(
+    wafers=(30_000.0, 30_000.0), hbm=(1e18, 1e18), dies=(16.0, 16.0), yields=(0.9, 0.9)
+):
+    quarters = pd.date_range("2026-01-01", periods=2, freq="QS")
+    cols = {"wafers": wafers, "dies_per_wafer": dies, "yield": yields, "hbm": hbm}
+    data = {}
+    for name, (lo, hi) in cols.items():
+        data[f"{name}_low"] = ("quarter", [lo, lo])
+        data[f"{name}_high"] = ("quarter", [hi, hi])
+    data["reference_chip"] = ("quarter", np.array([B200, B200], dtype=object))
+    return xr.Dataset(data, coords={"quarter": quarters}, attrs={"as_of": "2026-11-25"})
+
+
+def test_fixed_inputs_give_hand_checked_ceiling():
+    memory = float(load("accelerators")["memory"].sel(chip=B200))  # 180 GB
+    table = packaging_table(hbm=(1e17, 1e17))
+    c = capacity_ceiling(
+        vendor="NVIDIA", n_draws=3, assumptions={"packaging": table, "allocation": {"NVIDIA": 0.5}}
+    )
+    # 30,000 wafers x 16 packages x 0.9 yield x 0.5 share = 216,000 packages;
+    # 1e17 bytes of HBM x 0.5 / 180e9 bytes = 277,778 packages: packaging binds.
+    np.testing.assert_allclose(c["packaging_units"], 216_000.0)
+    np.testing.assert_allclose(c["hbm_units"], 1e17 * 0.5 / memory)
+    np.testing.assert_allclose(c["units"], 216_000.0)
+    np.testing.assert_allclose(c["h100e"], 216_000.0 * 2.25e15 / 9.894e14)
+    np.testing.assert_array_equal(c["p_hbm_binds"], [0.0, 0.0])
+    tight = capacity_ceiling(
+        n_draws=2, assumptions={"packaging": packaging_table(hbm=(1e16, 1e16))}
+    )
+    np.testing.assert_allclose(tight["units"], 1e16 / memory)
+    np.testing.assert_array_equal(tight["p_hbm_binds"], [1.0, 1.0])
+
+
+def test_ceiling_uncertainty_widens_and_is_seeded():
+    narrow = capacity_ceiling(
+        n_draws=2000, seed=1, assumptions={"packaging": packaging_table(wafers=(28_000, 32_000))}
+    )
+    wide = capacity_ceiling(
+        n_draws=2000, seed=1, assumptions={"packaging": packaging_table(wafers=(15_000, 60_000))}
+    )
+    width = lambda c: np.ptp(np.quantile(c["packaging_units"].isel(quarter=0), [0.05, 0.95]))  # noqa: E731
+    assert width(wide) > 5 * width(narrow)
+    xr.testing.assert_identical(
+        capacity_ceiling(n_draws=100, seed=4), capacity_ceiling(n_draws=100, seed=4)
+    )
+
+
+def test_bundled_ceiling_grows_and_carries_provenance():
+    c = capacity_ceiling(vendor="NVIDIA", n_draws=500, seed=0)
+    median = c["units"].median("draw")
+    assert median.isel(quarter=-1) > 5 * median.isel(quarter=0)
+    assert c["units"].dims == ("quarter", "draw")
+    for key in ("source", "license", "as_of"):
+        assert c.attrs[key]
+    assert c["hbm_supply"].attrs["units"] == "byte"
+
+
+def quarterly_forecast(level=0.9):
+    quarters = pd.date_range("2023-01-01", periods=12, freq="QS")
+    series = xr.DataArray(
+        1e5 * 1.2 ** np.arange(12),
+        dims="quarter",
+        coords={"quarter": quarters},
+        name="units",
+        attrs={"units": "1", "long_name": "Accelerators shipped"},
+    )
+    return forecast(series, horizon=8, method="loglinear", level=level)
+
+
+def test_cap_binds_when_ceiling_is_low_and_not_when_high():
+    fc = quarterly_forecast()
+    low = capacity_ceiling(
+        n_draws=1000, assumptions={"packaging": packaging_table(wafers=(10.0, 10.0))}
+    )
+    high = capacity_ceiling(
+        n_draws=1000, assumptions={"packaging": packaging_table(wafers=(1e9, 1e9))}
+    )
+    capped = cap_forecast(fc, low)
+    t = pd.Timestamp("2026-01-01")
+    assert float(capped["p_binds"].sel(quarter=t)) == 1.0
+    np.testing.assert_allclose(capped["capped_mean"].sel(quarter=t), 10 * 16 * 0.9)
+    free = cap_forecast(fc, high)
+    assert float(free["p_binds"].sel(quarter=t)) == 0.0
+    assert float(free["capped_mean"].sel(quarter=t)) == pytest.approx(
+        float(fc["mean"].sel(quarter=t)), rel=0.05
+    )
+    # Quarters beyond the ceiling table stay uncapped (NaN), not zero.
+    assert np.isnan(free["capped_mean"].sel(quarter="2027-01-01")).all()
+    with pytest.raises(ParameterError, match="'variable' parameter of cap_forecast"):
+        cap_forecast(fc, high, variable="flops")
+
+
+def test_published_comparison_lines_up_scopes():
+    shipments = estimate_shipments("all", n_draws=300, seed=0)
+    cmp = compare_to_published(shipments)
+    nvidia = cmp.sel(estimate="epoch-nvidia-2026-03")
+    assert nvidia["vendors_covered"].item() == "NVIDIA"
+    assert nvidia["coverage"].item() == 1.0
+    assert 0.6 < nvidia["ratio"].item() < 1.6
+    assert (
+        cmp.sel(estimate="epoch-global-2026-01")["vendors_covered"].item() == "AMD, Google, NVIDIA"
+    )
+    assert cmp.sel(estimate="epoch-tpu-2026-03")["coverage"].item() == pytest.approx(0.75)
+    assert cmp["estimate_lower"].attrs["units"] == "1"
+    only_amd = compare_to_published(estimate_shipments("AMD", n_draws=50, seed=0))
+    assert np.isnan(only_amd.sel(estimate="epoch-nvidia-2026-03")["estimate_median"].item())
+
+
+def test_ceiling_bad_inputs():
+    with pytest.raises(ParameterError, match="'vendor' parameter of capacity_ceiling"):
+        capacity_ceiling(vendor="Cerebras")
+    with pytest.raises(ParameterError, match="'assumptions' parameter of capacity_ceiling"):
+        capacity_ceiling(assumptions={"wafers": 1})
+    bad = packaging_table()
+    bad["reference_chip"][:] = "NVIDIA H999"
+    with pytest.raises(ParameterError, match=r"accelerators table.*'NVIDIA H999'"):
+        capacity_ceiling(assumptions={"packaging": bad})
