@@ -70,19 +70,22 @@ def survival(lifetime_years: Any, ages_years: np.ndarray) -> np.ndarray:
 
 
 def _multiplier(spec: Any, name: str, presets: Mapping[str, Distribution]) -> Distribution:
+    """A facility multiplier (>= 1) from None (bundled default), a preset name, a number,
+    a (low, high) range or a Distribution."""
+    named = {k.removeprefix(f"{name}_"): v for k, v in presets.items() if k.startswith(f"{name}_")}
+    if name in presets:
+        named.setdefault("default", presets[name])
     if spec is None:
-        return presets[name]
+        return named.get("mixed", named.get("default"))
     if isinstance(spec, str):
-        key = f"{name}_{spec}" if f"{name}_{spec}" in presets else spec
-        if key not in presets or not key.startswith(name):
-            choices = [k.removeprefix(f"{name}_") for k in presets if k.startswith(f"{name}_")]
+        if spec not in named:
             raise ParameterError.invalid(
                 name,
                 OWNER,
-                f"a number, a (low, high) interval or one of {format_choices(choices)}",
+                f"a number, a (low, high) range or one of {format_choices(sorted(named))}",
                 spec,
             )
-        return presets[key]
+        return named[spec]
     if isinstance(spec, (tuple, list)) and len(spec) == 2:
         # A multiplier below 1 is unphysical, which a lognormal's tail would allow: read a
         # (low, high) pair as uniform between the bounds, like the bundled presets.
@@ -144,8 +147,8 @@ def installed_base(
         :func:`~workbench.uncertainty.as_distribution` spec. Hyperscalers depreciate servers
         over 5-6 years (Amazon cut a subset back to 5 in 2025).
     pue
-        Power usage effectiveness: ``None`` (bundled mixed fleet, uniform 1.1-1.5),
-        ``"air"`` (1.4-1.6), ``"liquid"`` (1.08-1.2), a number, a ``(low, high)`` range
+        Power usage effectiveness: ``None`` or ``"mixed"`` (bundled mixed fleet, uniform
+        1.1-1.5), ``"air"`` (1.4-1.6), ``"liquid"`` (1.08-1.2), a number, a ``(low, high)`` range
         (uniform) or any :class:`~workbench.uncertainty.Distribution`. Bundled values and
         their sources: the ``facility_power`` table.
     server_overhead
