@@ -21,6 +21,7 @@ Parameter vectors are ordered as :data:`PARAMETERS`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,10 @@ DEFAULT_GRID_AXES = {
 _EXP_CEILING = 700.0
 # Rows of (resamples x starts) evaluated together: bounds memory at ~100 MB per array set.
 _ROWS_PER_BLOCK = 4096
+# Relative objective decrease per step below which a row takes Newton steps (see polish).
+_NEWTON_SWITCH = 1e-1
+# Rows per small matrix product in _sums.
+_SUM_BLOCK = 16
 
 
 def product_grid(axes: dict[str, np.ndarray]) -> np.ndarray:
@@ -51,7 +56,7 @@ def default_grid() -> np.ndarray:
     return product_grid(DEFAULT_GRID_AXES)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Observations:
     """Logs of the data: ``x = log N``, ``y = log D``, ``z = log L`` (1-D, same length)."""
 
@@ -62,6 +67,19 @@ class Observations:
     @property
     def n(self) -> int:
         return self.x.size
+
+    # Columns that turn sums over points into matrix products (see _weighted_jtj).
+    @functools.cached_property
+    def basis_x(self) -> np.ndarray:
+        return np.stack([np.ones_like(self.x), self.x, self.x * self.x], axis=1)
+
+    @functools.cached_property
+    def basis_y(self) -> np.ndarray:
+        return np.stack([np.ones_like(self.y), self.y, self.y * self.y], axis=1)
+
+    @functools.cached_property
+    def basis_xy(self) -> np.ndarray:
+        return np.stack([np.ones_like(self.x), self.x, self.y, self.x * self.y], axis=1)
 
 
 def log_prediction(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -121,69 +139,111 @@ def _objective(theta, data: Observations, weights, delta):
     total += floor_term
     residual = np.log(total)
     residual -= data.z
-    loss = huber(residual, delta)
+    magnitude = np.abs(residual)
+    clipped = np.minimum(magnitude, delta)
+    loss = magnitude - 0.5 * clipped
+    loss *= clipped
     objective = np.einsum("mn,mn->m", loss, weights) if weights is not None else loss.sum(1)
-    return objective, (size_term, data_term, total, residual)
+    return objective, (size_term, data_term, total, residual, magnitude, clipped)
 
 
-def _derivatives(parts, data: Observations, weights, delta):
+def _derivatives(parts, data: Observations, weights, delta, exact=None):
     """Gradient (M, 5) and a curvature matrix (M, 5, 5) of the objective.
 
     The log-prediction's Jacobian is ``J = [p3, p1, p2, -p1·x, -p2·y]`` with ``p1, p2, p3``
     the shares of the size, data and floor terms in the prediction (``p3 = 1 - p1 - p2``).
-    The matrix is the exact Hessian where that is positive definite (near a minimum, where
-    Newton converges fast) and otherwise the Gauss-Newton matrix of iteratively reweighted
-    least squares, ``Σ ψ(r)/r · J Jᵀ``, which majorises the Huber loss and always descends.
+    Rows flagged in ``exact`` get the exact Hessian (Newton converges fast near a minimum);
+    the others, and exact rows whose Hessian is not positive definite, get the Gauss-Newton
+    matrix of iteratively reweighted least squares, ``Σ ψ(r)/r · J Jᵀ``, which majorises
+    the Huber loss and always gives a descent direction. Returns also which rows got the
+    exact Hessian.
     """
-    size_term, data_term, total, residual = parts
-    x, y = data.x, data.y
+    size_term, data_term, total, residual, magnitude, clipped = parts
+    rows = len(total)
+    exact = np.zeros(rows, bool) if exact is None else exact
     p1 = size_term / total
     p2 = data_term / total
-    magnitude = np.abs(residual)
-    clipped = np.minimum(magnitude, delta)
     psi = np.copysign(clipped, residual)
-    # IRLS weight psi(r)/r: 1 inside ±delta, delta/|r| outside.
-    omega = np.divide(clipped, magnitude, out=np.ones_like(magnitude), where=magnitude > 0)
-    inside = (magnitude <= delta).astype(float)
     if weights is not None:
         psi *= weights
-        omega *= weights
-        inside *= weights
-    ones = np.ones_like(x)
-    g_psi = psi.sum(1)
-    g1 = (psi * p1) @ np.stack([ones, x, x * x], axis=1)
-    g2 = (psi * p2) @ np.stack([ones, y, y * y], axis=1)
-    g3 = g_psi - g1[:, 0] - g2[:, 0]
+    g1 = _sums(psi * p1, data.basis_x)
+    g2 = _sums(psi * p2, data.basis_y)
+    g3 = psi.sum(1) - g1[:, 0] - g2[:, 0]
     gradient = np.stack([g3, g1[:, 0], g2[:, 0], -g1[:, 1], -g2[:, 1]], axis=1)
 
-    reweighted = _weighted_jtj(omega, p1, p2, x, y)
-    # Exact Hessian: Σ w [ψ'(r) J Jᵀ + ψ(r) (∇²LSE)], ∇²LSE = Σ_k p_k g_k g_kᵀ - J Jᵀ.
-    exact = _weighted_jtj(inside - psi, p1, p2, x, y)
-    exact[:, 0, 0] += g3
-    exact[:, 1, 1] += g1[:, 0]
-    exact[:, 2, 2] += g2[:, 0]
-    exact[:, 1, 3] -= g1[:, 1]
-    exact[:, 3, 1] -= g1[:, 1]
-    exact[:, 3, 3] += g1[:, 2]
-    exact[:, 2, 4] -= g2[:, 1]
-    exact[:, 4, 2] -= g2[:, 1]
-    exact[:, 4, 4] += g2[:, 2]
-    positive = np.linalg.eigvalsh(exact)[:, 0] > 1e-10 * np.abs(np.einsum("mkk->m", exact))
-    matrix = np.where(positive[:, None, None], exact, reweighted)
-    return gradient, matrix
+    # IRLS weight psi(r)/r: 1 inside ±delta, delta/|r| outside.
+    curvature = np.divide(clipped, magnitude, out=np.ones_like(magnitude), where=magnitude > 0)
+    if weights is not None:
+        curvature *= weights
+    if exact.any():
+        # Exact Hessian: Σ w [ψ'(r) J Jᵀ + ψ(r) ∇²LSE] with ∇²LSE = Σ_k p_k g_k g_kᵀ - J Jᵀ.
+        inside = magnitude <= delta
+        newton = inside if weights is None else inside * weights
+        curvature[exact] = newton[exact] - psi[exact]
+    matrix = _weighted_jtj(curvature, p1, p2, data)
+    if exact.any():
+        m = matrix[exact]
+        a, b = g1[exact], g2[exact]
+        m[:, 0, 0] += g3[exact]
+        m[:, 1, 1] += a[:, 0]
+        m[:, 2, 2] += b[:, 0]
+        m[:, 1, 3] -= a[:, 1]
+        m[:, 3, 1] -= a[:, 1]
+        m[:, 3, 3] += a[:, 2]
+        m[:, 2, 4] -= b[:, 1]
+        m[:, 4, 2] -= b[:, 1]
+        m[:, 4, 4] += b[:, 2]
+        trace = np.abs(np.einsum("mkk->m", m))
+        positive = np.linalg.eigvalsh(m)[:, 0] > 1e-10 * trace
+        matrix[exact] = m
+        fallback = np.flatnonzero(exact)[~positive]
+        if fallback.size:
+            ratio = np.divide(
+                clipped[fallback],
+                magnitude[fallback],
+                out=np.ones_like(magnitude[fallback]),
+                where=magnitude[fallback] > 0,
+            )
+            if weights is not None:
+                ratio *= weights[fallback]
+            matrix[fallback] = _weighted_jtj(ratio, p1[fallback], p2[fallback], data)
+            exact = exact.copy()
+            exact[fallback] = False
+    return gradient, matrix, exact
 
 
-def _weighted_jtj(weight, p1, p2, x, y):
+def _sums(values: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """``values @ basis`` (M, n) x (n, k), in blocks of rows.
+
+    One large product of this thin shape makes OpenBLAS start all its threads, which costs
+    more than the product itself (ten times more on a busy two-core machine); a stack of
+    small products stays on one thread.
+    """
+    rows = len(values)
+    whole = rows - rows % _SUM_BLOCK
+    out = np.empty((rows, basis.shape[1]))
+    if whole:
+        blocks = values[:whole].reshape(-1, _SUM_BLOCK, values.shape[1])
+        out[:whole] = np.matmul(blocks, basis).reshape(whole, -1)
+    if whole < rows:
+        out[whole:] = values[whole:] @ basis
+    return out
+
+
+def _weighted_jtj(weight, p1, p2, data: Observations):
     """``Σ_i weight_i J_i J_iᵀ`` for each row, from sums against ``1, x, y, x², xy, y²``."""
-    ones = np.ones_like(x)
     s0 = weight.sum(1)
     w1 = weight * p1
     w2 = weight * p2
-    s1 = w1 @ np.stack([ones, x], axis=1)
-    s2 = w2 @ np.stack([ones, y], axis=1)
-    q11 = (w1 * p1) @ np.stack([ones, x, x * x], axis=1)
-    q12 = (w1 * p2) @ np.stack([ones, x, y, x * y], axis=1)
-    q22 = (w2 * p2) @ np.stack([ones, y, y * y], axis=1)
+    s1 = _sums(w1, data.basis_x)
+    s2 = _sums(w2, data.basis_y)
+    w1 *= p1
+    q11 = _sums(w1, data.basis_x)
+    w2 *= p2
+    q22 = _sums(w2, data.basis_y)
+    w1 = weight * p1
+    w1 *= p2
+    q12 = _sums(w1, data.basis_xy)
     h = np.empty((len(s0), 5, 5))
     # Order e, a, b, alpha, beta; Jacobian columns p3, p1, p2, -p1 x, -p2 y.
     h[:, 0, 0] = s0 - 2 * s1[:, 0] - 2 * s2[:, 0] + q11[:, 0] + 2 * q12[:, 0] + q22[:, 0]
@@ -210,7 +270,7 @@ def objective_and_gradient(theta, data: Observations, weights, delta):
     """Objective (M,) and gradient (M, 5) for parameter rows ``theta`` (M, 5)."""
     theta = np.atleast_2d(np.asarray(theta, dtype=float))
     objective, parts = _objective(theta, data, weights, delta)
-    gradient, _ = _derivatives(parts, data, weights, delta)
+    gradient, _, _ = _derivatives(parts, data, weights, delta)
     return objective, gradient
 
 
@@ -245,7 +305,10 @@ def polish(
     if weights is not None:
         weights = np.broadcast_to(weights, (n_rows, data.n))
     objective, parts = _objective(theta, data, weights, delta)
-    gradient, matrix = _derivatives(parts, data, weights, delta)
+    gradient, matrix, _ = _derivatives(parts, data, weights, delta)
+    # Rows switch to Newton steps once their steps make only small relative progress: far
+    # from a minimum the exact Hessian is often indefinite and costs a wasted evaluation.
+    near = np.zeros(n_rows, bool)
     damping = np.full(n_rows, 1e-3)
     active = np.isfinite(objective)
     converged = np.zeros(n_rows, bool)
@@ -268,15 +331,17 @@ def polish(
         iterations[rows] += 1
         accepted = rows[better]
         if accepted.size:
+            decrease = (objective[accepted] - trial_objective[better]) / np.maximum(
+                np.abs(objective[accepted]), np.finfo(float).tiny
+            )
+            near[accepted] = decrease < _NEWTON_SWITCH
             kept_parts = tuple(part[better] for part in trial_parts)
-            g, m = _derivatives(
+            g, m, _ = _derivatives(
                 kept_parts,
                 data,
                 None if weights is None else weights[accepted],
                 delta,
-            )
-            decrease = (objective[accepted] - trial_objective[better]) / np.maximum(
-                np.abs(objective[accepted]), np.finfo(float).tiny
+                exact=near[accepted],
             )
             theta[accepted] = trial[better]
             objective[accepted] = trial_objective[better]

@@ -107,22 +107,22 @@ class IsoFLOPFit:
         self.n_runs = n_runs
         self._provenance = provenance
         compute = xr.DataArray(
-            budgets, dims="compute", attrs={"units": "FLOP", "long_name": "Compute budget"}
+            budgets, dims="budget", attrs={"units": "FLOP", "long_name": "Compute budget"}
         )
         self.optima = xr.Dataset(
             {
                 "params": (
-                    "compute",
+                    "budget",
                     optimum,
                     {"units": "1", "long_name": "Loss-minimising parameter count"},
                 ),
                 "loss": (
-                    "compute",
+                    "budget",
                     minimum_loss,
                     {"units": "1", "long_name": "Minimum loss of the profile"},
                 ),
             },
-            coords={"compute": compute},
+            coords={"budget": compute},
         )
 
     def __repr__(self) -> str:
@@ -158,15 +158,15 @@ class IsoFLOPFit:
         lower, upper = np.exp(central - q * se), np.exp(central + q * se)
         ds = xr.Dataset(
             {
-                "params": ("compute", params, n_attrs),
-                "params_lower": ("compute", lower, {**n_attrs, "level": level}),
-                "params_upper": ("compute", upper, {**n_attrs, "level": level}),
-                "tokens": ("compute", budgets / (6 * params), d_attrs),
-                "tokens_lower": ("compute", budgets / (6 * upper), {**d_attrs, "level": level}),
-                "tokens_upper": ("compute", budgets / (6 * lower), {**d_attrs, "level": level}),
+                "params": ("budget", params, n_attrs),
+                "params_lower": ("budget", lower, {**n_attrs, "level": level}),
+                "params_upper": ("budget", upper, {**n_attrs, "level": level}),
+                "tokens": ("budget", budgets / (6 * params), d_attrs),
+                "tokens_lower": ("budget", budgets / (6 * upper), {**d_attrs, "level": level}),
+                "tokens_upper": ("budget", budgets / (6 * lower), {**d_attrs, "level": level}),
             },
             coords={
-                "compute": ("compute", budgets, {"units": "FLOP", "long_name": "Compute budget"})
+                "budget": ("budget", budgets, {"units": "FLOP", "long_name": "Compute budget"})
             },
         )
         ds.attrs = dict(self._provenance)
@@ -191,7 +191,7 @@ class IsoFLOPFit:
 
     def to_dataset(self) -> xr.Dataset:
         """The per-budget optima, the fitted line at those budgets, and the exponent."""
-        ds = self.predict(self.optima.compute.values)
+        ds = self.predict(self.optima.budget.values)
         ds["optimum_params"] = self.optima["params"]
         ds["optimum_loss"] = self.optima["loss"]
         bounds = self.conf_int()

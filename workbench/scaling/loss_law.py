@@ -337,7 +337,7 @@ class LossLawFit:
     def compute_optimal(self, C, level: float | None = None) -> xr.Dataset:
         """Compute-optimal allocation for training budgets ``C`` (FLOP), with ``C = 6 N D``.
 
-        Returns ``params``, ``tokens`` and ``tokens_per_param`` along ``compute`` and, when
+        Returns ``params``, ``tokens`` and ``tokens_per_param`` along ``budget`` and, when
         bootstrapped, their ``_lower``/``_upper`` percentile bounds at ``level``.
         """
         owner = "LossLawFit.compute_optimal"
@@ -350,10 +350,10 @@ class LossLawFit:
             "tokens_per_param": {"units": "1", "long_name": "Training tokens per parameter"},
         }
         ds = xr.Dataset(
-            {name: ("compute", v, attrs[name]) for name, v in values.items()},
+            {name: ("budget", v, attrs[name]) for name, v in values.items()},
             coords={
-                "compute": (
-                    "compute",
+                "budget": (
+                    "budget",
                     budgets,
                     {"units": "FLOP", "long_name": "Training compute budget"},
                 )
@@ -364,8 +364,8 @@ class LossLawFit:
             sims = {"params": n_sim, "tokens": d_sim, "tokens_per_param": d_sim / n_sim}
             for name, sim in sims.items():
                 (lower, upper), used = self._bounds(sim, level, owner)
-                ds[f"{name}_lower"] = ("compute", lower, {**attrs[name], "level": used})
-                ds[f"{name}_upper"] = ("compute", upper, {**attrs[name], "level": used})
+                ds[f"{name}_lower"] = ("budget", lower, {**attrs[name], "level": used})
+                ds[f"{name}_upper"] = ("budget", upper, {**attrs[name], "level": used})
         ds.attrs = dict(self._attrs)
         return ds
 
