@@ -1,0 +1,562 @@
+"""Roofline throughput of a transformer on an accelerator: decode and prefill tokens per second.
+
+A step of inference reads bytes from memory (weights, KV cache) and does floating-point work;
+on a chip it takes at least bytes ÷ bandwidth and at least FLOP ÷ peak FLOP/s. The roofline is
+the larger of the two, derated by the share of peak bandwidth (``mbu``) and of peak FLOP/s
+(``mfu``) a serving stack reaches. Throughput per chip follows, and never exceeds either
+ceiling:
+
+    tokens/s per chip ≤ batch × bandwidth ÷ bytes read per step
+    tokens/s per chip ≤ peak FLOP/s ÷ (2 × active parameters)
+
+The workload of a step is split from the chip (:func:`decode_workload`,
+:func:`prefill_workload`, then :func:`chip_seconds_per_token`) so that the demand simulation
+reuses the same arithmetic for millions of draws and several chip types at once.
+
+Where a model's shape is not given, it is estimated from its active parameter count with the
+proportions of the Llama 3 family (width ≈ 100 × depth, 12 × depth × width² parameters,
+grouped-query attention with 8 query heads per KV head, a bf16 cache): for Llama 3 70B this
+gives 349 kB of KV cache per token against the true 328 kB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from workbench.demand._checks import as_array, check_range, fresh_attrs
+from workbench.errors import ParameterError, format_choices
+
+__all__ = [
+    "USABLE_MEMORY_SHARE",
+    "attention_flops_per_token",
+    "chip_seconds_per_token",
+    "chip_specs",
+    "decode_throughput",
+    "decode_workload",
+    "kv_cache_bytes_per_token",
+    "prefill_throughput",
+    "prefill_workload",
+]
+
+# Share of a chip's memory that can hold weights and KV cache; the rest goes to activations,
+# the runtime and fragmentation.
+USABLE_MEMORY_SHARE = 0.9
+# Shape of a dense transformer in the Llama 3 proportions (see the module docstring).
+WIDTH_PER_LAYER = 100.0
+QUERY_HEADS_PER_KV_HEAD = 8.0
+KV_BYTES_PER_ELEMENT = 2.0
+DEFAULT_MFU = 0.5
+DEFAULT_MBU = 0.7
+SPEC_VARIABLES = ("peak_flops", "memory", "memory_bandwidth")
+
+
+def chip_specs(chip: str | Sequence[str] | xr.Dataset, *, precision: str = "bf16") -> xr.Dataset:
+    """Peak dense FLOP/s at ``precision``, memory, memory bandwidth and TDP of chips.
+
+    Parameters
+    ----------
+    chip
+        A name from the bundled ``accelerators`` table, a list of names (giving a ``chip``
+        dimension), or a Dataset with ``peak_flops`` (optionally along ``precision``),
+        ``memory`` and ``memory_bandwidth`` (e.g. a row or a selection of ``accelerators``).
+    precision
+        The arithmetic the model runs in: a ``precision`` label of ``peak_flops``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``peak_flops`` [FLOP/s], ``memory`` [byte], ``memory_bandwidth`` [byte/s] and, where
+        known, ``tdp`` [W].
+    """
+    owner = "chip_specs"
+    if isinstance(chip, xr.Dataset):
+        table = chip
+    elif isinstance(chip, str) or (
+        isinstance(chip, Sequence) and chip and all(isinstance(c, str) for c in chip)
+    ):
+        from workbench.data import load
+
+        table = load("accelerators")
+        names = [chip] if isinstance(chip, str) else list(chip)
+        known = [str(c) for c in table["chip"].values]
+        for name in names:
+            if name not in known:
+                raise ParameterError.invalid(
+                    "chip",
+                    owner,
+                    f"a chip of the accelerators table ({format_choices(known)})",
+                    name,
+                )
+        table = table.sel(chip=chip if isinstance(chip, str) else names)
+    else:
+        raise ParameterError.invalid(
+            "chip", owner, "a chip name, a list of chip names or a Dataset", chip
+        )
+    missing = [v for v in SPEC_VARIABLES if v not in table]
+    if missing:
+        raise ParameterError.invalid(
+            "chip",
+            owner,
+            f"a Dataset with variables {list(SPEC_VARIABLES)}",
+            sorted(table.data_vars),
+        )
+    peak = table["peak_flops"]
+    if "precision" in peak.dims:
+        labels = [str(p) for p in peak["precision"].values]
+        if precision not in labels:
+            raise ParameterError.invalid(
+                "precision", owner, f"one of {format_choices(labels)}", precision
+            )
+        peak = peak.sel(precision=precision, drop=True)
+    specs = xr.Dataset(
+        {
+            "peak_flops": peak.astype(float).assign_attrs(
+                units="FLOP/s", long_name=f"Dense peak throughput ({precision})"
+            ),
+            "memory": table["memory"].astype(float).assign_attrs(units="byte", long_name="Memory"),
+            "memory_bandwidth": table["memory_bandwidth"]
+            .astype(float)
+            .assign_attrs(units="byte/s", long_name="Memory bandwidth"),
+        },
+        attrs={k: table.attrs[k] for k in ("source", "license", "as_of") if k in table.attrs},
+    )
+    if "tdp" in table:
+        specs["tdp"] = table["tdp"].astype(float).assign_attrs(units="W", long_name="TDP")
+    for name in SPEC_VARIABLES:
+        values = np.asarray(specs[name].values, dtype=float)
+        bad = ~(np.isfinite(values) & (values > 0))
+        if bad.any():
+            names = np.atleast_1d(specs["chip"].values) if "chip" in specs.coords else ["?"]
+            raise ParameterError.invalid(
+                "chip",
+                owner,
+                f"chips with a known positive {name}"
+                + (f" at precision {precision!r}" if name == "peak_flops" else ""),
+                str(names[np.flatnonzero(np.atleast_1d(bad))[0] % len(names)]),
+            )
+    specs.attrs["precision"] = precision
+    return specs
+
+
+def _shape(active_params: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
+    """Depth and width of a dense transformer with ``active_params`` parameters."""
+    # 12 · L · d² parameters with d = WIDTH_PER_LAYER · L gives d³ = WIDTH_PER_LAYER · P / 12.
+    width = (WIDTH_PER_LAYER * active_params / 12.0) ** (1.0 / 3.0)
+    return width / WIDTH_PER_LAYER, width
+
+
+@fresh_attrs
+def kv_cache_bytes_per_token(active_params) -> xr.DataArray:
+    """Estimated KV-cache bytes per token of context (Llama 3 proportions, bf16 cache).
+
+    ``2 (K and V) × layers × width ÷ 8 (grouped-query attention) × 2 bytes``.
+    """
+    active = check_range(
+        as_array(active_params, "active_params", "kv_cache_bytes_per_token"),
+        "active_params",
+        "kv_cache_bytes_per_token",
+        low=0,
+        low_inclusive=False,
+        expected="a positive parameter count",
+    )
+    depth, width = _shape(active)
+    kv = 2.0 * depth * width / QUERY_HEADS_PER_KV_HEAD * KV_BYTES_PER_ELEMENT
+    return kv.assign_attrs(units="byte", long_name="KV-cache bytes per token of context")
+
+
+@fresh_attrs
+def attention_flops_per_token(active_params, context) -> xr.DataArray:
+    """Attention FLOP per token over ``context`` earlier tokens: ``4 × layers × width × context``.
+
+    The scores (Q·Kᵀ) and the weighted sum (softmax·V) each cost one multiply-add per width
+    element per context token per layer; the projections are in ``2 × active params``.
+    """
+    owner = "attention_flops_per_token"
+    active = check_range(
+        as_array(active_params, "active_params", owner),
+        "active_params",
+        owner,
+        low=0,
+        low_inclusive=False,
+        expected="a positive parameter count",
+    )
+    context = check_range(
+        as_array(context, "context", owner), "context", owner, low=0, expected="tokens >= 0"
+    )
+    depth, width = _shape(active)
+    flops = 4.0 * depth * width * context
+    return flops.assign_attrs(units="FLOP", long_name="Attention FLOP per token")
+
+
+def _model_arguments(owner, params, active_params, bytes_per_param, batch, context, kv_bytes):
+    params = check_range(
+        as_array(params, "params", owner),
+        "params",
+        owner,
+        low=0,
+        low_inclusive=False,
+        expected="a positive parameter count",
+    )
+    active = params if active_params is None else as_array(active_params, "active_params", owner)
+    check_range(
+        active, "active_params", owner, low=0, low_inclusive=False, expected="a positive count"
+    )
+    if params.chunks is None and active.chunks is None and bool((active > params * 1.000001).any()):
+        raise ParameterError.invalid(
+            "active_params",
+            owner,
+            f"at most params ({float(params.max())})",
+            float(active.max()),
+        )
+    bytes_per_param = check_range(
+        as_array(bytes_per_param, "bytes_per_param", owner),
+        "bytes_per_param",
+        owner,
+        low=0,
+        low_inclusive=False,
+        expected="a positive number of bytes",
+    )
+    batch = check_range(
+        as_array(batch, "batch", owner), "batch", owner, low=1, expected="at least 1 sequence"
+    )
+    context = check_range(
+        as_array(context, "context", owner), "context", owner, low=0, expected="tokens >= 0"
+    )
+    if kv_bytes is None:
+        kv_bytes = kv_cache_bytes_per_token(active)
+    kv_bytes = check_range(
+        as_array(kv_bytes, "kv_bytes_per_token", owner),
+        "kv_bytes_per_token",
+        owner,
+        low=0,
+        expected="bytes >= 0",
+    )
+    return params, active, bytes_per_param, batch, context, kv_bytes
+
+
+def _utilisation(value, name: str, owner: str) -> xr.DataArray:
+    return check_range(
+        as_array(value, name, owner),
+        name,
+        owner,
+        low=0,
+        low_inclusive=False,
+        high=1,
+        expected="a share of peak in (0, 1]",
+    )
+
+
+@fresh_attrs
+def decode_workload(
+    *,
+    params,
+    active_params=None,
+    bytes_per_param=2,
+    batch=1,
+    context=4096,
+    kv_bytes_per_token=None,
+) -> xr.Dataset:
+    """FLOP and bytes per generated token when ``batch`` sequences decode together.
+
+    Each step reads the weights once for the whole batch (a mixture-of-experts model at most
+    ``active × batch`` of them: the experts the batch routes to, bounded by all of them) and
+    each sequence's KV cache of ``context`` tokens.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``flops_per_token`` [FLOP], ``bytes_per_token`` [byte] and ``resident_bytes`` [byte]
+        (weights plus the batch's KV cache, which must fit in the replica's memory).
+    """
+    return _decode_workload(
+        "decode_workload",
+        params,
+        active_params,
+        bytes_per_param,
+        batch,
+        context,
+        kv_bytes_per_token,
+    )
+
+
+def _decode_workload(
+    owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
+) -> xr.Dataset:
+    params, active, bpp, batch, context, kv = _model_arguments(
+        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
+    )
+    weights_read = bpp * np.minimum(params, active * batch)
+    kv_resident = batch * context * kv
+    return xr.Dataset(
+        {
+            "flops_per_token": (
+                2.0 * active + attention_flops_per_token(active, context)
+            ).assign_attrs(units="FLOP", long_name="FLOP per generated token"),
+            "bytes_per_token": ((weights_read + kv_resident) / batch).assign_attrs(
+                units="byte", long_name="Bytes read per generated token"
+            ),
+            "resident_bytes": (bpp * params + kv_resident).assign_attrs(
+                units="byte", long_name="Weights and KV cache held in memory"
+            ),
+        }
+    )
+
+
+@fresh_attrs
+def prefill_workload(
+    *,
+    params,
+    active_params=None,
+    bytes_per_param=2,
+    batch=1,
+    context=4096,
+    kv_bytes_per_token=None,
+) -> xr.Dataset:
+    """FLOP and bytes per prompt token when ``batch`` prompts of ``context`` tokens are read.
+
+    A prompt token attends on average to half the prompt (causal attention); the weights are
+    read once per step and each token's KV entry is written once.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``flops_per_token`` [FLOP], ``bytes_per_token`` [byte], ``resident_bytes`` [byte].
+    """
+    return _prefill_workload(
+        "prefill_workload",
+        params,
+        active_params,
+        bytes_per_param,
+        batch,
+        context,
+        kv_bytes_per_token,
+    )
+
+
+def _prefill_workload(
+    owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
+) -> xr.Dataset:
+    params, active, bpp, batch, context, kv = _model_arguments(
+        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
+    )
+    # A zero-length prompt still runs one token through the model.
+    tokens = batch * np.maximum(context, 1.0)
+    weights_read = bpp * np.minimum(params, active * tokens)
+    return xr.Dataset(
+        {
+            "flops_per_token": (
+                2.0 * active + attention_flops_per_token(active, context / 2.0)
+            ).assign_attrs(units="FLOP", long_name="FLOP per prompt token"),
+            "bytes_per_token": (weights_read / tokens + kv).assign_attrs(
+                units="byte", long_name="Bytes read or written per prompt token"
+            ),
+            "resident_bytes": (bpp * params + batch * context * kv).assign_attrs(
+                units="byte", long_name="Weights and KV cache held in memory"
+            ),
+        }
+    )
+
+
+@fresh_attrs
+def chip_seconds_per_token(
+    workload: xr.Dataset, specs: xr.Dataset, *, mfu=DEFAULT_MFU, mbu=DEFAULT_MBU
+) -> xr.Dataset:
+    """The roofline: chip-seconds a token takes, memory- or compute-bound, whichever is slower.
+
+    Parameters
+    ----------
+    workload
+        From :func:`decode_workload` or :func:`prefill_workload`.
+    specs
+        From :func:`chip_specs`.
+    mfu, mbu
+        Shares of peak FLOP/s and of peak memory bandwidth reached, in (0, 1].
+
+    Returns
+    -------
+    xarray.Dataset
+        ``memory_time`` and ``compute_time`` [s] (chip-seconds per token under each ceiling)
+        and ``chip_seconds`` [s], their maximum.
+    """
+    owner = "chip_seconds_per_token"
+    mfu, mbu = _utilisation(mfu, "mfu", owner), _utilisation(mbu, "mbu", owner)
+    memory_time = workload["bytes_per_token"] / (specs["memory_bandwidth"] * mbu)
+    compute_time = workload["flops_per_token"] / (specs["peak_flops"] * mfu)
+    return xr.Dataset(
+        {
+            "memory_time": memory_time.assign_attrs(
+                units="s", long_name="Chip-seconds per token at the memory-bandwidth ceiling"
+            ),
+            "compute_time": compute_time.assign_attrs(
+                units="s", long_name="Chip-seconds per token at the compute ceiling"
+            ),
+            "chip_seconds": np.maximum(memory_time, compute_time).assign_attrs(
+                units="s", long_name="Chip-seconds per token"
+            ),
+        }
+    )
+
+
+def _throughput(owner, workload, chip, *, mfu, mbu, precision, tokens_per_step):
+    mfu, mbu = _utilisation(mfu, "mfu", owner), _utilisation(mbu, "mbu", owner)
+    specs = chip_specs(chip, precision=precision)
+    times = chip_seconds_per_token(workload, specs, mfu=mfu, mbu=mbu)
+    per_chip = 1.0 / times["chip_seconds"]
+    # Tensor-parallel degrees divide the attention heads, which come in powers of two.
+    needed = workload["resident_bytes"] / (specs["memory"] * USABLE_MEMORY_SHARE)
+    chips = 2.0 ** np.ceil(np.log2(np.maximum(needed, 1.0)))
+    utilisation = per_chip * workload["flops_per_token"] / specs["peak_flops"]
+    out = xr.Dataset(
+        {
+            "tokens_per_second_per_chip": per_chip.assign_attrs(
+                units="1/s", long_name="Tokens per second per chip"
+            ),
+            "tokens_per_second_per_replica": (per_chip * chips).assign_attrs(
+                units="1/s", long_name="Tokens per second per model replica"
+            ),
+            "chips_per_replica": chips.assign_attrs(
+                units="1", long_name="Chips holding one replica (weights and KV cache)"
+            ),
+            "bound": xr.where(times["memory_time"] >= times["compute_time"], "memory", "compute")
+            .astype(str)
+            .assign_attrs(long_name="Binding roofline (memory bandwidth or compute)"),
+            "step_time": (tokens_per_step * times["chip_seconds"] / chips).assign_attrs(
+                units="s", long_name="Time of one step (per generated token of each sequence)"
+            ),
+            "flops_utilisation": utilisation.assign_attrs(
+                units="1", long_name="Achieved share of peak FLOP/s"
+            ),
+            "flops_per_token": workload["flops_per_token"],
+            "bytes_per_token": workload["bytes_per_token"],
+        },
+        attrs={
+            "title": f"Roofline throughput ({owner.split('_')[0]})",
+            "precision": precision,
+            "source": "Roofline model (workbench.demand.roofline) over "
+            + specs.attrs.get("source", "the chip specifications given"),
+            "license": specs.attrs.get("license", "CC-BY-4.0"),
+            "as_of": specs.attrs.get("as_of", ""),
+        },
+    )
+    return out
+
+
+@fresh_attrs
+def decode_throughput(
+    chip: str | Sequence[str] | xr.Dataset,
+    *,
+    params,
+    active_params=None,
+    bytes_per_param=2,
+    batch=1,
+    context=4096,
+    kv_bytes_per_token=None,
+    mfu=DEFAULT_MFU,
+    mbu=DEFAULT_MBU,
+    precision: str = "bf16",
+) -> xr.Dataset:
+    """Tokens per second generated by ``chip`` serving a model at a given batch and context.
+
+    Parameters
+    ----------
+    chip
+        A name from the ``accelerators`` table, a list of names or a Dataset (see
+        :func:`chip_specs`).
+    params
+        Total parameters (every expert of a mixture-of-experts model).
+    active_params
+        Parameters used per token (``params`` for a dense model).
+    bytes_per_param
+        Bytes per weight: 2 for bf16, 1 for fp8, 0.5 for 4-bit.
+    batch
+        Sequences decoded together by one replica.
+    context
+        Tokens of context each sequence attends to.
+    kv_bytes_per_token
+        KV-cache bytes per context token; estimated from ``active_params`` when omitted.
+    mfu, mbu
+        Shares of peak FLOP/s and of peak memory bandwidth the serving stack reaches.
+    precision
+        The arithmetic the model runs in (a ``precision`` of the chip's ``peak_flops``).
+
+    Any numeric argument may be an ``xarray.DataArray``; the results broadcast over all
+    their dimensions (and over ``chip`` when several chips are given).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``tokens_per_second_per_chip``, ``tokens_per_second_per_replica`` [1/s],
+        ``chips_per_replica`` [1], ``bound`` ("memory" or "compute"), ``step_time`` [s],
+        ``flops_utilisation`` [1], ``flops_per_token`` [FLOP], ``bytes_per_token`` [byte].
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> h100 = xr.Dataset({"peak_flops": 989.4e12, "memory": 80e9, "memory_bandwidth": 3.35e12})
+    >>> out = decode_throughput(h100, params=70e9, kv_bytes_per_token=327_680, mbu=1.0)
+    >>> round(float(out.tokens_per_second_per_chip), 1), int(out.chips_per_replica)
+    (23.7, 2)
+    """
+    workload = _decode_workload(
+        "decode_throughput",
+        params,
+        active_params,
+        bytes_per_param,
+        batch,
+        context,
+        kv_bytes_per_token,
+    )
+    return _throughput(
+        "decode_throughput",
+        workload,
+        chip,
+        mfu=mfu,
+        mbu=mbu,
+        precision=precision,
+        tokens_per_step=as_array(batch, "batch", "decode_throughput"),
+    )
+
+
+@fresh_attrs
+def prefill_throughput(
+    chip: str | Sequence[str] | xr.Dataset,
+    *,
+    params,
+    active_params=None,
+    bytes_per_param=2,
+    batch=1,
+    context=4096,
+    kv_bytes_per_token=None,
+    mfu=DEFAULT_MFU,
+    mbu=DEFAULT_MBU,
+    precision: str = "bf16",
+) -> xr.Dataset:
+    """Prompt tokens per second read by ``chip``: ``batch`` prompts of ``context`` tokens.
+
+    Arguments and results as :func:`decode_throughput`; ``step_time`` is the time to read
+    the whole batch of prompts. Prefill is compute-bound except for very short prompts.
+    """
+    workload = _prefill_workload(
+        "prefill_throughput",
+        params,
+        active_params,
+        bytes_per_param,
+        batch,
+        context,
+        kv_bytes_per_token,
+    )
+    tokens = as_array(batch, "batch", "prefill_throughput") * np.maximum(
+        as_array(context, "context", "prefill_throughput"), 1.0
+    )
+    return _throughput(
+        "prefill_throughput",
+        workload,
+        chip,
+        mfu=mfu,
+        mbu=mbu,
+        precision=precision,
+        tokens_per_step=tokens,
+    )
