@@ -43,7 +43,7 @@ def test_default_suite_prints_a_progress_line_per_notebook(first_run):
 def test_a_failing_notebook_gives_exit_1_and_names_cell_and_error(first_run):
     assert first_run.returncode == 1
     assert (
-        "report 'broken' failed at In [2] (raise ValueError(\"boom <b>bold</b> & more\")): "
+        "report 'broken' failed at In [2], line 1 (raise ValueError(\"boom <b>bold</b> & more\")): "
         "ValueError: boom <b>bold</b> & more" in first_run.stdout
     )
     assert "error: 1 report(s) failed: broken" in first_run.stderr

@@ -70,7 +70,13 @@ def test_reports_build_on_a_dask_cluster(sweep_run, workspace, tmp_path):
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(workspace, tmp_path):
-    result = workspace.report("echo", "--scheduler", "tcp://127.0.0.1:9", out=tmp_path)
+    result = workspace.report(
+        "echo",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+        out=tmp_path,
+        env={**workspace.environment(), "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"},
+    )
     assert result.returncode == 1
     assert "cannot reach the dask scheduler at tcp://127.0.0.1:9" in result.stderr
 

@@ -274,7 +274,8 @@ def _run_on_cluster(tasks, address, report) -> list[ReportOutcome]:
     except ImportError as exc:  # pragma: no cover - distributed is a dependency
         raise ReportError(f"--scheduler needs dask.distributed: {exc}") from exc
     try:
-        client = Client(address, timeout="10s")
+        # Waits dask's distributed.comm.timeouts.connect (30 s unless configured).
+        client = Client(address)
     except (OSError, TimeoutError) as exc:
         raise ReportError(f"cannot reach the dask scheduler at {address}: {exc}") from exc
     outcomes = []

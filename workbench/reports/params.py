@@ -275,7 +275,7 @@ def check_parameters(
         if parameter is None:
             raise ParameterError(
                 f"Unknown parameter {name!r} for report {report!r}"
-                f"{_suggestion(name, declared)}. {describe_parameters(report, declared)}",
+                f"{_suggestion(name, declared)}.\n{describe_parameters(report, declared)}",
                 parameter=name,
             )
         try:
@@ -289,7 +289,7 @@ def check_parameters(
                 expected += f" of {parameter.item_kind} items"
             error = ParameterError.invalid(name, f"report {report!r}", expected, value)
             raise ParameterError(
-                f"{error} {describe_parameters(report, declared)}", parameter=name
+                f"{error}\n{describe_parameters(report, declared)}", parameter=name
             ) from None
     return checked
 

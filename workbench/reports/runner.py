@@ -57,6 +57,8 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
 _SVG_ID_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAME = re.compile(r"^Cell In\[\d*\], line (\d+)", re.MULTILINE)
+_MARKED_LINE = re.compile(r"^-+> ?(\d+) (.*)$", re.MULTILINE)
 
 
 class ReportKernelManager(AsyncKernelManager):
@@ -235,11 +237,30 @@ def _prefix_ids(svg: str, prefix: str) -> str:
 
 def _failure(report: str, exc) -> NotebookFailure:
     cell = f"In [{exc.exec_count}]" if exc.exec_count else f"cell {exc.cell_index + 1}"
-    code = _first_line(exc.source)
-    where = f"{cell} ({code})" if code else cell
-    message = f"report {report!r} failed at {where}: {exc.ename}: {_first_line(exc.evalue)}"
     details = _ANSI_ESCAPE.sub("", "\n".join(exc.traceback))
+    line, code = _failing_line(details)
+    if line is None:
+        where, code = cell, _first_line(exc.source)
+    else:
+        where = f"{cell}, line {line}"
+    where = f"{where} ({code})" if code else where
+    message = f"report {report!r} failed at {where}: {exc.ename}: {_first_line(exc.evalue)}"
     return NotebookFailure(message, cell=cell, ename=exc.ename, evalue=exc.evalue, details=details)
+
+
+def _failing_line(traceback: str) -> tuple[int | None, str]:
+    """The line of the notebook's cell that raised, from IPython's traceback text.
+
+    The cell's frame is the last one headed ``Cell In[n], line k``; its ``---->`` marks the
+    line. Returns (None, "") when the traceback does not have that shape.
+    """
+    cell_frames = list(_CELL_FRAME.finditer(traceback))
+    if not cell_frames:
+        return None, ""
+    marked = _MARKED_LINE.search(traceback, cell_frames[-1].end())
+    if marked is None:
+        return int(cell_frames[-1].group(1)), ""
+    return int(marked.group(1)), _first_line(marked.group(2))
 
 
 def _first_line(text: str, limit: int = 120) -> str:

@@ -1,0 +1,77 @@
+"""The runner's pieces that need no kernel: failure messages, titles, SVG ids, the kernel."""
+
+from __future__ import annotations
+
+import sys
+from types import SimpleNamespace
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from workbench.reports import runner
+
+TRACEBACK = [
+    "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
+    "\x1b[0;31mRuntimeError\x1b[0m                              Traceback (most recent call last)",
+    "Cell \x1b[0;32mIn[4], line 2\x1b[0m\n\x1b[1;32m      1\x1b[0m \x1b[38;5;28;01mif\x1b[39;00m"
+    " fail:\n\x1b[0;32m----> 2\x1b[0m     \x1b[38;5;28;01mraise\x1b[39;00m RuntimeError("
+    "\x1b[38;5;124mf\x1b[39m\x1b[38;5;124m'\x1b[39m\x1b[38;5;124masked\x1b[39m\x1b[38;5;124m'"
+    "\x1b[39m)\n",
+    "\x1b[0;31mRuntimeError\x1b[0m: asked",
+]
+
+
+def failure(traceback, source="if fail:\n    raise RuntimeError(f'asked')"):
+    return SimpleNamespace(
+        exec_count=4,
+        cell_index=5,
+        source=source,
+        ename="RuntimeError",
+        evalue="asked\nsecond line",
+        traceback=traceback,
+    )
+
+
+def test_failure_names_cell_line_code_and_error():
+    error = runner._failure("echo", failure(TRACEBACK))
+    assert str(error) == (
+        "report 'echo' failed at In [4], line 2 (raise RuntimeError(f'asked')): RuntimeError: asked"
+    )
+    assert error.cell == "In [4]"
+    assert "\x1b" not in error.details and "Traceback" in error.details
+
+
+def test_failure_without_an_ipython_traceback_names_the_cell_start():
+    error = runner._failure("echo", failure(["RuntimeError: asked"]))
+    assert str(error) == "report 'echo' failed at In [4] (if fail:): RuntimeError: asked"
+
+
+def test_title_is_the_first_heading(tmp_path):
+    path = tmp_path / "n.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("intro\n\n## The title\n# Later")]), path)
+    assert runner.notebook_title(path, default="n") == "The title"
+    nbformat.write(new_notebook(cells=[new_code_cell("1")], metadata={"title": "Meta"}), path)
+    assert runner.notebook_title(path, default="n") == "Meta"
+    path.write_text("{broken")
+    assert runner.notebook_title(path, default="n") == "n"
+
+
+def test_svg_ids_are_made_unique_per_output():
+    svg = '<svg><clipPath id="clip1"/><g clip-path="url(#clip1)"/><use href="#clip1"/></svg>'
+    cells = [
+        new_code_cell("a", outputs=[new_output("display_data", data={"image/svg+xml": svg})]),
+        new_code_cell("b", outputs=[new_output("display_data", data={"image/svg+xml": svg})]),
+    ]
+    notebook = new_notebook(cells=cells)
+    runner._scope_svg_ids(notebook)
+    first, second = (cell.outputs[0].data["image/svg+xml"] for cell in notebook.cells)
+    assert 'id="output1-clip1"' in first and "url(#output1-clip1)" in first
+    assert 'href="#output1-clip1"' in first
+    assert 'id="output2-clip1"' in second and "url(#output2-clip1)" in second
+
+
+def test_kernel_is_this_python_with_the_report_environment():
+    spec = runner.ReportKernelManager(kernel_name="anything").kernel_spec
+    assert spec.argv[0] == sys.executable
+    assert spec.argv[1:3] == ["-m", "ipykernel_launcher"]
+    assert spec.env == {"WORKBENCH_REPORT": "1", "WORKBENCH_CHART_RENDERER": "svg"}
