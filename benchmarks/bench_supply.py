@@ -75,7 +75,7 @@ def baseline_loop(shipments: xr.Dataset, n_draws: int) -> float:
     price = shipments["price"].values
     chips = [str(c) for c in shipments["chip"].values]
     specs = chip_specs(chips)
-    alive = survival((4, 6), (np.arange(N_QUARTERS) + 0.5) * 0.25)
+    alive = survival((4, 6), (np.arange(N_QUARTERS) + 0.5) * 0.25).values
     start = time.perf_counter()
     for d in range(n_draws):
         shipped = np.zeros((N_QUARTERS, N_CHIPS))

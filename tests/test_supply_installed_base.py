@@ -66,7 +66,7 @@ def test_survival_is_smooth_for_an_interval_and_a_step_for_a_number():
     # Lognormal with 90% interval (4, 6): median sqrt(24) years, P(life > 5) = 0.434.
     mu, sigma = np.log(24) / 2, np.log(6 / 4) / (2 * 1.6448536)
     exact = 1 - stats.norm.cdf((np.log(5) - mu) / sigma)
-    assert survival((4, 6), [5.0])[0] == pytest.approx(exact, abs=1e-3)
+    assert float(survival((4, 6), [5.0])[0]) == pytest.approx(exact, abs=1e-3)
 
 
 def test_lifetime_distribution_retires_gradually():

@@ -9,7 +9,7 @@
 
 from workbench.supply.backtest import backtest
 from workbench.supply.ceiling import cap_forecast, capacity_ceiling
-from workbench.supply.chips import H100_REFERENCE, chip_specs
+from workbench.supply.chips import H100_REFERENCE
 from workbench.supply.forecast import forecast
 from workbench.supply.installed_base import installed_base, survival
 from workbench.supply.methods import METHODS
@@ -22,7 +22,6 @@ __all__ = [
     "backtest",
     "cap_forecast",
     "capacity_ceiling",
-    "chip_specs",
     "compare_to_published",
     "estimate_shipments",
     "forecast",

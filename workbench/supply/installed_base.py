@@ -55,18 +55,42 @@ def _lifetime(spec: Any) -> Distribution:
     return dist
 
 
-def survival(lifetime_years: Any, ages_years: np.ndarray) -> np.ndarray:
+def _survival(dist: Distribution, ages: np.ndarray) -> np.ndarray:
+    lifetimes = np.sort(dist.ppf((np.arange(_GRID) + 0.5) / _GRID))
+    # Count of grid lifetimes strictly above each age, as a share of the grid.
+    return 1.0 - np.searchsorted(lifetimes, np.asarray(ages, dtype=float), side="right") / _GRID
+
+
+def survival(lifetime_years: Any, ages_years: Any) -> xr.DataArray:
     """Share of accelerators still in service at each age: ``P(lifetime > age)``.
 
-    ``lifetime_years`` is anything :func:`workbench.uncertainty.as_distribution` accepts (a
-    number is a fixed lifetime: a step; ``(4, 6)`` a lognormal with that 90% interval).
-    Evaluated on a fixed quantile grid of the lifetime distribution, so it is deterministic.
+    Parameters
+    ----------
+    lifetime_years
+        Anything :func:`workbench.uncertainty.as_distribution` accepts: a number is a fixed
+        lifetime (a step), ``(4, 6)`` a lognormal with that 90% interval.
+    ages_years
+        Ages in years (array-like or a DataArray along ``age``).
+
+    Returns
+    -------
+    xr.DataArray
+        Along ``age``; evaluated on a fixed quantile grid of the lifetime distribution, so it
+        is deterministic.
+
+    Examples
+    --------
+    >>> from workbench.supply import survival
+    >>> survival(5, [4.5, 5.5]).values.tolist()
+    [1.0, 0.0]
     """
-    dist = _lifetime(lifetime_years)
-    lifetimes = np.sort(dist.ppf((np.arange(_GRID) + 0.5) / _GRID))
-    ages = np.asarray(ages_years, dtype=float)
-    # Count of grid lifetimes strictly above each age, as a share of the grid.
-    return 1.0 - np.searchsorted(lifetimes, ages, side="right") / _GRID
+    ages = np.atleast_1d(np.asarray(ages_years, dtype=float))
+    return xr.DataArray(
+        _survival(_lifetime(lifetime_years), ages),
+        dims="age",
+        coords={"age": ("age", ages, {"units": "year", "long_name": "Age"})},
+        attrs={"units": "1", "long_name": "Share of accelerators still in service"},
+    )
 
 
 def _multiplier(spec: Any, name: str, presets: Mapping[str, Distribution]) -> Distribution:
@@ -212,7 +236,7 @@ def installed_base(
     draws = sample(multipliers, n_draws=n_d, seed=seed, units={"pue": "1", "server_overhead": "1"})
 
     ages = (np.arange(n_q) + 0.5) * QUARTER_YEARS  # shipments arrive mid-quarter on average
-    alive = survival(life, ages)
+    alive = _survival(life, ages)
     lag = np.arange(n_q)[:, None] - np.arange(n_q)[None, :]
     # in_service[q] = sum over k <= q of shipments[k] * S(q - k): a lower-triangular matrix.
     retention = np.where(lag >= 0, alive[np.clip(lag, 0, None)], 0.0)
