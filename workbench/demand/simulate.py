@@ -190,14 +190,16 @@ def simulate(
         specs = specs.expand_dims("chip")
     reference = chip_specs(REFERENCE_CHIP)
 
-    # In memory, the draws are still processed a block at a time (dask's threaded scheduler,
-    # both cores): the temporaries of a block stay small, which is most of the speed.
+    # In memory, many draws are still processed a block at a time (dask's threaded scheduler,
+    # both cores): the temporaries of a block stay small, which is most of the speed. A few
+    # draws go straight through numpy, without a task graph to build.
+    blockwise = chunks is not None or n_draws > IN_MEMORY_CHUNK
     x = uncertainty.sample(
         {n: dists[n] for n in wanted},
         n_draws=n_draws,
         seed=seed,
         correlation=correlation,
-        chunks=IN_MEMORY_CHUNK if chunks is None else chunks,
+        chunks=chunks if chunks is not None else (IN_MEMORY_CHUNK if blockwise else None),
         units={n: INPUTS[n].units for n in wanted},
     )
     for name in x.data_vars:
@@ -357,7 +359,7 @@ def simulate(
         "license": "CC-BY-4.0",
         "as_of": inputs.as_of,
     }
-    return out if chunks is not None else _compute_in_place(out)
+    return _compute_in_place(out) if chunks is None and blockwise else out
 
 
 def _compute_in_place(lazy: xr.Dataset) -> xr.Dataset:

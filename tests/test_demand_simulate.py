@@ -1,0 +1,180 @@
+"""The demand simulation: shape, units, identities, seeds, chunks and a local dask cluster."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from workbench import uncertainty
+from workbench.demand import (
+    REFERENCE_CHIP,
+    chip_specs,
+    sampled_inputs,
+    simulate,
+)
+from workbench.demand.tokens import SECONDS_PER_YEAR
+
+N = 1_000
+
+
+@pytest.fixture(scope="module")
+def base():
+    return simulate("base", n_draws=N, start=2026, end=2031, seed=3)
+
+
+def test_dimensions_coordinates_and_conventions(base):
+    assert base.sizes["draw"] == N and base.sizes["year"] == 6
+    years = base["year"].values
+    assert years.dtype == np.dtype("datetime64[ns]")
+    assert [str(y)[:10] for y in years[:2]] == ["2026-01-01", "2027-01-01"]
+    for name in ("tokens_per_second", "flops_required", "flops_provisioned", "h100e", "power"):
+        assert base[name].dims == ("draw", "year"), name
+    assert base.accelerators.dims == ("draw", "year", "chip")
+    for key in ("source", "license", "as_of"):
+        assert base.attrs[key]
+    assert base.attrs["seed"] == 3
+
+
+def test_every_numeric_variable_is_described(base):
+    for name, da in base.data_vars.items():
+        assert da.attrs.get("units"), name
+        assert da.attrs.get("long_name"), name
+    units = {
+        "tokens_per_second": "1/s",
+        "flops_required": "FLOP/s",
+        "flops_provisioned": "FLOP/s",
+        "h100e": "1",
+        "power": "MW",
+        "energy": "TWh",
+    }
+    for name, unit in units.items():
+        assert base[name].attrs["units"] == unit
+
+
+def test_sampled_inputs_are_recorded_along_draw(base):
+    inputs = sampled_inputs(base)
+    assert "initial_token_growth" in inputs and "users" not in inputs
+    for name, da in inputs.data_vars.items():
+        assert da.dims == ("draw",), name
+        assert da.attrs["role"] == "input"
+    assert "h100e" not in inputs
+    assert inputs.initial_token_growth.attrs["origin"] == "fit to token_volume"
+
+
+def test_accounting_identities(base):
+    peak = float(chip_specs(REFERENCE_CHIP)["peak_flops"])
+    np.testing.assert_allclose(base.flops_required, base.inference_flops + base.training_flops)
+    np.testing.assert_allclose(base.h100e, base.inference_h100e + base.training_h100e)
+    np.testing.assert_allclose(base.h100e * peak, base.flops_provisioned)
+    np.testing.assert_allclose(base.accelerators.sel(chip=REFERENCE_CHIP), base.h100e)
+    np.testing.assert_allclose(
+        base.energy, base.power * base.power_load_factor * SECONDS_PER_YEAR / 3600 / 1e6
+    )
+    # Installed capacity is never used beyond its peak: the rooflines and the derates see to it.
+    assert (base.utilisation > 0).all() and (base.utilisation <= 1).all()
+    assert (base.tokens_per_second_peak >= base.tokens_per_second).all()
+    # A B200 does more than an H100: fewer of them are needed.
+    assert (
+        base.accelerators.sel(chip="NVIDIA B200 (HGX)") < base.accelerators.sel(chip=REFERENCE_CHIP)
+    ).all()
+
+
+def test_hand_check_with_fixed_inputs():
+    fixed = {
+        "users": 1e9,
+        "users_growth": 1.0,
+        "max_users": 5e9,
+        "requests_per_user_per_day": 10.0,
+        "requests_growth": 1.0,
+        "tokens_per_request": 1_000.0,
+        "tokens_per_request_growth": 1.0,
+        "model_params": 70e9,
+        "active_share": 1.0,
+        "model_params_growth": 1.0,
+        "context_tokens": 0.0,
+        "kv_bytes_per_token": 0.0,
+        "bytes_per_param": 2.0,
+        "input_share": 0.0,
+        "cached_prompt_share": 0.0,
+        "hidden_token_ratio": 0.0,
+        "decode_batch": 1.0,
+        "mbu": 1.0,
+        "mfu": 1.0,
+        "fleet_utilisation": 1.0,
+        "peak_to_average": 1.0,
+        "training_runs_per_year": 0.0,
+        "host_overhead": 0.0,
+        "efficiency_gain": 1.0,
+        "efficiency_growth": 1.0,
+        "pue_liquid": 1.0,
+    }
+    ds = simulate(
+        n_draws=10,
+        end=2027,
+        token_model="drivers",
+        cooling="liquid",
+        chips=[REFERENCE_CHIP],
+        **fixed,
+    )
+    tokens = 1e9 * 10 * 1_000 / 86_400  # per second
+    np.testing.assert_allclose(ds.tokens_per_second, tokens)
+    # Batch-one decode of a 70B bf16 model with no context: 140 GB read per token.
+    per_chip = 3.35e12 / 140e9
+    np.testing.assert_allclose(ds.h100e, tokens / per_chip)
+    np.testing.assert_allclose(ds.flops_per_token, 2 * 70e9)
+    # Facility power: H100s at 700 W, no overhead, PUE 1.
+    np.testing.assert_allclose(ds.power, tokens / per_chip * 700 / 1e6)
+    np.testing.assert_allclose(ds.training_flops, 0.0)
+
+
+def test_training_follows_the_frontier_trend():
+    ds = simulate(
+        n_draws=20,
+        end=2028,
+        frontier_training_compute=1e27,
+        training_compute_growth=3.0,
+        training_runs_per_year=10.0,
+    )
+    expected = 1e27 * 3.0 ** np.array([0.0, 1.0, 2.0]) * 10 / SECONDS_PER_YEAR
+    # Years of 365.2425 days from 1 January 2026: leap days shift the dates slightly.
+    np.testing.assert_allclose(ds.training_flops.isel(draw=0), expected, rtol=2e-3)
+
+
+def test_same_seed_same_result_other_seed_other_result():
+    a = simulate(n_draws=300, end=2028, seed=5)
+    b = simulate(n_draws=300, end=2028, seed=5)
+    c = simulate(n_draws=300, end=2028, seed=6)
+    xr.testing.assert_identical(a, b)
+    assert not np.allclose(a.h100e, c.h100e)
+
+
+def test_chunked_equals_in_memory_and_is_lazy():
+    n = uncertainty.BLOCK + 500
+    in_memory = simulate(n_draws=n, end=2028, seed=7, token_model="drivers")
+    chunked = simulate(n_draws=n, end=2028, seed=7, token_model="drivers", chunks=1)
+    assert chunked.h100e.chunks is not None and len(chunked.h100e.chunks[0]) == 2
+    xr.testing.assert_identical(in_memory, chunked.compute())
+
+
+def test_local_cluster_gives_the_in_memory_result():
+    distributed = pytest.importorskip("distributed")
+    n = uncertainty.BLOCK + 100
+    expected = simulate(n_draws=n, end=2027, seed=11)
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp://",
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        lazy = simulate(n_draws=n, end=2027, seed=11, chunks=uncertainty.BLOCK)
+        # The active client is dask's default scheduler: compute() runs on the two workers.
+        result = lazy.compute()
+        ran = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.task_groups))
+    assert ran > 0
+    xr.testing.assert_identical(expected, result)
