@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from types import SimpleNamespace
 
@@ -75,3 +76,21 @@ def test_kernel_is_this_python_with_the_report_environment():
     assert spec.argv[0] == sys.executable
     assert spec.argv[1:3] == ["-m", "ipykernel_launcher"]
     assert spec.env == {"WORKBENCH_REPORT": "1", "WORKBENCH_CHART_RENDERER": "svg"}
+
+
+def test_reports_import_no_analysis_and_nothing_heavy_until_a_notebook_runs():
+    """The runner runs notebooks whatever they contain; an up-to-date suite stays quick."""
+    code = (
+        "import sys, workbench.cli, workbench.reports, workbench.reports.runner\n"
+        "analysis = tuple(f'workbench.{m}' for m in ('scaling', 'supply', 'demand', 'gap'))\n"
+        "print(sorted(m for m in sys.modules if m.startswith(analysis)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr
+    light = (
+        "import sys, workbench.reports\n"
+        "print(sorted(m for m in ('papermill', 'nbconvert', 'jupyter_client', 'nbformat')"
+        " if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", light], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr

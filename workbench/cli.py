@@ -114,12 +114,12 @@ def report(
             "-p",
             metavar="KEY=VALUE",
             help="Set a notebook parameter (repeatable). The value parses by the parameter's "
-            "declared type: numbers, true/false, lists as [a,b] or a,b, else text.",
+            "declared type: numbers, true/false, lists as a,b, else text (docs/reports.md).",
         ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Reports folder.  [default: ./reports]", show_default=False),
+        typer.Option("--out", help="Reports folder (default: ./reports).", show_default=False),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Rebuild reports that are up to date too.")
@@ -139,7 +139,7 @@ def report(
             "--jobs",
             "-j",
             min=1,
-            help="Reports built at once, each in its own process.  [default: 1]",
+            help="Reports built at once, each in its own process (default: 1).",
             show_default=False,
         ),
     ] = None,
