@@ -246,7 +246,7 @@ def _is_report_folder(path: Path) -> bool:
 
 
 def _hidden(path: Path) -> bool:
-    return path.name.startswith((".", "_"))
+    return path.name.startswith(".")
 
 
 def _text(value: object) -> str:
