@@ -151,13 +151,20 @@ def growth_comparison_chart(
     months = comparison.attrs.get("months", "")
     y = alt.Y("series:N", title=None, sort=None)
     x_title = comparison["growth"].attrs.get("long_name", "Growth multiplier")
+    # Bars grow from x1 (no growth): a log axis has no zero to start from.
     bars = (
         alt.Chart(frame)
         .mark_bar(opacity=0.7)
-        .encode(x=alt.X("growth:Q", scale=alt.Scale(type="log"), title=x_title), y=y)
+        .encode(
+            x=alt.X("growth:Q", scale=alt.Scale(type="log", domainMin=1), title=x_title),
+            x2=alt.datum(1),
+            y=y,
+        )
     )
     errors = alt.Chart(frame).mark_rule().encode(x="growth_lower:Q", x2="growth_upper:Q", y=y)
-    labels = alt.Chart(frame).mark_text(align="left", dx=4).encode(x="growth:Q", y=y, text="label")
+    labels = (
+        alt.Chart(frame).mark_text(align="left", dx=4).encode(x="growth_upper:Q", y=y, text="label")
+    )
     default = f"Growth over {months:g} months" if months else "Growth"
     return (bars + errors + labels).properties(title=title or default, width=width)
 
@@ -185,12 +192,14 @@ def loss_law_chart(
         }
     ).sort_values(["budget_value", "params"])
     colour = alt.Color(
-        "budget:N",
-        title="Compute (6ND)",
-        sort=alt.SortField("budget_value"),
-        scale=alt.Scale(scheme="viridis"),
+        "budget_value:Q",
+        title="Compute 6ND [FLOP]",
+        scale=alt.Scale(type="log", scheme="viridis"),
+        legend=alt.Legend(format=".0e", type="gradient"),
     )
-    x = alt.X("params:Q", scale=alt.Scale(type="log"), title="Parameters")
+    x = alt.X(
+        "params:Q", scale=alt.Scale(type="log"), title="Parameters", axis=alt.Axis(format="~s")
+    )
     y_title = _axis_title(fit["loss"].attrs, "Loss")
     points = (
         alt.Chart(frame)
@@ -231,14 +240,21 @@ def compute_optimal_chart(
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
     log = alt.Scale(type="log")
-    x = alt.X("budget:Q", scale=log, title=_axis_title(allocation["budget"].attrs, "Budget"))
+    x = alt.X(
+        "budget:Q",
+        scale=log,
+        title=_axis_title(allocation["budget"].attrs, "Budget"),
+        axis=alt.Axis(format=".0e"),
+    )
     colour = alt.Color("quantity:N", title=None)
     line = (
         alt.Chart(table)
         .mark_line(point=True)
         .encode(
             x=x,
-            y=alt.Y("value:Q", scale=log, title="Compute-optimal count"),
+            y=alt.Y(
+                "value:Q", scale=log, title="Compute-optimal count", axis=alt.Axis(format="~s")
+            ),
             color=colour,
             tooltip=[
                 "quantity:N",
