@@ -148,3 +148,22 @@ def test_all_vendors_and_google_from_broadcom_revenue():
     assert (tpu.sel(quarter="2024-01-01") > 0).all()
     google = estimate_shipments("Google", n_draws=50, seed=0)
     assert str(google["quarter"].values[0])[:10] == "2023-10-01"
+
+
+def test_assumptions_folder_and_share_by_period(tmp_path):
+    shutil.copy(data_dir() / "shipment_prices.toml", tmp_path / "shipment_prices.toml")
+    bundled = (data_dir() / "shipment_prices.csv").read_text().splitlines()
+    doubled = [bundled[0]] + [
+        line.replace(",lognormal,22000,35000,", ",lognormal,44000,70000,") for line in bundled[1:]
+    ]
+    (tmp_path / "shipment_prices.csv").write_text("\n".join(doubled) + "\n")
+    default = estimate_shipments("NVIDIA", n_draws=200, seed=0)
+    dearer = estimate_shipments("NVIDIA", n_draws=200, seed=0, assumptions=tmp_path)
+    h100 = {"chip": H100, "quarter": "2024-01-01"}
+    np.testing.assert_allclose(dearer["units"].sel(**h100), default["units"].sel(**h100) / 2)
+    assert "shipment_prices: user" in dearer.attrs["source"]
+    shares = {"2024Q1": 0.5, "2024Q2": 0.25}
+    ds = estimate_shipments(
+        "NVIDIA", n_draws=2, seed=0, assumptions=fixed_assumptions(compute_share=shares)
+    )
+    np.testing.assert_allclose(ds["accelerator_revenue"].isel(draw=0), [5e8, 5e8])
