@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.errors import ParameterError, ReportError
 from workbench.reports.params import (
@@ -196,3 +198,28 @@ def test_format_value_is_short_and_stable():
 def test_kind_from_annotation_beats_default():
     parameter = NotebookParameter(name="n", kind="float", default="3")
     assert check_parameters("r", {"n": parameter}, {"n": "3"}, text=True) == {"n": 3.0}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("[]{}()'\",=:-+._eE01 9azTtrufl\\")), max_size=40)
+    | st.text(max_size=20),
+    kind=st.sampled_from(["int", "float", "bool", "str", "list", "dict", "any"]),
+)
+def test_any_text_parses_or_is_refused_with_a_parameter_error(echo_parameters, text, kind):
+    declared = {"x": NotebookParameter(name="x", kind=kind, default="None")}
+    try:
+        value = check_parameters("fuzz", declared, {"x": text}, text=True)["x"]
+    except ParameterError as exc:
+        assert "The 'x' parameter of report 'fuzz' must be" in str(exc)
+    else:
+        assert kind in ("any", "str", "list", "dict") or isinstance(value, int | float | bool)
+
+
+def test_deeply_nested_text_is_refused_not_crashing(echo_parameters):
+    with pytest.raises(ParameterError):
+        check_parameters("deep", {"x": echo_parameters["years"]}, {"x": "[" * 5000}, text=True)
+    for kind in ("any", "list", "dict"):
+        declared = {"x": NotebookParameter(name="x", kind=kind, default="None")}
+        with pytest.raises(ParameterError):
+            check_parameters("deep", declared, {"x": "[" * 3000 + "]" * 3000}, text=True)

@@ -58,6 +58,8 @@ _FLOAT_PATTERN = re.compile(
     re.IGNORECASE,
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+# Deeper brackets than any real parameter has would only exhaust Python's recursion limit.
+_MAX_NESTING = 32
 _EXPECTED = {
     "int": "an integer",
     "float": "a number",
@@ -210,6 +212,8 @@ def parse_text(text: str, kind: str = "any", item_kind: str = "any") -> object:
     text = text.strip()
     if kind == "str":
         return _unquote(text)
+    if _nesting(text) > _MAX_NESTING:
+        raise ValueError(f"nested more than {_MAX_NESTING} levels deep")
     if kind == "int":
         if _INT_PATTERN.fullmatch(text):
             return int(text)
@@ -390,6 +394,17 @@ def _literal(text: str) -> object:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise ValueError(text) from None
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char in "[{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]})":
+            depth -= 1
+    return deepest
 
 
 def _unquote(text: str) -> str:
