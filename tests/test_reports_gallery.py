@@ -111,3 +111,12 @@ def test_damaged_manifest_shows_as_unknown(gallery):
 def test_empty_gallery_says_how_to_start(tmp_path):
     page = write_gallery(tmp_path / "reports").read_text()
     assert "No reports yet" in page
+
+
+def test_a_sweep_without_a_base_report_gets_a_heading(tmp_path):
+    out = tmp_path / "reports"
+    publish(out, "outlook", "scenario=low", parameters={"scenario": "low"})
+    publish(out, "outlook", "scenario=high", parameters={"scenario": "high"})
+    page = write_gallery(out).read_text()
+    assert page.count('<tr class="sweep">') == 1
+    assert page.count('<tr class="member">') == 2

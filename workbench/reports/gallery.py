@@ -96,7 +96,7 @@ def collect_entries(out: Path) -> list[GalleryEntry]:
 
 def render_gallery(entries: list[GalleryEntry]) -> str:
     """The gallery page for ``entries``."""
-    rows = "\n".join(_row(entry) for entry in entries) or (
+    rows = "\n".join(_rows(entries)) or (
         '<tr><td colspan="6">No reports yet: run <code>workbench report</code>.</td></tr>'
     )
     counts = {status: sum(e.status == status for e in entries) for status in ("ok", "failed")}
@@ -156,6 +156,19 @@ def _entry(out: Path, path: Path, report: str, member: str) -> GalleryEntry:
         failure_problem=failure_problem,
         failed_runs=len(failed_runs),
     )
+
+
+def _rows(entries: list[GalleryEntry]):
+    """Table rows; sweep members whose report has no build of its own get a heading row."""
+    previous = None
+    for entry in entries:
+        if entry.member and entry.report != previous:
+            yield (
+                f'<tr class="sweep"><td colspan="6"><strong>{_text(entry.report)}</strong> '
+                "sweep</td></tr>"
+            )
+        previous = entry.report
+        yield _row(entry)
 
 
 def _row(entry: GalleryEntry) -> str:
@@ -268,6 +281,7 @@ th, td {{ text-align: left; vertical-align: top; padding: 0.5rem 0.7rem;
          border-bottom: 1px solid #dde2e8; }}
 th {{ background: #f3f5f8; font-weight: 600; }}
 tr.member td.title {{ padding-left: 2rem; }}
+tr.sweep td {{ background: #f8f9fb; color: #55606e; }}
 .name {{ color: #55606e; font-family: ui-monospace, monospace; font-size: 0.85em; }}
 .status {{ display: inline-block; padding: 0.1rem 0.5rem; border-radius: 0.8rem;
           font-size: 0.85em; font-weight: 600; }}
