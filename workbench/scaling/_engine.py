@@ -25,6 +25,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import optimize
 
 PARAMETERS = ("e", "a", "b", "alpha", "beta")
 # Hoffmann et al. (2022), Appendix D.2: the initialisation grid of Approach 3.
@@ -292,13 +293,15 @@ def polish(
     *,
     rtol: float = 1e-12,
     max_iter: int = 500,
+    finish: bool = True,
 ) -> Polished:
     """Levenberg-Marquardt from every row of ``theta`` at once, each with its own damping.
 
     ``weights`` is None (all ones) or (M, n), one row per start. A row stops when an accepted
     step lowers its objective by less than ``rtol`` relatively, or when no damping finds a
     lower objective (it sits at a minimum to machine precision); rows stopped by ``max_iter``
-    are reported as not converged.
+    are finished with L-BFGS-B (same iteration cap; skipped with ``finish=False``) and
+    reported as not converged if that stops short too.
     """
     theta = np.array(theta, dtype=float)
     n_rows = len(theta)
@@ -356,7 +359,30 @@ def polish(
         stuck = rejected[damping[rejected] > 1e12]
         converged[stuck] = True
         active[stuck] = False
+    # The rare row still crawling along a flat valley (about one bootstrap refit in a
+    # thousand) is finished by L-BFGS-B with the analytic gradient, one row at a time.
+    for row in np.flatnonzero(active & np.isfinite(objective) & finish):
+        row_weights = None if weights is None else weights[row : row + 1]
+        result = _lbfgs(theta[row], data, row_weights, delta, rtol, max_iter)
+        if result.fun <= objective[row]:
+            theta[row], objective[row] = result.x, result.fun
+        iterations[row] += result.nit
+        converged[row] = bool(result.success)
     return Polished(theta, objective, converged, iterations)
+
+
+def _lbfgs(theta, data, weights, delta, rtol, max_iter):
+    def objective_gradient(vector):
+        value, gradient = objective_and_gradient(vector[None, :], data, weights, delta)
+        return float(value[0]), gradient[0]
+
+    return optimize.minimize(
+        objective_gradient,
+        theta,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "ftol": rtol, "gtol": 1e-12, "maxcor": 20},
+    )
 
 
 def global_fit(
