@@ -207,3 +207,9 @@ def test_config_does_not_combine_with_parameters(workspace, tmp_path):
     result = workspace.report("--config", str(config), "-p", "count=1")
     assert result.returncode == 1
     assert "do not combine with --config" in result.stderr
+
+
+def test_a_parameter_both_set_and_swept_is_an_error(workspace):
+    result = workspace.report("echo", "-p", "count=1", "--sweep", "count=2,3")
+    assert result.returncode == 1
+    assert "Parameter 'count' of report 'echo' is both set" in result.stderr

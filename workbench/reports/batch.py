@@ -79,11 +79,6 @@ def requests_for(
     notebooks = {Path(name).stem: find_notebook(name, folder) for name in names}
     parameters = dict(parse_assignment(text) for text in assignments)
     sweep = dict(parse_sweep(text) for text in sweeps)
-    for name in parameters.keys() & sweep.keys():
-        raise ParameterError(
-            f"Parameter {name!r} is given both with -p and with --sweep; give it once.",
-            parameter=name,
-        )
     if len(notebooks) == 1 or not (parameters or sweep):
         return [
             ReportRequest(report, notebook, parameters, sweep, text=True)
@@ -142,10 +137,12 @@ def plan(
             ]
             for name, values in request.sweep.items()
         }
-        for name in fixed.keys() & swept.keys():
+        both = sorted(fixed.keys() & swept.keys())
+        if both:
             raise ParameterError(
-                f"Parameter {name!r} of report {request.report!r} is both fixed and swept.",
-                parameter=name,
+                f"Parameter {both[0]!r} of report {request.report!r} is both set (-p or "
+                "parameters) and swept; give it once.",
+                parameter=both[0],
             )
         for member in expand_sweep(swept) if swept else [{}]:
             parameters = {**fixed, **member}
