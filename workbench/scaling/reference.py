@@ -60,7 +60,7 @@ def growth_comparison(
         raise ParameterError.invalid("months", owner, "a positive number", months)
     level = fit.level if level is None else _checks.level_value(level, owner)
     bounds = fit.conf_int(level)
-    growth_lower, growth_upper = fit.growth_over_int(months, level)
+    growth_lower, growth_upper = fit.growth_over_conf_int(months, level)
     labels = [f"trend of {fit.long_name}"]
     growth = [fit.growth_over(months)]
     lower, upper = [growth_lower], [growth_upper]

@@ -33,6 +33,9 @@ def _runs_dataset(params, tokens, loss, compute, attrs) -> xr.Dataset:
         coords={"run": np.arange(len(params))},
     )
     ds.attrs = attrs
+    # Each variable carries the provenance too, so a fit given only ds.loss can cite it.
+    for name in ds.data_vars:
+        ds[name].attrs.update({k: str(attrs[k]) for k in ("source", "license", "as_of")})
     return ds
 
 

@@ -198,7 +198,7 @@ def fit_trend(
     >>> import numpy as np, pandas as pd, xarray as xr
     >>> dates = pd.date_range("2015-01-01", periods=9, freq="YS")
     >>> y = xr.DataArray(10.0 ** np.arange(9) * 2, coords={"year": dates}, dims="year")
-    >>> round(fit_trend(y).growth_per_year, 3)
+    >>> round(fit_trend(y).growth_per_year, 1)
     10.0
     """
     owner = "fit_trend"
@@ -299,7 +299,9 @@ class TrendFit:
             "doubling_time_months": _doubling_bounds(lower, upper),
         }
 
-    def growth_over_int(self, months: float, level: float | None = None) -> tuple[float, float]:
+    def growth_over_conf_int(
+        self, months: float, level: float | None = None
+    ) -> tuple[float, float]:
         """Interval of the growth multiplier over ``months``."""
         lower, upper = self.conf_int(level)["slope"]
         return float(10.0 ** (lower * months / 12.0)), float(10.0 ** (upper * months / 12.0))
@@ -363,7 +365,11 @@ class TrendFit:
             ("slope (decades/year)", self.slope, *bounds["slope"]),
             ("growth per year (x)", self.growth_per_year, *bounds["growth_per_year"]),
             ("doubling time (months)", self.doubling_time_months, *bounds["doubling_time_months"]),
-            ("growth over 18 months (x)", self.growth_over(18), *self.growth_over_int(18, level)),
+            (
+                "growth over 18 months (x)",
+                self.growth_over(18),
+                *self.growth_over_conf_int(18, level),
+            ),
         ]
         first, last = (str(t)[:10] for t in (self._data.times.min(), self._data.times.max()))
         return Summary(
