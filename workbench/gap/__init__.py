@@ -5,5 +5,16 @@
 
 from workbench.gap.core import UNITS, align_periods, compute_gap
 from workbench.gap.drivers import drivers
+from workbench.gap.outlook import COOLING, REGIONS, headline, outlook, summary
 
-__all__ = ["UNITS", "align_periods", "compute_gap", "drivers"]
+__all__ = [
+    "COOLING",
+    "REGIONS",
+    "UNITS",
+    "align_periods",
+    "compute_gap",
+    "drivers",
+    "headline",
+    "outlook",
+    "summary",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -57,11 +58,15 @@ def shortfall_chart(gap: xr.Dataset) -> alt.Chart:
     """Probability that demand exceeds supply, per period."""
     period = gap.attrs.get("period", "year")
     table = gap["shortfall_probability"].to_dataframe().reset_index()
+    stamps = pd.DatetimeIndex(table[period])
+    table[period] = (
+        stamps.year.astype(str) if period == "year" else stamps.to_period("Q").astype(str)
+    )
     return (
         alt.Chart(table)
         .mark_bar()
         .encode(
-            x=alt.X(f"{period}:T", title=period, timeUnit="year" if period == "year" else None),
+            x=alt.X(f"{period}:O", title=period, axis=alt.Axis(labelAngle=0)),
             y=alt.Y(
                 "shortfall_probability:Q",
                 title="P(demand > supply)",
@@ -88,7 +93,9 @@ def tornado_chart(result: xr.Dataset, *, top: int = 10, **select) -> alt.Chart:
     ``select`` picks one value of any extra dimension, e.g. ``year="2030-01-01"``.
     """
     ds = result.sel(select) if select else result
-    ds = ds.isel(input=slice(0, top))
+    # Rank by strength in the selection shown (the result is ranked across all its years).
+    order = np.argsort(-np.abs(ds["rank_correlation"].fillna(0).values), kind="stable")
+    ds = ds.isel(input=order[:top])
     table = pd.DataFrame(
         {
             "input": ds.input.values,

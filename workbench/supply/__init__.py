@@ -13,6 +13,7 @@ from workbench.supply.chips import H100_REFERENCE
 from workbench.supply.forecast import forecast
 from workbench.supply.installed_base import installed_base, survival
 from workbench.supply.methods import METHODS
+from workbench.supply.projection import project_shipments, shipment_totals
 from workbench.supply.published import compare_to_published
 from workbench.supply.shipments import estimate_shipments
 
@@ -26,5 +27,7 @@ __all__ = [
     "estimate_shipments",
     "forecast",
     "installed_base",
+    "project_shipments",
+    "shipment_totals",
     "survival",
 ]

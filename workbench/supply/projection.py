@@ -1,0 +1,245 @@
+"""Future shipments as draws: whole paths from capacity growth or a forecast, capped by a ceiling.
+
+Two ways to continue the history. ``method="capacity"`` (the default) grows each draw's recent
+shipments by yearly multipliers of packaging capacity and of H100e per package, sampled per
+draw from the bundled ``supply_growth`` table: what can be built bounds what is shipped, and
+statistical extrapolation of a few years of hypergrowth does not. The statsmodels methods of
+:func:`~workbench.supply.forecast` are the alternative, read as follows.
+
+:func:`~workbench.supply.forecast` gives each future quarter a central value and an interval.
+An installed base adds quarters up, so its uncertainty needs whole paths, not quarters drawn
+independently (which would average the uncertainty away). Each draw here follows one path: a
+single standard-normal score per draw sets where in every quarter's interval the path runs (a
+comonotone path: a fast future stays fast). The path is scaled by the draw's own recent
+history, so the uncertainty of the revenue-based estimate carries on into the future, and
+capped quarter by quarter by the manufacturing ceiling where its table has data.
+
+The future has no chip breakdown: ``units``, ``flops`` and ``power`` follow ``h100e`` at each
+draw's ratios over the last four historical quarters (with ``"capacity"``, units and power per
+H100e then fall as packages hold more H100e and draw more power each). Power of chips
+without a published TDP (Google's TPUs) is counted at the fleet's power per H100e in the same
+quarter, rather than as zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import special
+
+from workbench.data import load
+from workbench.errors import ParameterError, format_choices
+from workbench.supply.forecast import forecast
+from workbench.supply.methods import METHODS
+from workbench.uncertainty import Normal, as_distribution, distributions_from_table, sample
+
+__all__ = ["project_shipments", "shipment_totals"]
+
+OWNER = "project_shipments"
+RECENT_QUARTERS = 4
+
+
+def shipment_totals(shipments: xr.Dataset) -> xr.Dataset:
+    """Shipments summed over chips, with the power of chips lacking a TDP imputed.
+
+    Returns ``units``, ``h100e``, ``flops`` and ``power`` (W) along ``quarter`` and ``draw``.
+    """
+    if "chip" not in shipments.dims:
+        return shipments[["units", "h100e", "flops", "power"]]
+    known = shipments["power"].notnull()
+    h100e_known = shipments["h100e"].where(known).sum("chip")
+    # A ratio estimator: chips of unknown power draw what the known fleet draws per H100e.
+    power = shipments["power"].sum("chip") * shipments["h100e"].sum("chip") / h100e_known
+    totals = xr.Dataset(
+        {name: shipments[name].sum("chip", keep_attrs=True) for name in ("units", "h100e", "flops")}
+    )
+    totals["power"] = power.where(h100e_known > 0).assign_attrs(shipments["power"].attrs)
+    totals.attrs = shipments.attrs
+    return totals
+
+
+def _end_quarter(end) -> pd.Timestamp:
+    try:
+        stamp = (
+            pd.Timestamp(f"{int(end)}-10-01")
+            if isinstance(end, (int, np.integer))
+            else pd.Timestamp(end)
+        )
+    except (TypeError, ValueError):
+        raise ParameterError.invalid("end", OWNER, "a year or a date", end) from None
+    return stamp.to_period("Q").start_time
+
+
+def project_shipments(
+    shipments: xr.Dataset,
+    *,
+    end: int | str = 2030,
+    method: str = "capacity",
+    level: float = 0.9,
+    ceiling: xr.Dataset | None = None,
+    growth: dict | None = None,
+    seed: int | None = None,
+) -> xr.Dataset:
+    """Historical shipments continued to ``end`` as draws, ready for :func:`installed_base`.
+
+    Parameters
+    ----------
+    shipments
+        :func:`~workbench.supply.estimate_shipments` output (``quarter``, ``draw``, optionally
+        ``chip``).
+    end
+        Last year (its fourth quarter) or date to project to.
+    method
+        ``"capacity"``: yearly growth of packaging capacity × H100e per package, with power
+        per package growing too (the ``supply_growth`` table, or ``growth``). Or a forecast
+        method of :func:`~workbench.supply.forecast` (``"auto"``, ``"ets"``, ``"arima"``, ``"ucm"``,
+        ``"loglinear"``) applied to the median of total H100e shipped per quarter.
+    level
+        Interval probability of a forecast method.
+    growth
+        For ``"capacity"``: ``{"packaging_growth": spec, "h100e_per_package_growth": spec,
+        "power_per_package_growth": spec}`` replacing bundled inputs (any
+        :func:`~workbench.uncertainty.as_distribution` spec).
+    ceiling
+        Optional :func:`~workbench.supply.capacity_ceiling` result (same number of draws): each
+        draw is capped by the ceiling's ``h100e`` in the quarters it covers.
+    seed
+        Seed of the path scores; ``None`` uses the shipments' seed + 2 (installed_base takes
+        + 1), so one seed drives the analysis without reusing a random stream.
+
+    Returns
+    -------
+    xr.Dataset
+        ``units``, ``h100e``, ``flops``, ``power`` along ``quarter`` (history then future) and
+        ``draw``; ``projected`` (bool, quarter) marks the future; ``capped_share`` (quarter)
+        the share of draws the ceiling cut. Attrs record the forecast method and its choice.
+    """
+    if (
+        not isinstance(shipments, xr.Dataset)
+        or "quarter" not in shipments.dims
+        or "draw" not in shipments.dims
+    ):
+        raise ParameterError.invalid(
+            "shipments", OWNER, "an estimate_shipments Dataset (dims quarter, draw)", shipments
+        )
+    history = shipment_totals(shipments)
+    quarters = pd.DatetimeIndex(history["quarter"].values)
+    last = quarters[-1]
+    stop = _end_quarter(end)
+    if stop <= last:
+        raise ParameterError.invalid(
+            "end", OWNER, f"after the last quarter of history ({last.date()})", end
+        )
+    future_quarters = pd.date_range(last, stop, freq="QS")[1:]
+    n_draws = history.sizes["draw"]
+    if seed is None:
+        seed = int(shipments.attrs.get("seed", 0)) + 2
+    recent = history.isel(quarter=slice(-RECENT_QUARTERS, None))
+    steps = np.arange(1, len(future_quarters) + 1)
+    if method == "capacity":
+        inputs = distributions_from_table(load("supply_growth"))
+        unknown = sorted(set(growth or {}) - set(inputs))
+        if unknown:
+            raise ParameterError.invalid(
+                "growth", OWNER, f"a mapping with keys {format_choices(inputs)}", unknown[0]
+            )
+        inputs.update({k: as_distribution(v, name=k) for k, v in (growth or {}).items()})
+        draws = sample(inputs, n_draws=n_draws, seed=int(seed))
+        per_package = draws["h100e_per_package_growth"].values
+        yearly = draws["packaging_growth"].values * per_package
+        # The recent mean stands for the middle of the last four quarters.
+        offset = (RECENT_QUARTERS - 1) / 2
+        years = (steps[:, None] + offset) / 4
+        level_now = recent["h100e"].mean("quarter").values
+        h100e = level_now[None, :] * yearly[None, :] ** years
+        # Newer packages hold more H100e each and draw less power per H100e.
+        trend = {
+            "units": per_package[None, :] ** -years,
+            "power": (draws["power_per_package_growth"].values / per_package)[None, :] ** years,
+        }
+        description = (
+            "yearly growth of packaging capacity x H100e per package (supply_growth table), "
+            f"one multiplier per draw, from each draw's mean of the last {RECENT_QUARTERS} "
+            "quarters"
+        )
+        chosen, selection = "capacity", "assumption-based growth"
+    elif method in METHODS or method == "auto":
+        horizon = len(future_quarters)
+        median = history["h100e"].median("draw").assign_attrs(history["h100e"].attrs)
+        median.name = "h100e"
+        fc = forecast(median, horizon=horizon, method=method, level=level, log=True)
+        future = fc["mean"].notnull().values
+        center = np.log(fc["mean"].values[future])
+        z = float(special.ndtri(0.5 + level / 2))
+        spread = (np.log(fc["upper"].values[future]) - np.log(fc["lower"].values[future])) / (2 * z)
+        scores = sample({"path": Normal(0.0, 1.0)}, n_draws=n_draws, seed=int(seed))["path"]
+        path = np.exp(center[:, None] + spread[:, None] * scores.values[None, :])
+        level_ratio = (
+            recent["h100e"].sum("quarter")
+            / median.isel(quarter=slice(-RECENT_QUARTERS, None)).sum("quarter")
+        ).values
+        h100e = path * level_ratio[None, :]
+        chosen, selection = fc.attrs["method"], fc.attrs.get("selection", "")
+        trend = {}
+        description = (
+            f"forecast of median H100e shipped per quarter ({chosen}, {level:.0%} interval) as "
+            f"comonotone lognormal paths, scaled by each draw's last {RECENT_QUARTERS} quarters"
+        )
+    else:
+        raise ParameterError.invalid(
+            "method", OWNER, f"one of {format_choices(['capacity', 'auto', *METHODS])}", method
+        )
+    capped_share = np.zeros(len(future_quarters))
+    if ceiling is not None:
+        if ceiling.sizes.get("draw") != n_draws:
+            raise ParameterError.invalid(
+                "ceiling",
+                OWNER,
+                f"a capacity_ceiling with {n_draws} draws",
+                ceiling.sizes.get("draw"),
+            )
+        cap_quarters = pd.DatetimeIndex(ceiling["quarter"].values)
+        for i, quarter in enumerate(future_quarters):
+            if quarter in cap_quarters:
+                cap = ceiling["h100e"].sel(quarter=quarter).values
+                capped_share[i] = float(np.mean(h100e[i] > cap))
+                h100e[i] = np.minimum(h100e[i], cap)
+    per_h100e = {
+        name: (recent[name].sum("quarter") / recent["h100e"].sum("quarter")).values
+        for name in ("units", "flops", "power")
+    }
+    coords = {"quarter": future_quarters, "draw": history["draw"].values}
+    projected = xr.Dataset(
+        {
+            "h100e": (("quarter", "draw"), h100e),
+            **{
+                name: (("quarter", "draw"), h100e * ratio[None, :] * trend.get(name, 1.0))
+                for name, ratio in per_h100e.items()
+            },
+        },
+        coords=coords,
+    )
+    out = xr.concat([history[["units", "h100e", "flops", "power"]], projected], dim="quarter")
+    for name in ("units", "h100e", "flops", "power"):
+        out[name].attrs = history[name].attrs
+    out["projected"] = xr.DataArray(
+        np.r_[np.zeros(len(quarters), bool), np.ones(len(future_quarters), bool)],
+        dims="quarter",
+        attrs={"long_name": "Quarter projected (not estimated from revenue)"},
+    )
+    out["capped_share"] = xr.DataArray(
+        np.r_[np.zeros(len(quarters)), capped_share],
+        dims="quarter",
+        attrs={"units": "1", "long_name": "Share of draws capped by the manufacturing ceiling"},
+    )
+    out.attrs = {
+        **shipments.attrs,
+        "title": "Accelerator shipments: estimated history and projected future",
+        "projection": description
+        + ("; capped by the manufacturing ceiling" if ceiling is not None else ""),
+        "projection_method": chosen,
+        "projection_selection": selection,
+        "projection_seed": int(seed),
+    }
+    return out
