@@ -26,7 +26,9 @@ def test_every_table_keeps_the_conventions(name):
     for var, da in ds.data_vars.items():
         assert da.attrs.get("long_name"), f"{name}.{var} lacks long_name"
         if da.dtype.kind in "fiu":
-            assert da.attrs.get("units"), f"{name}.{var} lacks units"
+            # Units per variable, or per row in a named column (tables of mixed inputs).
+            per_row = da.attrs.get("units_column")
+            assert da.attrs.get("units") or (per_row and per_row in ds), f"{name}.{var} lacks units"
             assert not (da == 0).any(), f"{name}.{var} has zeros (missing must be NaN)"
     assert "source" in ds, f"{name} has no per-row source"
     present = ds["source"].values

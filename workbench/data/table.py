@@ -54,6 +54,7 @@ class Column:
     max: float | None = None
     header: str | None = None  # the file's own column name, when it differs from ``name``
     zero_is_missing: bool = False  # some publishers write 0 for "unknown"
+    units_column: str | None = None  # units differ by row and are given in this column
 
     def __post_init__(self):
         if self.dtype not in DTYPES:
@@ -351,6 +352,8 @@ def _variable_attrs(col: Column | Stack) -> dict[str, str]:
     attrs = {"long_name": col.long_name or col.name.replace("_", " ")}
     if col.units is not None:
         attrs["units"] = col.units
+    if getattr(col, "units_column", None):
+        attrs["units_column"] = col.units_column
     if col.description:
         attrs["description"] = col.description
     return attrs
