@@ -7,8 +7,10 @@ Hoffmann et al. (2022, Approach 3) fit ``L(N, D) = E + A/N^α + B/D^β`` by mini
 with ``e = log E``, ``a = log A``, ``b = log B`` and L-BFGS from each point of a 4,500-point
 grid, keeping the best. Run one start at a time with finite-difference gradients this takes
 minutes. Here every start (and every bootstrap resample, through the weights ``w``) is one row
-of a matrix, the gradient is analytic, and the Gauss-Newton matrix of the iteratively
-reweighted problem gives a damped Newton (Levenberg-Marquardt) step for all rows at once.
+of a matrix, the gradient is analytic, and a damped Newton (Levenberg-Marquardt) step is taken
+for all rows at once: with the Gauss-Newton matrix of the iteratively reweighted problem far
+from a minimum, with the exact Hessian near one. The rare row that still crawls after the
+iteration cap is finished by L-BFGS-B with the analytic gradient.
 
 The search is global in two steps, the same for the main fit and for every bootstrap refit:
 the objective is evaluated at every grid point (for the bootstrap, one matrix product gives it
@@ -391,7 +393,7 @@ def global_fit(
     grid: np.ndarray,
     *,
     weights: np.ndarray | None = None,
-    n_polish: int = 8,
+    n_polish: int = 4,
     rtol: float = 1e-12,
     max_iter: int = 500,
 ) -> Polished:
