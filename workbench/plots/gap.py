@@ -59,9 +59,8 @@ def shortfall_chart(gap: xr.Dataset) -> alt.Chart:
     period = gap.attrs.get("period", "year")
     table = gap["shortfall_probability"].to_dataframe().reset_index()
     stamps = pd.DatetimeIndex(table[period])
-    table[period] = (
-        stamps.year.astype(str) if period == "year" else stamps.to_period("Q").astype(str)
-    )
+    # Whole years as integers: Vega would read year strings such as "2026" as dates.
+    table[period] = stamps.year if period == "year" else stamps.to_period("Q").astype(str)
     return (
         alt.Chart(table)
         .mark_bar()
