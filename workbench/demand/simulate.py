@@ -23,6 +23,7 @@ gives the same numbers (see :mod:`workbench.uncertainty`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
@@ -206,15 +207,117 @@ def simulate(
         x[name].attrs.update(long_name=INPUTS[name].long_name, role="input", origin=origin[name])
 
     since_base = years_between(years, inputs.base_date)
-    if token_model == "observed":
-        anchor = token_anchor()
+    anchor = token_anchor() if token_model == "observed" else None
+    ctx = _Context(
+        token_model=token_model,
+        since_base=since_base,
+        since_anchor=None if anchor is None else years_between(years, anchor["refers_to"].values),
+        anchor_tokens_per_month=0.0 if anchor is None else float(anchor["tokens_per_month"]),
+        specs=specs,
+        reference=reference,
+    )
+    out = _evaluate(x, ctx) if not blockwise else _evaluate_blockwise(x, ctx)
+    out = out.assign(x.data_vars)
+    out = out.assign_coords(year=years["year"].assign_attrs(long_name="Year (1 January)"))
+    out.attrs = {
+        "title": f"Demand for AI compute, scenario {inputs.scenario}",
+        "scenario": inputs.scenario,
+        "token_model": token_model,
+        "cooling": cooling,
+        "base_date": inputs.base_date,
+        "reference_chip": REFERENCE_CHIP,
+        "seed": int(seed),
+        "n_draws": int(n_draws),
+        "inputs": ", ".join(x.data_vars),
+        "source": "workbench.demand.simulate over "
+        + inputs.source
+        + ("; token_volume statements" if token_model == "observed" else "")
+        + "; accelerators table",
+        "license": "CC-BY-4.0",
+        "as_of": inputs.as_of,
+    }
+    return _compute_in_place(out) if chunks is None and blockwise else out
+
+
+def _evaluate_blockwise(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
+    """:func:`_evaluate` as one dask task per chunk of draws, lazily.
+
+    One task per chunk keeps the graph small (a few tasks per chunk rather than one per array
+    operation) and each chunk's temporaries inside one function call.
+    """
+    import dask
+    import dask.array as dsa
+
+    names = list(x.data_vars)
+    template = _evaluate(x.isel(draw=slice(0, 1)).compute(), ctx)
+    blocks = {n: x[n].data.to_delayed().ravel() for n in names}
+    sizes = x[names[0]].data.chunks[0]
+    parts: dict[str, list] = {n: [] for n in template.data_vars}
+    start = 0
+    for k, size in enumerate(sizes):
+        draws = x["draw"].values[start : start + size]
+        result = dask.delayed(_evaluate_arrays, pure=True)(
+            ctx, draws, {n: blocks[n][k] for n in names}
+        )
+        for name, da in template.data_vars.items():
+            shape = (size, *da.shape[1:])
+            parts[name].append(dsa.from_delayed(result[name], shape=shape, dtype=da.dtype))
+        start += size
+    coords = {k: v for k, v in template.coords.items() if "draw" not in v.dims}
+    return xr.Dataset(
+        {
+            name: (da.dims, dsa.concatenate(parts[name], axis=0), da.attrs)
+            for name, da in template.data_vars.items()
+        },
+        coords={**coords, "draw": x["draw"]},
+    )
+
+
+def _evaluate_arrays(ctx: _Context, draws: np.ndarray, arrays: dict) -> dict[str, np.ndarray]:
+    """:func:`_evaluate` on plain arrays (what a dask task receives and returns)."""
+    x = xr.Dataset({n: ("draw", a) for n, a in arrays.items()}, coords={"draw": draws})
+    out = _evaluate(x, ctx)
+    return {n: da.transpose("draw", ...).values for n, da in out.data_vars.items()}
+
+
+def _compute_in_place(lazy: xr.Dataset) -> xr.Dataset:
+    """Compute a dask-backed Dataset block by block straight into preallocated numpy arrays.
+
+    ``Dataset.compute()`` would hold every block and then concatenate them: twice the
+    memory of the result.
+    """
+    import dask.array as dsa
+
+    names = [n for n, da in lazy.data_vars.items() if da.chunks is not None]
+    targets = [np.empty(lazy[n].shape, dtype=lazy[n].dtype) for n in names]
+    dsa.store([lazy[n].data for n in names], targets, lock=False, scheduler="threads")
+    return lazy.assign({n: lazy[n].copy(data=t) for n, t in zip(names, targets, strict=True)})
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every block of draws shares: time axes, the token anchor, chip specifications."""
+
+    token_model: str
+    since_base: xr.DataArray  # years since the scenario's base date, along year
+    since_anchor: xr.DataArray | None  # years since the token anchor (observed model)
+    anchor_tokens_per_month: float
+    specs: xr.Dataset  # chips counted, along chip
+    reference: xr.Dataset  # the reference chip (H100 SXM)
+
+
+@fresh_attrs
+def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
+    """The model for one block of draws (numpy-backed ``x``): every output variable."""
+    since_base = ctx.since_base
+    if ctx.token_model == "observed":
         growth = decaying_growth(
-            years_between(years, anchor["refers_to"].values),
+            ctx.since_anchor,
             initial=x.initial_token_growth,
             long_run=x.long_run_token_growth,
             half_life=x.token_growth_half_life,
         )
-        per_month = float(anchor["tokens_per_month"]) * (1.0 + x.other_providers_ratio) * growth
+        per_month = ctx.anchor_tokens_per_month * (1.0 + x.other_providers_ratio) * growth
         tokens = per_month / SECONDS_PER_MONTH
     else:
         tokens = tokens_from_drivers(
@@ -269,24 +372,24 @@ def simulate(
         )
         return serving * seconds, training_chips_flops / spec["peak_flops"]
 
-    served, trained = chips_needed(specs)
+    served, trained = chips_needed(ctx.specs)
     accelerators = (served + trained).transpose("draw", "year", "chip")
-    if REFERENCE_CHIP in [str(c) for c in specs["chip"].values]:
+    if REFERENCE_CHIP in [str(c) for c in ctx.specs["chip"].values]:
         ref_served = served.sel(chip=REFERENCE_CHIP, drop=True)
         ref_trained = trained.sel(chip=REFERENCE_CHIP, drop=True)
     else:
-        ref_served, ref_trained = chips_needed(reference)
+        ref_served, ref_trained = chips_needed(ctx.reference)
     ref_served = ref_served.transpose("draw", "year")
     ref_trained = ref_trained.transpose("draw", "year")
     h100e = ref_served + ref_trained
-    reference_peak = float(reference["peak_flops"])
+    reference_peak = float(ctx.reference["peak_flops"])
     flops_provisioned = h100e * reference_peak
     flops_required = inference + training
 
     pue = mixed_pue(liquid_share=x.liquid_share, pue_air=x.pue_air, pue_liquid=x.pue_liquid)
     flops_per_watt = (
         reference_peak
-        / float(reference["tdp"])
+        / float(ctx.reference["tdp"])
         * x.efficiency_gain
         * x.efficiency_growth**since_base
     )
@@ -340,40 +443,7 @@ def simulate(
             "energy": energy.assign_attrs(units="TWh", long_name="Energy per year"),
         }
     )
-    out = out.assign(x.data_vars)
-    out = out.assign_coords(year=years["year"].assign_attrs(long_name="Year (1 January)"))
-    out.attrs = {
-        "title": f"Demand for AI compute, scenario {inputs.scenario}",
-        "scenario": inputs.scenario,
-        "token_model": token_model,
-        "cooling": cooling,
-        "base_date": inputs.base_date,
-        "reference_chip": REFERENCE_CHIP,
-        "seed": int(seed),
-        "n_draws": int(n_draws),
-        "inputs": ", ".join(x.data_vars),
-        "source": "workbench.demand.simulate over "
-        + inputs.source
-        + ("; token_volume statements" if token_model == "observed" else "")
-        + "; accelerators table",
-        "license": "CC-BY-4.0",
-        "as_of": inputs.as_of,
-    }
-    return _compute_in_place(out) if chunks is None and blockwise else out
-
-
-def _compute_in_place(lazy: xr.Dataset) -> xr.Dataset:
-    """Compute a dask-backed Dataset block by block straight into preallocated numpy arrays.
-
-    ``Dataset.compute()`` would hold every block and then concatenate them: twice the
-    memory of the result.
-    """
-    import dask.array as dsa
-
-    names = [n for n, da in lazy.data_vars.items() if da.chunks is not None]
-    targets = [np.empty(lazy[n].shape, dtype=lazy[n].dtype) for n in names]
-    dsa.store([lazy[n].data for n in names], targets, lock=False, scheduler="threads")
-    return lazy.assign({n: lazy[n].copy(data=t) for n, t in zip(names, targets, strict=True)})
+    return out
 
 
 def sampled_inputs(result: xr.Dataset) -> xr.Dataset:
