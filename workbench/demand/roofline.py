@@ -141,11 +141,21 @@ def chip_specs(chip: str | Sequence[str] | xr.Dataset, *, precision: str = "bf16
     return specs
 
 
-def _shape(active_params: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
-    """Depth and width of a dense transformer with ``active_params`` parameters."""
+def _width(active_params):
+    """Width of a dense transformer with ``active_params`` parameters (depth = width / 100)."""
     # 12 · L · d² parameters with d = WIDTH_PER_LAYER · L gives d³ = WIDTH_PER_LAYER · P / 12.
-    width = (WIDTH_PER_LAYER * active_params / 12.0) ** (1.0 / 3.0)
-    return width / WIDTH_PER_LAYER, width
+    return (active_params * (WIDTH_PER_LAYER / 12.0)) ** (1.0 / 3.0)
+
+
+def _kv_bytes(active_params):
+    # 2 (K, V) × depth × width / 8 × 2 bytes, with depth = width / WIDTH_PER_LAYER.
+    factor = 2.0 * KV_BYTES_PER_ELEMENT / (QUERY_HEADS_PER_KV_HEAD * WIDTH_PER_LAYER)
+    return _width(active_params) ** 2 * factor
+
+
+def _attention_flops(active_params, context):
+    # 4 × depth × width × context, with depth = width / WIDTH_PER_LAYER; small factors first.
+    return _width(active_params) ** 2 * (context * (4.0 / WIDTH_PER_LAYER))
 
 
 @fresh_attrs
@@ -162,9 +172,9 @@ def kv_cache_bytes_per_token(active_params) -> xr.DataArray:
         low_inclusive=False,
         expected="a positive parameter count",
     )
-    depth, width = _shape(active)
-    kv = 2.0 * depth * width / QUERY_HEADS_PER_KV_HEAD * KV_BYTES_PER_ELEMENT
-    return kv.assign_attrs(units="byte", long_name="KV-cache bytes per token of context")
+    return _kv_bytes(active).assign_attrs(
+        units="byte", long_name="KV-cache bytes per token of context"
+    )
 
 
 @fresh_attrs
@@ -186,12 +196,19 @@ def attention_flops_per_token(active_params, context) -> xr.DataArray:
     context = check_range(
         as_array(context, "context", owner), "context", owner, low=0, expected="tokens >= 0"
     )
-    depth, width = _shape(active)
-    flops = 4.0 * depth * width * context
-    return flops.assign_attrs(units="FLOP", long_name="Attention FLOP per token")
+    return _attention_flops(active, context).assign_attrs(
+        units="FLOP", long_name="Attention FLOP per token"
+    )
 
 
-def _model_arguments(owner, params, active_params, bytes_per_param, batch, context, kv_bytes):
+def _model_arguments(
+    owner, params, active_params, bytes_per_param, batch, context, kv_bytes, checked=True
+):
+    if not checked:
+        # The demand simulation checks its inputs' distributions once, before drawing.
+        active = params if active_params is None else active_params
+        kv = _kv_bytes(active) if kv_bytes is None else kv_bytes
+        return params, active, bytes_per_param, batch, context, kv
     params = check_range(
         as_array(params, "params", owner),
         "params",
@@ -226,7 +243,7 @@ def _model_arguments(owner, params, active_params, bytes_per_param, batch, conte
         as_array(context, "context", owner), "context", owner, low=0, expected="tokens >= 0"
     )
     if kv_bytes is None:
-        kv_bytes = kv_cache_bytes_per_token(active)
+        kv_bytes = _kv_bytes(active)
     kv_bytes = check_range(
         as_array(kv_bytes, "kv_bytes_per_token", owner),
         "kv_bytes_per_token",
@@ -283,18 +300,25 @@ def decode_workload(
 
 
 def _decode_workload(
-    owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
+    owner,
+    params,
+    active_params,
+    bytes_per_param,
+    batch,
+    context,
+    kv_bytes_per_token,
+    checked=True,
 ) -> xr.Dataset:
     params, active, bpp, batch, context, kv = _model_arguments(
-        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
+        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
     )
     weights_read = bpp * np.minimum(params, active * batch)
     kv_resident = batch * context * kv
     return xr.Dataset(
         {
-            "flops_per_token": (
-                2.0 * active + attention_flops_per_token(active, context)
-            ).assign_attrs(units="FLOP", long_name="FLOP per generated token"),
+            "flops_per_token": (2.0 * active + _attention_flops(active, context)).assign_attrs(
+                units="FLOP", long_name="FLOP per generated token"
+            ),
             "bytes_per_token": ((weights_read + kv_resident) / batch).assign_attrs(
                 units="byte", long_name="Bytes read per generated token"
             ),
@@ -337,10 +361,17 @@ def prefill_workload(
 
 
 def _prefill_workload(
-    owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
+    owner,
+    params,
+    active_params,
+    bytes_per_param,
+    batch,
+    context,
+    kv_bytes_per_token,
+    checked=True,
 ) -> xr.Dataset:
     params, active, bpp, batch, context, kv = _model_arguments(
-        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
+        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
     )
     # A zero-length prompt still runs one token through the model.
     tokens = batch * np.maximum(context, 1.0)
@@ -348,7 +379,7 @@ def _prefill_workload(
     return xr.Dataset(
         {
             "flops_per_token": (
-                2.0 * active + attention_flops_per_token(active, context / 2.0)
+                2.0 * active + _attention_flops(active, context / 2.0)
             ).assign_attrs(units="FLOP", long_name="FLOP per prompt token"),
             "bytes_per_token": (weights_read / tokens + kv).assign_attrs(
                 units="byte", long_name="Bytes read or written per prompt token"

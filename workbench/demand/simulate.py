@@ -32,10 +32,10 @@ from workbench import uncertainty
 from workbench.demand._checks import fresh_attrs
 from workbench.demand.power import COOLING, annual_energy, facility_power, mixed_pue
 from workbench.demand.roofline import (
+    _decode_workload,
+    _prefill_workload,
     chip_seconds_per_token,
     chip_specs,
-    decode_workload,
-    prefill_workload,
 )
 from workbench.demand.scenarios import INPUTS, scenario_inputs
 from workbench.demand.tokens import (
@@ -343,8 +343,11 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
         "kv_bytes_per_token": x.kv_bytes_per_token * size ** (2.0 / 3.0),
     }
     # A replica decodes at least one sequence (the lognormal's far tail dips below one).
-    decode = decode_workload(batch=np.maximum(x.decode_batch, 1.0), **model)
-    prefill = prefill_workload(batch=1, **model)
+    # Unchecked: the inputs' distributions were checked before drawing.
+    decode = _decode_workload(
+        "simulate", batch=np.maximum(x.decode_batch, 1.0), checked=False, **model
+    )
+    prefill = _prefill_workload("simulate", batch=1.0, checked=False, **model)
     # Prompt tokens cost a prefill unless a prefix cache holds them; generated and hidden
     # (uncounted) tokens cost a decode.
     prompt_share = x.input_share * (1.0 - x.cached_prompt_share)
