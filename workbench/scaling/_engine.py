@@ -16,7 +16,8 @@ The search is global in two steps, the same for the main fit and for every boots
 the objective is evaluated at every grid point (for the bootstrap, one matrix product gives it
 for all resamples at once), and the ``n_polish`` best grid points are polished to convergence.
 The tests check against running every grid start to convergence that the screen keeps a start
-in the global basin.
+in the global basin. ``n_polish`` is 8: with 4, one bootstrap resample of 24 brute-force checks
+had its first global-basin start ranked fifth by the screen.
 
 Parameter vectors are ordered as :data:`PARAMETERS`.
 """
@@ -393,7 +394,7 @@ def global_fit(
     grid: np.ndarray,
     *,
     weights: np.ndarray | None = None,
-    n_polish: int = 4,
+    n_polish: int = 8,
     rtol: float = 1e-12,
     max_iter: int = 500,
 ) -> Polished:

@@ -94,7 +94,7 @@ def fit_chinchilla(
     n_boot: int = 0,
     level: float = 0.95,
     seed: int = 0,
-    n_polish: int = 4,
+    n_polish: int = 8,
     max_iter: int = 500,
 ) -> LossLawFit:
     """Fit ``L(N, D) = E + A/N^α + B/D^β`` to training runs (Hoffmann et al. 2022, Approach 3).
