@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
+    "ConvergenceWarning",
     "DataError",
     "FitError",
     "ParameterError",
@@ -86,6 +87,10 @@ class FitError(WorkbenchError, ValueError):
 
 class ReportError(WorkbenchError, RuntimeError):
     """A report could not be built; the previous good report is left in place."""
+
+
+class ConvergenceWarning(UserWarning):
+    """A fit stopped before converging; its numbers are reported with ``converged=False``."""
 
 
 def format_choices(choices: Iterable[object]) -> str:

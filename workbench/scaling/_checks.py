@@ -8,13 +8,9 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
-from workbench.errors import FitError, ParameterError, format_choices
+from workbench.errors import ConvergenceWarning, FitError, ParameterError, format_choices
 
 __all__ = ["ConvergenceWarning"]
-
-
-class ConvergenceWarning(UserWarning):
-    """A fit stopped before converging; its numbers are reported with ``converged=False``."""
 
 
 def warn_not_converged(owner: str, detail: str) -> None:
