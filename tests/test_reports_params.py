@@ -223,3 +223,25 @@ def test_deeply_nested_text_is_refused_not_crashing(echo_parameters):
         declared = {"x": NotebookParameter(name="x", kind=kind, default="None")}
         with pytest.raises(ParameterError):
             check_parameters("deep", declared, {"x": "[" * 3000 + "]" * 3000}, text=True)
+
+
+def test_assignments_papermill_cannot_parse_are_recovered(tmp_path, caplog):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cell = new_code_cell(
+        'scenario = "base"  # bear, base or bull\n'
+        "active_share = 1.0  # share active per token (1 = dense)\n"
+        "horizon: int = 2030\n",
+        metadata={"tags": ["parameters"]},
+    )
+    path = tmp_path / "n.ipynb"
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(new_notebook(cells=[cell], metadata={"kernelspec": kernelspec}), path)
+    declared = inspect_parameters(path)
+    assert list(declared) == ["scenario", "active_share", "horizon"]
+    assert declared["active_share"].describe() == (
+        "active_share: float = 1.0  # share active per token (1 = dense)"
+    )
+    assert declared["horizon"].kind == "int"
+    assert "Unable to parse" not in caplog.text

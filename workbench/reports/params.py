@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import difflib
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -123,27 +124,74 @@ def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     """The parameters ``notebook`` declares, by name, in the order of its parameters cell.
 
     Uses :func:`papermill.inspect_notebook`; a notebook without a cell tagged ``parameters``
-    declares none.
+    declares none. Papermill reads the cell line by line and skips an assignment whose
+    comment contains ``=`` (``share = 1.0  # 1 = dense``); such assignments are recovered
+    from the cell's syntax tree, so they can be set too.
     """
     from papermill import inspect_notebook  # papermill takes a second to import: only here
 
+    papermill_log = logging.getLogger("papermill.translators")
+    papermill_log.addFilter(_drop_unparsed_line_warnings)
     try:
         found_parameters = inspect_notebook(str(notebook))
+        assignments = _assignments(notebook)
     except Exception as exc:  # papermill and nbformat raise many types for a bad file
         raise ReportError(
             f"cannot read the parameters of notebook {notebook}: {type(exc).__name__}: {exc}"
         ) from exc
+    finally:
+        papermill_log.removeFilter(_drop_unparsed_line_warnings)
+    found = [
+        (name, p["inferred_type_name"], p["default"], p["help"])
+        for name, p in found_parameters.items()
+    ]
+    known = {name for name, *_ in found}
+    found += [item for item in assignments if item[0] not in known]
+    order = {name: index for index, (name, *_) in enumerate(assignments)}
+    found.sort(key=lambda item: order.get(item[0], len(order)))
     declared = {}
-    for name, found in found_parameters.items():
-        kind, item_kind = _kind_of(found["inferred_type_name"], found["default"])
+    for name, annotation, default, help_text in found:
+        kind, item_kind = _kind_of(annotation, default)
         declared[name] = NotebookParameter(
-            name=name,
-            kind=kind,
-            item_kind=item_kind,
-            default=found["default"],
-            help=found["help"],
+            name=name, kind=kind, item_kind=item_kind, default=default, help=help_text
         )
     return declared
+
+
+def _drop_unparsed_line_warnings(record: logging.LogRecord) -> bool:
+    """Papermill warns of each line it cannot parse; :func:`_assignments` recovers them."""
+    return not record.getMessage().startswith("Unable to parse line")
+
+
+def _assignments(notebook: str | Path) -> list[tuple[str, str, str, str]]:
+    """(name, annotation, default, comment) of each plain assignment in the parameters cell."""
+    import nbformat
+
+    cells = nbformat.read(str(notebook), as_version=4).cells
+    cell = next((c for c in cells if "parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        return []
+    source = cell.source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    lines = source.splitlines()
+    assignments = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, annotation = node.targets[0], ""
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, annotation = node.target, ast.get_source_segment(source, node.annotation)
+        else:
+            continue
+        if not isinstance(target, ast.Name):
+            continue
+        rest = lines[node.end_lineno - 1][node.end_col_offset :].strip()
+        comment = rest[1:].strip() if rest.startswith("#") else ""
+        default = ast.get_source_segment(source, node.value) or ""
+        assignments.append((target.id, annotation or "", default, comment))
+    return assignments
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

@@ -153,6 +153,7 @@ def execute_notebook(
             str(output),
             parameters=parameters,
             kernel_name=_KERNEL_NAME,
+            language="python",
             kernel_manager_class=ReportKernelManager,
             progress_bar=False,
             cwd=str(cwd or output.parent),
