@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -246,12 +245,12 @@ class _Progress:
 
 
 def _shown(path: Path | None) -> str:
-    """``path`` relative to the working folder when it is inside it."""
+    """``path`` relative to the working folder when it is inside it, else absolute."""
     if path is None:
         return ""
     try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive, on Windows
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:  # outside the working folder
         return str(path)
 
 
