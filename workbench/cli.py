@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -249,7 +250,8 @@ def _shown(path: Path | None) -> str:
     if path is None:
         return ""
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+        # abspath, not resolve: the report's files are links, and the link is what to open
+        return str(Path(os.path.abspath(path)).relative_to(os.getcwd()))
     except ValueError:  # outside the working folder
         return str(path)
 
