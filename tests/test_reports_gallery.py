@@ -120,3 +120,10 @@ def test_a_sweep_without_a_base_report_gets_a_heading(tmp_path):
     page = write_gallery(out).read_text()
     assert page.count('<tr class="sweep">') == 1
     assert page.count('<tr class="member">') == 2
+
+
+def test_the_flagship_report_comes_first(tmp_path):
+    out = tmp_path / "reports"
+    for name in ("zeta", "compute_outlook", "alpha"):
+        publish(out, name)
+    assert [e.report for e in collect_entries(out)] == ["compute_outlook", "alpha", "zeta"]

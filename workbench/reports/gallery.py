@@ -20,6 +20,7 @@ from workbench import __version__
 from workbench.errors import ReportError
 from workbench.reports.files import write_atomically
 from workbench.reports.manifest import MANIFEST_NAME, Manifest, read_manifest
+from workbench.reports.notebooks import LEAD_REPORT
 from workbench.reports.params import format_value
 from workbench.reports.publish import ReportFolder
 
@@ -80,12 +81,17 @@ class GalleryEntry:
 
 
 def collect_entries(out: Path) -> list[GalleryEntry]:
-    """Every report and sweep member under ``out``, by name (members after their report)."""
+    """Every report and sweep member under ``out``: compute_outlook first, then by name.
+
+    Sweep members follow their report, by folder name.
+    """
     out = Path(out)
     entries = []
     if not out.is_dir():
         return entries
-    for folder in sorted(p for p in out.iterdir() if p.is_dir() and not _hidden(p)):
+    folders = [p for p in out.iterdir() if p.is_dir() and not _hidden(p)]
+    # The same order as the default suite: the flagship report first, then by name.
+    for folder in sorted(folders, key=lambda p: (p.name != LEAD_REPORT, p.name)):
         if _is_report_folder(folder):
             entries.append(_entry(out, folder, folder.name, ""))
         for member in sorted(p for p in folder.iterdir() if p.is_dir() and "=" in p.name):
