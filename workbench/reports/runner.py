@@ -189,6 +189,8 @@ def render_html(notebook: Path, html: Path, *, no_input: bool = False) -> None:
         exclude_output_prompt=no_input,
     )
     executed = nbformat.read(notebook, as_version=4)
+    # The page's <title> (browser tabs, bookmarks): the heading rather than the file name.
+    executed.metadata["title"] = _title(executed, Path(notebook).stem)
     _scope_svg_ids(executed)
     body, _ = exporter.from_notebook_node(executed)
     html.write_text(body, encoding="utf-8")
@@ -200,6 +202,10 @@ def notebook_title(path: Path, *, default: str) -> str:
         notebook = nbformat.read(path, as_version=4)
     except Exception:  # an unreadable notebook fails when it runs, with a better message
         return default
+    return _title(notebook, default)
+
+
+def _title(notebook: nbformat.NotebookNode, default: str) -> str:
     for cell in notebook.cells:
         if cell.cell_type != "markdown":
             continue
