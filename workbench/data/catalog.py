@@ -21,8 +21,8 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 def data_dir() -> Path:
     """The folder of bundled tables.
 
-    In order: ``$WORKBENCH_DATA_DIR``; the copy shipped inside an installed package
-    (``workbench/_bundled/data``); the ``data/`` folder of a source checkout.
+    In order: ``$WORKBENCH_DATA_DIR``; the ``data/`` folder of a source checkout (where users
+    edit tables); the copy shipped inside an installed package (``workbench/_bundled/data``).
     """
     override = os.environ.get(ENV_VAR)
     if override:
@@ -30,7 +30,11 @@ def data_dir() -> Path:
         if not path.is_dir():
             raise DataError(f"${ENV_VAR} names a folder that does not exist", path=path)
         return path
-    for candidate in (_PACKAGE / "_bundled" / "data", _PACKAGE.parent / "data"):
+    checkout = _PACKAGE.parent
+    candidates = [_PACKAGE / "_bundled" / "data"]
+    if (checkout / "pyproject.toml").is_file():
+        candidates.insert(0, checkout / "data")
+    for candidate in candidates:
         if candidate.is_dir() and any(candidate.glob("*.toml")):
             return candidate
     raise DataError(
