@@ -89,7 +89,7 @@ def demand_fans(
 ) -> alt.VConcatChart:
     """Fan charts (median, ``levels`` central bands) of simulated demand, one per variable.
 
-    A variable with a ``chip`` dimension gets one fan per chip.
+    A variable with a ``chip`` dimension gets one fan per chip, with the narrowest band only.
     """
     charts = []
     for name in variables:
@@ -99,8 +99,10 @@ def demand_fans(
             )
         da = result[name]
         color = next((d for d in da.dims if d not in ("draw", "year")), None)
+        # Several overlapping fans stay legible with their narrowest band only.
+        shown = levels if color is None else (min(levels),)
         charts.append(
-            fan_chart(da, x="year", levels=levels, color=color, log=log, width=width, height=height)
+            fan_chart(da, x="year", levels=shown, color=color, log=log, width=width, height=height)
         )
     return alt.vconcat(*charts)
 
