@@ -16,9 +16,12 @@ from workbench.data.catalog import (
 from workbench.data.describe import coverage, describe, inventory
 from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
 from workbench.data.fetch import REMOTE_DATASETS, cache_dir, fetch
+from workbench.data.reference import H100E_CHIP, H100E_PRECISION, h100e_peak
 from workbench.data.table import Column, Schema, Stack, file_sha256, read_table
 
 __all__ = [
+    "H100E_CHIP",
+    "H100E_PRECISION",
     "REMOTE_DATASETS",
     "Column",
     "Schema",
@@ -30,6 +33,7 @@ __all__ = [
     "describe",
     "fetch",
     "file_sha256",
+    "h100e_peak",
     "inventory",
     "list_datasets",
     "load",

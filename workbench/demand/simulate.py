@@ -29,6 +29,7 @@ import numpy as np
 import xarray as xr
 
 from workbench import uncertainty
+from workbench.data import H100E_CHIP
 from workbench.demand._checks import fresh_attrs
 from workbench.demand.power import COOLING, annual_energy, facility_power, mixed_pue
 from workbench.demand.roofline import (
@@ -51,7 +52,7 @@ from workbench.errors import ParameterError, format_choices
 
 __all__ = ["DEFAULT_CHIPS", "REFERENCE_CHIP", "sampled_inputs", "simulate"]
 
-REFERENCE_CHIP = "NVIDIA H100 SXM"
+REFERENCE_CHIP = H100E_CHIP  # one H100e, defined in the data layer
 IN_MEMORY_CHUNK = 2 * uncertainty.BLOCK
 DEFAULT_CHIPS = (
     "NVIDIA H100 SXM",

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from workbench.data import load
+from workbench.data import H100E_CHIP, load
 from workbench.errors import ParameterError
 
 __all__ = ["H100_REFERENCE", "REGIONS", "ChipSpecs", "chip_specs"]
 
-#: The chip whose dense bf16 peak defines one H100-equivalent.
-H100_REFERENCE = "NVIDIA H100 SXM"
+#: The chip whose dense bf16 peak defines one H100-equivalent (defined once, in the data layer).
+H100_REFERENCE = H100E_CHIP
 #: Region labels of the ``region`` coordinate, from the table's ``market_region``.
 REGIONS = {"china": "China", "global": "rest of world"}
 PRECISION = "bf16"
