@@ -8,9 +8,10 @@ parameter count; a straight line through ``log N_opt`` against ``log C`` then gi
 from __future__ import annotations
 
 import numpy as np
-import statsmodels.api as sm
 import xarray as xr
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from workbench.errors import FitError
 from workbench.scaling import _checks
@@ -70,7 +71,7 @@ def fit_isoflop(N, loss, compute, *, level: float = 0.9) -> IsoFLOPFit:
         vertex = -c1 / (2 * c2)
         optimum[k] = np.exp(centre + vertex)
         minimum_loss[k] = c0 + c1 * vertex + c2 * vertex**2
-    results = sm.OLS(np.log(optimum), sm.add_constant(np.log(unique), has_constant="add")).fit()
+    results = OLS(np.log(optimum), add_constant(np.log(unique), has_constant="add")).fit()
     return IsoFLOPFit(
         results,
         unique,

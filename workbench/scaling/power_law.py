@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import statsmodels.api as sm
 import xarray as xr
 from scipy import optimize, stats
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from workbench.errors import FitError
 from workbench.scaling import _checks
@@ -57,7 +58,7 @@ def fit_power_law(x, y, offset: bool = True, *, level: float = 0.9) -> PowerLawF
     if offset:
         theta, covariance, converged = _fit_offset(log_x, log_y)
     else:
-        results = sm.OLS(log_y, sm.add_constant(-log_x, has_constant="add")).fit()
+        results = OLS(log_y, add_constant(-log_x, has_constant="add")).fit()
         theta = np.asarray(results.params)
         covariance = np.asarray(results.cov_params())
         converged = True

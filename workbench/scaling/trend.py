@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 import xarray as xr
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
+from statsmodels.robust.norms import HuberT
+from statsmodels.robust.robust_linear_model import RLM
+from statsmodels.tools.tools import add_constant
 
 from workbench.errors import FitError, ParameterError
 from workbench.scaling import _checks
@@ -213,13 +216,13 @@ def fit_prepared(data: TrendData, method: str, level: float) -> TrendFit:
     # Centre the years: the intercept is then the trend at the data's mean date, and the
     # design matrix is well conditioned.
     reference = float(np.mean(data.years))
-    design = sm.add_constant(data.years - reference, has_constant="add")
+    design = add_constant(data.years - reference, has_constant="add")
     if method == "ols":
-        results = sm.OLS(data.log10_values, design).fit()
+        results = OLS(data.log10_values, design).fit()
         df = float(results.df_resid)
         scale = float(np.sqrt(results.scale))
     else:
-        results = sm.RLM(data.log10_values, design, M=sm.robust.norms.HuberT()).fit()
+        results = RLM(data.log10_values, design, M=HuberT()).fit()
         df = np.inf
         scale = float(results.scale)
     return TrendFit(data, method, level, results, reference, df, scale)
