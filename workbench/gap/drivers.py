@@ -38,16 +38,23 @@ def _first_order_index(x: np.ndarray, y: np.ndarray, bins: int) -> float:
     return float(max(between - noise, 0.0) / total)
 
 
+def _groups(inputs) -> dict[str, xr.Dataset]:
+    """Input datasets by name prefix ("" for a single Dataset)."""
+    if isinstance(inputs, xr.Dataset):
+        return {"": inputs}
+    if isinstance(inputs, Mapping):
+        return dict(inputs)
+    raise ParameterError.invalid("inputs", "drivers", "a Dataset or a mapping of Datasets", inputs)
+
+
+def _datasets(inputs) -> list[xr.Dataset]:
+    return list(_groups(inputs).values())
+
+
 def _collect_inputs(inputs, draws: int) -> dict[str, np.ndarray]:
     owner = "drivers"
-    if isinstance(inputs, xr.Dataset):
-        groups = {"": inputs}
-    elif isinstance(inputs, Mapping):
-        groups = dict(inputs)
-    else:
-        raise ParameterError.invalid("inputs", owner, "a Dataset or a mapping of Datasets", inputs)
     out = {}
-    for prefix, ds in groups.items():
+    for prefix, ds in _groups(inputs).items():
         for name, da in ds.data_vars.items():
             if "draw" not in da.dims or da.dtype.kind not in "fiub":
                 continue
@@ -157,8 +164,12 @@ def drivers(
     if other:
         strength = strength.max([d for d in other])
     ds = ds.isel(input=np.argsort(-strength.fillna(0).values, kind="stable"))
+    as_of = [str(d.attrs["as_of"]) for d in _datasets(inputs) if d.attrs.get("as_of")]
     ds.attrs = {
         "title": f"Drivers of the spread of {label}",
+        "source": f"workbench.gap.drivers over {draws} draws of {label}",
+        "license": "CC-BY-4.0",
+        "as_of": max(as_of) if as_of else "",
         "method": "Spearman rank correlation; first-order index from equal-count bins "
         f"({bins}); swing = medians in the lowest and highest input deciles",
         "draws": draws,
