@@ -47,10 +47,6 @@ def _groups(inputs) -> dict[str, xr.Dataset]:
     raise ParameterError.invalid("inputs", "drivers", "a Dataset or a mapping of Datasets", inputs)
 
 
-def _datasets(inputs) -> list[xr.Dataset]:
-    return list(_groups(inputs).values())
-
-
 def _collect_inputs(inputs, draws: int) -> dict[str, np.ndarray]:
     owner = "drivers"
     out = {}
@@ -164,7 +160,7 @@ def drivers(
     if other:
         strength = strength.max([d for d in other])
     ds = ds.isel(input=np.argsort(-strength.fillna(0).values, kind="stable"))
-    as_of = [str(d.attrs["as_of"]) for d in _datasets(inputs) if d.attrs.get("as_of")]
+    as_of = [str(d.attrs["as_of"]) for d in _groups(inputs).values() if d.attrs.get("as_of")]
     ds.attrs = {
         "title": f"Drivers of the spread of {label}",
         "source": f"workbench.gap.drivers over {draws} draws of {label}",
