@@ -6,22 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from supply_cases import A100, H100
+from supply_cases import fixed_assumptions as assumptions
 
 from workbench.errors import ParameterError, WorkbenchError
 from workbench.supply import estimate_shipments, forecast
-
-H100, A100 = "NVIDIA H100 SXM", "NVIDIA A100 SXM 80GB"
-
-
-def assumptions(**changes):
-    base = {
-        "revenue": {"2024Q1": 1e9, "2024Q2": 2e9},
-        "compute_share": 0.5,
-        "mix": {H100: 0.6, A100: 0.4},
-        "prices": {H100: 25_000.0, A100: 10_000.0},
-    }
-    base.update(changes)
-    return base
 
 
 def test_negative_revenue():

@@ -8,22 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from supply_cases import A100, H100, fixed_assumptions
 
 from workbench.data import data_dir, load
-from workbench.supply import H100_REFERENCE, estimate_shipments
+from workbench.supply import estimate_shipments
 
-H100, A100, H20 = H100_REFERENCE, "NVIDIA A100 SXM 80GB", "NVIDIA H20"
-
-
-def fixed_assumptions(**changes):
-    base = {
-        "revenue": {"2024Q1": 1e9, "2024Q2": 2e9},
-        "compute_share": 0.5,
-        "mix": {H100: 0.6, A100: 0.4},
-        "prices": {H100: 25_000.0, A100: 10_000.0},
-    }
-    base.update(changes)
-    return base
+H20 = "NVIDIA H20"
 
 
 def test_fixed_inputs_give_hand_checked_numbers():
