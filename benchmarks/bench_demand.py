@@ -43,6 +43,7 @@ TARGET_RSS_GB = 4.0
 
 
 def in_memory() -> dict:
+    """Four calls in this process; the first also pays for lazy imports and fresh memory."""
     timings, cpu = [], []
     for _ in range(4):
         began, began_cpu = time.perf_counter(), time.process_time()
@@ -125,7 +126,8 @@ def main() -> None:
         f"in memory, {IN_MEMORY_DRAWS:,} draws x 10 years: first call {memory['cold_s']:.2f} s, "
         f"best repeat {memory['warm_best_s']:.2f} s, {memory['warm_best_cpu_s']:.2f} s of CPU "
         f"(target < {TARGET_SECONDS} s: "
-        f"{'met' if memory['warm_best_s'] < TARGET_SECONDS else 'NOT met'})"
+        f"{'met' if max(memory['cold_s'], memory['warm_best_s']) < TARGET_SECONDS else 'NOT met'}"
+        " by the first call and the repeats)"
     )
     loop = loop_ratio()
     print(

@@ -13,6 +13,7 @@ from workbench.demand import (
     sampled_inputs,
     simulate,
 )
+from workbench.demand.simulate import IN_MEMORY_CHUNK
 from workbench.demand.tokens import SECONDS_PER_YEAR
 
 N = 1_000
@@ -155,6 +156,38 @@ def test_chunked_equals_in_memory_and_is_lazy():
     chunked = simulate(n_draws=n, end=2028, seed=7, token_model="drivers", chunks=1)
     assert chunked.h100e.chunks is not None and len(chunked.h100e.chunks[0]) == 2
     xr.testing.assert_identical(in_memory, chunked.compute())
+
+
+def test_many_draws_in_memory_equal_the_chunked_and_the_short_runs():
+    # Past IN_MEMORY_CHUNK draws the in-memory path runs chunk by chunk into preallocated
+    # arrays; it must give what the lazy path and a short run give for the same draws.
+    n = IN_MEMORY_CHUNK + 500
+    in_memory = simulate(n_draws=n, end=2027, seed=13)
+    assert isinstance(in_memory.h100e.data, np.ndarray)
+    chunked = simulate(n_draws=n, end=2027, seed=13, chunks=uncertainty.BLOCK)
+    xr.testing.assert_identical(in_memory, chunked.compute())
+    short = simulate(n_draws=700, end=2027, seed=13)
+    prefix = in_memory.isel(draw=slice(0, 700))
+    xr.testing.assert_equal(short.drop_attrs(), prefix.drop_attrs())
+
+
+def test_each_chunk_samples_its_inputs_once(monkeypatch):
+    # Every input of a chunk comes from one sampling task; a graph that gave each input its
+    # own copy of that task would sample the chunk once per input (about 30 times the work).
+    calls = []
+    normal_block = uncertainty._normal_block
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return normal_block(*args, **kwargs)
+
+    monkeypatch.setattr(uncertainty, "_normal_block", counted)
+    # Each run: block 0 for its one-draw template, then each block of draws once.
+    simulate(n_draws=3 * uncertainty.BLOCK, end=2027, seed=1, chunks=uncertainty.BLOCK).compute()
+    assert sorted(calls) == [0, 0, 1, 2]
+    calls.clear()
+    simulate(n_draws=IN_MEMORY_CHUNK + 1, end=2027, seed=1)
+    assert sorted(calls) == [0, 0, 1, 2]
 
 
 def test_local_cluster_gives_the_in_memory_result():

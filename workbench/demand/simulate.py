@@ -54,6 +54,7 @@ __all__ = ["DEFAULT_CHIPS", "REFERENCE_CHIP", "sampled_inputs", "simulate"]
 
 REFERENCE_CHIP = H100E_CHIP  # one H100e, defined in the data layer
 IN_MEMORY_CHUNK = 2 * uncertainty.BLOCK
+SUB_BLOCK = uncertainty.BLOCK  # draws evaluated at once; divides every chunk
 DEFAULT_CHIPS = (
     "NVIDIA H100 SXM",
     "NVIDIA B200 (HGX)",
@@ -192,9 +193,8 @@ def simulate(
         specs = specs.expand_dims("chip")
     reference = chip_specs(REFERENCE_CHIP)
 
-    # In memory, many draws are still processed a block at a time (dask's threaded scheduler,
-    # both cores): the temporaries of a block stay small, which is most of the speed. A few
-    # draws go straight through numpy, without a task graph to build.
+    # Many draws run as one dask task per chunk (on the threaded scheduler in memory, both
+    # cores); a few go straight through numpy, without a task graph to build.
     blockwise = chunks is not None or n_draws > IN_MEMORY_CHUNK
     x = uncertainty.sample(
         {n: dists[n] for n in wanted},
@@ -207,18 +207,32 @@ def simulate(
     for name in x.data_vars:
         x[name].attrs.update(long_name=INPUTS[name].long_name, role="input", origin=origin[name])
 
-    since_base = years_between(years, inputs.base_date)
     anchor = token_anchor() if token_model == "observed" else None
+    # Positional time axes (no index): the model's arithmetic then has nothing to align.
     ctx = _Context(
         token_model=token_model,
-        since_base=since_base,
-        since_anchor=None if anchor is None else years_between(years, anchor["refers_to"].values),
+        since_base=years_between(years, inputs.base_date).drop_vars("year"),
+        since_anchor=None
+        if anchor is None
+        else years_between(years, anchor["refers_to"].values).drop_vars("year"),
         anchor_tokens_per_month=0.0 if anchor is None else float(anchor["tokens_per_month"]),
         specs=specs,
         reference=reference,
     )
-    out = _evaluate(x, ctx) if not blockwise else _evaluate_blockwise(x, ctx)
-    out = out.assign(x.data_vars)
+    # The outputs' names, shapes and attributes, from one draw (its own tiny sample: taking
+    # it from x would compute x's whole first chunk).
+    first = uncertainty.sample(
+        {n: dists[n] for n in wanted}, n_draws=1, seed=seed, correlation=correlation
+    )
+    template = _evaluate(first.drop_vars("draw"), ctx)
+    if chunks is not None:
+        out = _evaluate_lazily(x, ctx, template)
+    elif blockwise:
+        out = _evaluate_in_place(x, ctx, template)
+    else:
+        outputs = _allocate(template, n_draws)
+        _evaluate_into(ctx, {n: x[n].values for n in x.data_vars}, outputs)
+        out = _assemble(template, outputs, x["draw"]).assign(x.data_vars)
     out = out.assign_coords(year=years["year"].assign_attrs(long_name="Year (1 January)"))
     out.attrs = {
         "title": f"Demand for AI compute, scenario {inputs.scenario}",
@@ -237,62 +251,109 @@ def simulate(
         "license": "CC-BY-4.0",
         "as_of": inputs.as_of,
     }
-    return _compute_in_place(out) if chunks is None and blockwise else out
+    return out
 
 
-def _evaluate_blockwise(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
-    """:func:`_evaluate` as one dask task per chunk of draws, lazily.
+def _allocate(template: xr.Dataset, n_draws: int) -> dict[str, np.ndarray]:
+    """Uninitialised output arrays for ``n_draws`` draws, shaped like ``template``'s."""
+    return {
+        name: np.empty((n_draws, *da.shape[1:]), dtype=da.dtype)
+        for name, da in template.data_vars.items()
+    }
+
+
+def _assemble(template: xr.Dataset, arrays: Mapping, draw: xr.DataArray) -> xr.Dataset:
+    """The output Dataset: ``template``'s variables (dims, attrs, coords) holding ``arrays``."""
+    return xr.Dataset(
+        {name: (da.dims, arrays[name], da.attrs) for name, da in template.data_vars.items()},
+        coords={**template.coords, "draw": draw},
+    )
+
+
+def _evaluate_into(ctx: _Context, arrays: Mapping, out: Mapping) -> Mapping:
+    """:func:`_evaluate` over plain arrays of draws, writing each output into ``out``.
+
+    The draws go :data:`SUB_BLOCK` at a time, so a task's temporaries stay a few tens of
+    megabytes whatever the chunk size, and the allocator can hand the same memory back for the
+    next piece.
+    """
+    n_draws = len(next(iter(arrays.values())))
+    for lo in range(0, n_draws, SUB_BLOCK):
+        hi = min(lo + SUB_BLOCK, n_draws)
+        x = xr.Dataset({name: ("draw", a[lo:hi]) for name, a in arrays.items()})
+        for name, da in _evaluate(x, ctx).data_vars.items():
+            out[name][lo:hi] = da.transpose("draw", ...).values
+    return out
+
+
+def _chunk_arrays(x: xr.Dataset) -> list[dict]:
+    """Per dask chunk of draws, the delayed numpy blocks of every input.
+
+    Not optimised per variable: every input's block then comes from the same sampling task,
+    which runs once per chunk (optimising each variable's graph alone gives each its own
+    copy of that task, so the sampling would run once per input).
+    """
+    blocks = {n: x[n].data.to_delayed(optimize_graph=False).ravel() for n in x.data_vars}
+    return [{n: b[k] for n, b in blocks.items()} for k in range(len(x.chunks["draw"]))]
+
+
+def _evaluate_lazily(x: xr.Dataset, ctx: _Context, template: xr.Dataset) -> xr.Dataset:
+    """The outputs as dask arrays: one task per chunk of draws evaluates every output.
 
     One task per chunk keeps the graph small (a few tasks per chunk rather than one per array
-    operation) and each chunk's temporaries inside one function call.
+    operation), whichever scheduler runs it.
     """
     import dask
     import dask.array as dsa
 
-    names = list(x.data_vars)
-    template = _evaluate(x.isel(draw=slice(0, 1)).compute(), ctx)
-    blocks = {n: x[n].data.to_delayed().ravel() for n in names}
-    sizes = x[names[0]].data.chunks[0]
     parts: dict[str, list] = {n: [] for n in template.data_vars}
-    start = 0
-    for k, size in enumerate(sizes):
-        draws = x["draw"].values[start : start + size]
-        result = dask.delayed(_evaluate_arrays, pure=True)(
-            ctx, draws, {n: blocks[n][k] for n in names}
-        )
+    for size, arrays in zip(x.chunks["draw"], _chunk_arrays(x), strict=True):
+        result = dask.delayed(_evaluate_chunk, pure=True)(ctx, template, size, arrays)
         for name, da in template.data_vars.items():
             shape = (size, *da.shape[1:])
             parts[name].append(dsa.from_delayed(result[name], shape=shape, dtype=da.dtype))
-        start += size
-    coords = {k: v for k, v in template.coords.items() if "draw" not in v.dims}
-    return xr.Dataset(
-        {
-            name: (da.dims, dsa.concatenate(parts[name], axis=0), da.attrs)
-            for name, da in template.data_vars.items()
-        },
-        coords={**coords, "draw": x["draw"]},
-    )
+    lazy = {n: dsa.concatenate(p, axis=0) for n, p in parts.items()}
+    return _assemble(template, lazy, x["draw"]).assign(x.data_vars)
 
 
-def _evaluate_arrays(ctx: _Context, draws: np.ndarray, arrays: dict) -> dict[str, np.ndarray]:
-    """:func:`_evaluate` on plain arrays (what a dask task receives and returns)."""
-    x = xr.Dataset({n: ("draw", a) for n, a in arrays.items()}, coords={"draw": draws})
-    out = _evaluate(x, ctx)
-    return {n: da.transpose("draw", ...).values for n, da in out.data_vars.items()}
+def _evaluate_chunk(ctx: _Context, template: xr.Dataset, size: int, arrays: dict) -> dict:
+    """One dask task of :func:`_evaluate_lazily`: every output for one chunk of draws."""
+    return _evaluate_into(ctx, arrays, _allocate(template, size))
 
 
-def _compute_in_place(lazy: xr.Dataset) -> xr.Dataset:
-    """Compute a dask-backed Dataset block by block straight into preallocated numpy arrays.
+def _evaluate_in_place(x: xr.Dataset, ctx: _Context, template: xr.Dataset) -> xr.Dataset:
+    """Evaluate chunk by chunk on the threaded scheduler, straight into the result's arrays.
 
-    ``Dataset.compute()`` would hold every block and then concatenate them: twice the
-    memory of the result.
+    Each task writes its draws' inputs and outputs into slices of arrays allocated once:
+    nothing is concatenated, so the result is the only large allocation.
     """
-    import dask.array as dsa
+    import dask
 
-    names = [n for n, da in lazy.data_vars.items() if da.chunks is not None]
-    targets = [np.empty(lazy[n].shape, dtype=lazy[n].dtype) for n in names]
-    dsa.store([lazy[n].data for n in names], targets, lock=False, scheduler="threads")
-    return lazy.assign({n: lazy[n].copy(data=t) for n, t in zip(names, targets, strict=True)})
+    n_draws = x.sizes["draw"]
+    outputs = _allocate(template, n_draws)
+    inputs = {n: np.empty(n_draws, dtype=x[n].dtype) for n in x.data_vars}
+    tasks, start = [], 0
+    for size, arrays in zip(x.chunks["draw"], _chunk_arrays(x), strict=True):
+        window = slice(start, start + size)
+        tasks.append(
+            dask.delayed(_evaluate_chunk_into, pure=False)(
+                ctx,
+                arrays,
+                {n: a[window] for n, a in outputs.items()},
+                {n: a[window] for n, a in inputs.items()},
+            )
+        )
+        start += size
+    dask.compute(*tasks, scheduler="threads")
+    sampled = {n: x[n].copy(data=inputs[n]) for n in x.data_vars}
+    return _assemble(template, outputs, x["draw"]).assign(sampled)
+
+
+def _evaluate_chunk_into(ctx: _Context, arrays: dict, out: dict, sampled: dict) -> None:
+    """One task of :func:`_evaluate_in_place`: record the chunk's inputs, evaluate its outputs."""
+    for name, values in arrays.items():
+        sampled[name][...] = values
+    _evaluate_into(ctx, arrays, out)
 
 
 @dataclass(frozen=True)
@@ -300,7 +361,7 @@ class _Context:
     """What every block of draws shares: time axes, the token anchor, chip specifications."""
 
     token_model: str
-    since_base: xr.DataArray  # years since the scenario's base date, along year
+    since_base: xr.DataArray  # years since the scenario's base date, along year (no index)
     since_anchor: xr.DataArray | None  # years since the token anchor (observed model)
     anchor_tokens_per_month: float
     specs: xr.Dataset  # chips counted, along chip
