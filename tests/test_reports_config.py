@@ -30,13 +30,14 @@ def write(tmp_path, text):
 def test_a_full_batch_file_is_read(tmp_path, notebooks):
     path = write(
         tmp_path,
-        '[settings]\nout = "built"\njobs = 3\nno_input = true\n'
+        '[settings]\nout = "built"\njobs = 3\nno_input = true\ncell_timeout = 120\n'
         '[reports.alpha]\n[reports.beta_2030]\nnotebook = "beta"\n'
         'parameters = { horizon = 2030 }\nsweep = { scenario = ["low", "high"] }\n',
     )
     config = load_config(path, notebooks)
     assert config.out == tmp_path / "built"
     assert (config.jobs, config.scheduler, config.no_input) == (3, None, True)
+    assert config.cell_timeout == 120
     alpha, beta = config.requests
     assert (alpha.report, alpha.notebook) == ("alpha", notebooks / "alpha.ipynb")
     assert (beta.report, beta.notebook) == ("beta_2030", notebooks / "beta.ipynb")
@@ -53,6 +54,9 @@ def test_a_full_batch_file_is_read(tmp_path, notebooks):
         ("[setting]\n[reports.alpha]\n", "unknown key 'setting' in the file"),
         ("[settings]\njobs = 'two'\n[reports.alpha]\n", "'jobs' in [settings] must be an integer"),
         ("[settings]\njobs = true\n[reports.alpha]\n", "must be an integer; got True"),
+        ("[settings]\njobs = 0\n[reports.alpha]\n", "'jobs' in [settings] must be at least 1"),
+        ("[settings]\ncell_timeout = 0\n[reports.alpha]\n", "'cell_timeout' in [settings] must"),
+        ("[settings]\ncell_timeout = 1.5\n[reports.alpha]\n", "must be an integer; got 1.5"),
         ("[settings]\n", "lists no reports"),
         ("[reports.gamma]\n", "[reports.gamma]: unknown report 'gamma'"),
         ("[reports\n", "is not valid TOML"),

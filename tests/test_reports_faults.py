@@ -21,6 +21,7 @@ import filelock
 import pytest
 from fixtures.notebooks.workspace import assert_complete, make_workspace
 
+from workbench.errors import ParameterError
 from workbench.reports import build_report, plan, requests_for
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and links")
@@ -101,6 +102,36 @@ def test_a_run_that_cannot_get_the_lock_in_time_fails_clearly(workspace, monkeyp
     assert outcome.status == "failed"
     assert "report 'echo' is being built by another run" in outcome.message
     assert_complete(workspace.published("echo"), "echo")
+
+
+def test_a_cell_over_the_timeout_fails_and_stops_its_kernel(workspace):
+    folder = workspace.published("echo")
+    old = assert_complete(folder, "echo")
+    marker = workspace.root / "slow-kernel"
+    # The cell would sleep 10 minutes; the run's own limit (timeout=120) fails the test if
+    # the cell timeout does not stop it.
+    args = ("echo", "-p", "sleep_s=600", "-p", f"marker={marker}", "--cell-timeout", "2")
+    result = workspace.report(*args, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "echo … FAILED after" in result.stdout
+    assert (
+        "report 'echo' timed out at In [3] (import os): the cell ran for over 2 s "
+        "(the cell timeout)" in result.stdout
+    )
+    assert assert_complete(folder, "echo")["key"] == old["key"]
+    failed_run = max((folder / "failed").iterdir())
+    assert "timed out at In [3]" in (failed_run / "error.txt").read_text()
+    with pytest.raises(ProcessLookupError):  # the kernel was stopped, not left sleeping
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            os.kill(int(marker.read_text()), 0)
+            time.sleep(0.2)
+
+
+def test_a_cell_timeout_below_one_second_is_refused(workspace):
+    requests = requests_for(["echo"], folder=workspace.notebooks)
+    with pytest.raises(ParameterError, match="'cell_timeout' parameter of plan must be a whole"):
+        plan(requests, workspace.out, cell_timeout=0)
 
 
 def test_a_damaged_manifest_is_reported_and_the_report_rebuilt(workspace):

@@ -160,6 +160,16 @@ def report(
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Hide code cells in the HTML.")
     ] = False,
+    cell_timeout: Annotated[
+        int | None,
+        typer.Option(
+            "--cell-timeout",
+            metavar="SECONDS",
+            min=1,
+            help="Fail a report whose cell runs longer than this (default: no limit).",
+            show_default=False,
+        ),
+    ] = None,
 ):
     """Build reports: run notebooks headless into HTML, skipping those that are up to date.
 
@@ -185,7 +195,10 @@ def report(
         no_input = no_input or bool(batch and batch.no_input)
         jobs = jobs or (batch and batch.jobs) or 1
         scheduler = scheduler or (batch and batch.scheduler) or None
-        tasks = reports.plan(requests, out_dir, no_input=no_input, force=force)
+        cell_timeout = cell_timeout or (batch and batch.cell_timeout) or None
+        tasks = reports.plan(
+            requests, out_dir, no_input=no_input, force=force, cell_timeout=cell_timeout
+        )
     except WorkbenchError as exc:
         raise fail(exc) from None
 

@@ -112,16 +112,28 @@ def plan(
     no_input: bool = False,
     force: bool = False,
     lock_timeout: float | None = None,
+    cell_timeout: int | None = None,
 ) -> list[ReportTask]:
     """Check every request's parameters, expand sweeps and key each report; run nothing.
+
+    ``cell_timeout`` (seconds, or None for no limit) bounds each cell of every report: a
+    scheduled run with a hung cell then fails, keeps its failed run and frees the report's
+    lock, instead of holding it for ever. It is not part of the cache key.
 
     Raises
     ------
     ParameterError
-        For an unknown parameter or a value not of the declared kind (before any kernel).
+        For an unknown parameter or a value not of the declared kind (before any kernel), or
+        a ``cell_timeout`` that is not a positive whole number of seconds.
     ReportError
         When two requests would publish into the same folder, or datasets cannot be read.
     """
+    if cell_timeout is not None and (
+        isinstance(cell_timeout, bool) or not isinstance(cell_timeout, int) or cell_timeout < 1
+    ):
+        raise ParameterError.invalid(
+            "cell_timeout", "plan", "a whole number of seconds, at least 1", cell_timeout
+        )
     out = Path(out).resolve()
     inputs = input_hashes()
     tasks: list[ReportTask] = []
@@ -161,6 +173,7 @@ def plan(
                     no_input=no_input,
                     force=force,
                     lock_timeout=lock_timeout,
+                    cell_timeout=cell_timeout,
                 )
             )
     seen: dict[Path, str] = {}

@@ -53,6 +53,8 @@ class ReportTask:
         Rebuild even when the key is unchanged.
     lock_timeout
         Seconds to wait for another run of the same report; None waits as long as it takes.
+    cell_timeout
+        Seconds any one cell may run before the run fails; None lets cells run on.
     """
 
     report: str
@@ -65,6 +67,7 @@ class ReportTask:
     no_input: bool = False
     force: bool = False
     lock_timeout: float | None = None
+    cell_timeout: int | None = None
 
     @property
     def label(self) -> str:
@@ -193,6 +196,7 @@ def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | N
             report=task.label,
             cwd=build,
             kernel_log=build / KERNEL_LOG,
+            cell_timeout=task.cell_timeout,
         )
     except ReportError as exc:
         failure = exc

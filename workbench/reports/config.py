@@ -6,6 +6,7 @@
     out = "reports"            # relative to this file's folder
     jobs = 2                   # or: scheduler = "tcp://10.0.0.5:8786"
     no_input = true
+    cell_timeout = 600         # seconds any one cell may run
 
     [reports.data_overview]    # a notebook's name; builds reports/data_overview/
 
@@ -29,7 +30,8 @@ __all__ = ["BatchConfig", "load_config"]
 
 _SECTIONS = ("settings", "reports")
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}
-_SETTINGS = {"out": str, "jobs": int, "scheduler": str, "no_input": bool}
+_SETTINGS = {"out": str, "jobs": int, "scheduler": str, "no_input": bool, "cell_timeout": int}
+_AT_LEAST_ONE = ("jobs", "cell_timeout")
 _REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict}
 
 
@@ -43,7 +45,7 @@ class BatchConfig:
         The file.
     requests
         The reports, in the file's order.
-    out, jobs, scheduler, no_input
+    out, jobs, scheduler, no_input, cell_timeout
         The ``[settings]``; None where not given.
     """
 
@@ -53,6 +55,7 @@ class BatchConfig:
     jobs: int | None = None
     scheduler: str | None = None
     no_input: bool | None = None
+    cell_timeout: int | None = None
 
     def select(self, names: list[str]) -> list[ReportRequest]:
         """The requests named (all when ``names`` is empty), in the file's order."""
@@ -92,6 +95,11 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
     _check_keys(path, "the file", content, dict.fromkeys(_SECTIONS, dict))
     settings = content.get("settings", {})
     _check_keys(path, "[settings]", settings, _SETTINGS)
+    for key in _AT_LEAST_ONE:
+        if key in settings and settings[key] < 1:
+            raise ReportError(
+                f"{path}: {key!r} in [settings] must be at least 1; got {settings[key]!r} instead"
+            )
     reports = content.get("reports", {})
     if not reports:
         raise ReportError(f"batch file {path} lists no reports: add a [reports.NAME] table")
@@ -124,6 +132,7 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
         jobs=settings.get("jobs"),
         scheduler=settings.get("scheduler"),
         no_input=settings.get("no_input"),
+        cell_timeout=settings.get("cell_timeout"),
     )
 
 

@@ -119,6 +119,7 @@ def execute_notebook(
     report: str,
     cwd: Path | None = None,
     kernel_log: Path | None = None,
+    cell_timeout: int | None = None,
 ) -> None:
     """Run ``source`` with ``parameters`` injected and write the executed notebook to ``output``.
 
@@ -136,15 +137,19 @@ def execute_notebook(
         The kernel's working folder (default: the output's folder).
     kernel_log
         A file for the kernel process's own output (default: this process's).
+    cell_timeout
+        Seconds any one cell may run; the kernel is then stopped and the run fails. None (the
+        default) lets cells run as long as they take.
 
     Raises
     ------
     NotebookFailure
-        When a cell raises; the message names the cell and the error.
+        When a cell raises or runs over ``cell_timeout``; the message names the cell.
     ReportError
         When the kernel cannot start or dies.
     """
     import papermill
+    from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
 
     try:
@@ -157,10 +162,13 @@ def execute_notebook(
             kernel_manager_class=ReportKernelManager,
             progress_bar=False,
             cwd=str(cwd or output.parent),
+            execution_timeout=cell_timeout,
             config=Config({"ReportKernelManager": {"kernel_log": str(kernel_log or "")}}),
         )
     except PapermillExecutionError as exc:
         raise _failure(report, exc) from None
+    except CellTimeoutError as exc:
+        raise _timeout(report, output, cell_timeout, exc) from None
     except Exception as exc:  # a kernel that will not start or dies: any error of nbclient's
         raise ReportError(
             f"report {report!r} could not run: {type(exc).__name__}: {_first_line(str(exc))}"
@@ -253,6 +261,30 @@ def _failure(report: str, exc) -> NotebookFailure:
     where = f"{where} ({code})" if code else where
     message = f"report {report!r} failed at {where}: {exc.ename}: {_first_line(exc.evalue)}"
     return NotebookFailure(message, cell=cell, ename=exc.ename, evalue=exc.evalue, details=details)
+
+
+def _timeout(report: str, output: Path, seconds: int | None, exc) -> NotebookFailure:
+    """The failure of a cell that ran over the timeout: the last cell papermill started."""
+    cell, code = "a cell", ""
+    if output.exists():
+        started = [
+            (index, c)
+            for index, c in enumerate(nbformat.read(output, as_version=4).cells)
+            if c.get("metadata", {}).get("papermill", {}).get("start_time")
+        ]
+        if started:
+            index, last = started[-1]
+            count = last.get("execution_count")
+            cell = f"In [{count}]" if count else f"cell {index + 1}"
+            code = _first_line(last.get("source", ""))
+    where = f"{cell} ({code})" if code else cell
+    message = (
+        f"report {report!r} timed out at {where}: the cell ran for over {seconds} s "
+        "(the cell timeout)"
+    )
+    return NotebookFailure(
+        message, cell=cell, ename="CellTimeoutError", evalue=message, details=str(exc)
+    )
 
 
 def _failing_line(traceback: str) -> tuple[int | None, str]:
