@@ -47,6 +47,32 @@ def test_failure_without_an_ipython_traceback_names_the_cell_start():
     assert str(error) == "report 'echo' failed at In [4] (if fail:): RuntimeError: asked"
 
 
+def test_timeout_names_the_last_cell_started(tmp_path):
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("x = 1", execution_count=1),
+            new_code_cell("import time\ntime.sleep(99)", execution_count=2),
+            new_code_cell("y = 2"),
+        ]
+    )
+    starts = ["2026-11-25T01:00:00", "2026-11-25T01:00:01", None]  # the third never ran
+    for cell, started in zip(notebook.cells, starts, strict=True):
+        cell.metadata["papermill"] = {"start_time": started}
+    output = tmp_path / "out.ipynb"
+    nbformat.write(notebook, output)
+    error = runner._timeout("echo", output, 5, TimeoutError("Cell execution timed out"))
+    assert str(error) == (
+        "report 'echo' timed out at In [2] (import time): the cell ran for over 5 s "
+        "(the cell timeout)"
+    )
+    assert error.cell == "In [2]" and "timed out" in error.details
+
+
+def test_timeout_without_an_executed_notebook_still_explains(tmp_path):
+    error = runner._timeout("echo", tmp_path / "absent.ipynb", 5, TimeoutError("late"))
+    assert str(error).startswith("report 'echo' timed out at a cell: the cell ran for over 5 s")
+
+
 def test_title_is_the_first_heading(tmp_path):
     path = tmp_path / "n.ipynb"
     nbformat.write(new_notebook(cells=[new_markdown_cell("intro\n\n## The title\n# Later")]), path)

@@ -266,17 +266,20 @@ def _failure(report: str, exc) -> NotebookFailure:
 def _timeout(report: str, output: Path, seconds: int | None, exc) -> NotebookFailure:
     """The failure of a cell that ran over the timeout: the last cell papermill started."""
     cell, code = "a cell", ""
-    if output.exists():
-        started = [
-            (index, c)
-            for index, c in enumerate(nbformat.read(output, as_version=4).cells)
-            if c.get("metadata", {}).get("papermill", {}).get("start_time")
-        ]
-        if started:
-            index, last = started[-1]
-            count = last.get("execution_count")
-            cell = f"In [{count}]" if count else f"cell {index + 1}"
-            code = _first_line(last.get("source", ""))
+    try:
+        cells = nbformat.read(output, as_version=4).cells
+    except Exception:  # not written, or unreadable: the message then names no cell
+        cells = []
+    started = [
+        (index, c)
+        for index, c in enumerate(cells)
+        if c.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    if started:
+        index, last = started[-1]
+        count = last.get("execution_count")
+        cell = f"In [{count}]" if count else f"cell {index + 1}"
+        code = _first_line(last.get("source", ""))
     where = f"{cell} ({code})" if code else cell
     message = (
         f"report {report!r} timed out at {where}: the cell ran for over {seconds} s "
