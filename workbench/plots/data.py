@@ -6,18 +6,14 @@ import altair as alt
 import pandas as pd
 import xarray as xr
 
+from workbench.plots.labels import axis_title
+
 __all__ = [
     "accelerator_chart",
     "revenue_chart",
     "token_volume_chart",
     "training_compute_chart",
 ]
-
-
-def _axis_title(da: xr.DataArray) -> str:
-    units = da.attrs.get("units")
-    name = da.attrs.get("long_name", da.name)
-    return f"{name} [{units}]" if units and units != "1" else name
 
 
 def training_compute_chart(models: xr.Dataset, *, color: str = "domain") -> alt.Chart:
@@ -37,7 +33,7 @@ def training_compute_chart(models: xr.Dataset, *, color: str = "domain") -> alt.
                 "training_compute:Q",
                 scale=alt.Scale(type="log"),
                 axis=alt.Axis(format=".0e"),
-                title=_axis_title(models.training_compute),
+                title=axis_title(models.training_compute),
             ),
             color=alt.Color(f"{color}:N", title=color.replace("_", " ")),
             tooltip=[
@@ -58,7 +54,7 @@ def accelerator_chart(
     da = accelerators[variable]
     if "precision" in da.dims:
         da = da.sel(precision=precision)
-    title = _axis_title(accelerators[variable])
+    title = axis_title(accelerators[variable])
     if "precision" in accelerators[variable].dims:
         title = f"{title}, {precision}"
     table = (
@@ -120,7 +116,7 @@ def token_volume_chart(token_volume: xr.Dataset) -> alt.Chart:
                 "tokens_per_month:Q",
                 scale=alt.Scale(type="log"),
                 axis=alt.Axis(format=".0e"),
-                title=_axis_title(token_volume.tokens_per_month),
+                title=axis_title(token_volume.tokens_per_month),
             ),
             color="provider:N",
             detail="scope:N",

@@ -14,14 +14,9 @@ import xarray as xr
 
 from workbench.errors import ParameterError
 from workbench.plots.fan import fan_chart
+from workbench.plots.labels import axis_title
 
 __all__ = ["demand_fans", "roofline_chart", "workload_chart"]
-
-
-def _title(da: xr.DataArray) -> str:
-    label = da.attrs.get("long_name", da.name or "value")
-    units = da.attrs.get("units")
-    return f"{label} [{units}]" if units and units != "1" else label
 
 
 def roofline_chart(
@@ -57,8 +52,8 @@ def roofline_chart(
     table = xr.Dataset({y: throughput[y], "bound": throughput["bound"]}).to_dataframe()
     table = table.reset_index()[[x, color, y, "bound"]]
     encoding = {
-        "x": alt.X(f"{x}:Q", scale=alt.Scale(type="log"), title=_title(throughput[x]) or x),
-        "y": alt.Y(f"{y}:Q", scale=alt.Scale(type="log"), title=_title(throughput[y])),
+        "x": alt.X(f"{x}:Q", scale=alt.Scale(type="log"), title=axis_title(throughput[x]) or x),
+        "y": alt.Y(f"{y}:Q", scale=alt.Scale(type="log"), title=axis_title(throughput[y])),
         "color": alt.Color(f"{color}:N", title=color),
     }
     lines = alt.Chart(table).mark_line().encode(**encoding)

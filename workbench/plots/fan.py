@@ -10,6 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.errors import ParameterError
+from workbench.plots.labels import with_units
 
 __all__ = ["fan_chart", "quantile_bands"]
 
@@ -75,8 +76,7 @@ def fan_chart(
     """
     table = quantile_bands(da, x=x, levels=levels, dim=dim, color=color)
     label = da.attrs.get("long_name", da.name or "value")
-    units = da.attrs.get("units")
-    y_title = f"{label} [{units}]" if units and units != "1" else label
+    y_title = with_units(label, da.attrs.get("units"))
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     if log:
         table = table[(table["lower"] > 0) & np.isfinite(table["lower"])]

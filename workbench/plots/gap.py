@@ -8,6 +8,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.plots.fan import quantile_bands
+from workbench.plots.labels import with_units
 
 __all__ = ["shortfall_chart", "supply_demand_chart", "tornado_chart"]
 
@@ -25,9 +26,8 @@ def supply_demand_chart(gap: xr.Dataset, *, unit: str | None = None, log: bool =
     if log:
         table = table[table["lower"] > 0]
     da = gap[f"supply_{unit}"]
-    units = da.attrs.get("units", "")
     title = da.attrs.get("long_name", unit).replace("Supply, ", "")
-    y_title = f"{title} [{units}]" if units and units != "1" else title
+    y_title = with_units(title, da.attrs.get("units"))
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     base = alt.Chart(table)
     x = alt.X(f"{period}:T", title=period)

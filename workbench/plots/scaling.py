@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.errors import ParameterError
+from workbench.plots.labels import axis_title
 
 __all__ = [
     "compute_optimal_chart",
@@ -25,12 +26,6 @@ __all__ = [
 
 _TREND_NEEDS = ("trend", "trend_lower", "trend_upper", "observed", "observed_time")
 _BANDS = {"trend": "trend", "observation": "observation"}
-
-
-def _axis_title(attrs: Mapping, fallback: str) -> str:
-    label = attrs.get("long_name", fallback)
-    units = attrs.get("units")
-    return f"{label} [{units}]" if units and units != "1" else label
 
 
 def _require(ds: xr.Dataset, names, owner: str, what: str) -> None:
@@ -92,7 +87,7 @@ def trend_chart(
             )
         )
     first = next(iter(series.values()))
-    y_title = _axis_title(first["observed"].attrs, str(first.attrs.get("variable", "value")))
+    y_title = axis_title(first["observed"], str(first.attrs.get("variable", "value")))
     level = first[f"{band}_lower"].attrs.get("level")
     band_note = f"{level:.0%} band of the {band}" if level else band
     scale = alt.Scale(type="log")
@@ -200,7 +195,7 @@ def loss_law_chart(
     x = alt.X(
         "params:Q", scale=alt.Scale(type="log"), title="Parameters", axis=alt.Axis(format="~s")
     )
-    y_title = _axis_title(fit["loss"].attrs, "Loss")
+    y_title = axis_title(fit["loss"], "Loss")
     points = (
         alt.Chart(frame)
         .mark_circle(size=30, opacity=0.7)
@@ -243,7 +238,7 @@ def compute_optimal_chart(
     x = alt.X(
         "budget:Q",
         scale=log,
-        title=_axis_title(allocation["budget"].attrs, "Budget"),
+        title=axis_title(allocation["budget"], "Budget"),
         axis=alt.Axis(format=".0e"),
     )
     colour = alt.Color("quantity:N", title=None)

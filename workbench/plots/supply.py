@@ -16,6 +16,7 @@ import xarray as xr
 
 from workbench.errors import ParameterError
 from workbench.plots.fan import fan_chart as _fan_chart
+from workbench.plots.labels import axis_title
 
 __all__ = [
     "backtest_chart",
@@ -37,12 +38,6 @@ def fan_chart(da: xr.DataArray, **kwargs) -> alt.Chart:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
         return _fan_chart(da, **kwargs)
-
-
-def _axis_title(da: xr.DataArray) -> str:
-    label = da.attrs.get("long_name", da.name or "value")
-    units = da.attrs.get("units")
-    return f"{label} [{units}]" if units and units != "1" else label
 
 
 def _grouped(shipments: xr.Dataset, variable: str, by: str | None, owner: str) -> xr.DataArray:
@@ -193,7 +188,7 @@ def forecast_chart(
     )
     is_time = np.issubdtype(frame[dim].dtype, np.datetime64)
     x = alt.X(f"{dim}:{'T' if is_time else 'Q'}", title=dim)
-    y_title = _axis_title(forecast["observed"])
+    y_title = axis_title(forecast["observed"])
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     level = forecast.attrs.get("level", 0.9)
     base = alt.Chart(frame)
@@ -244,7 +239,7 @@ def backtest_chart(
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X(f"{metric}:Q", title=_axis_title(scores[metric])),
+            x=alt.X(f"{metric}:Q", title=axis_title(scores[metric])),
             y=alt.Y("model:N", sort="x", title=None),
             color=alt.Color(
                 "chosen:N",
