@@ -251,7 +251,7 @@ def _prefix_ids(svg: str, prefix: str) -> str:
 
 
 def _failure(report: str, exc) -> NotebookFailure:
-    cell = f"In [{exc.exec_count}]" if exc.exec_count else f"cell {exc.cell_index + 1}"
+    cell = _cell_label(exc.exec_count, exc.cell_index)
     details = _ANSI_ESCAPE.sub("", "\n".join(exc.traceback))
     line, code = _failing_line(details)
     if line is None:
@@ -261,6 +261,11 @@ def _failure(report: str, exc) -> NotebookFailure:
     where = f"{where} ({code})" if code else where
     message = f"report {report!r} failed at {where}: {exc.ename}: {_first_line(exc.evalue)}"
     return NotebookFailure(message, cell=cell, ename=exc.ename, evalue=exc.evalue, details=details)
+
+
+def _cell_label(execution_count: int | None, index: int) -> str:
+    """A cell as the notebook shows it, ``In [3]``, or by position (``cell 4``) if never run."""
+    return f"In [{execution_count}]" if execution_count else f"cell {index + 1}"
 
 
 def _timeout(report: str, output: Path, seconds: int | None, exc) -> NotebookFailure:
@@ -277,8 +282,7 @@ def _timeout(report: str, output: Path, seconds: int | None, exc) -> NotebookFai
     ]
     if started:
         index, last = started[-1]
-        count = last.get("execution_count")
-        cell = f"In [{count}]" if count else f"cell {index + 1}"
+        cell = _cell_label(last.get("execution_count"), index)
         code = _first_line(last.get("source", ""))
     where = f"{cell} ({code})" if code else cell
     message = (
