@@ -107,7 +107,11 @@ def test_nan_rows_are_dropped_and_window_applies(compute):
 def test_to_dataset_and_summary(compute):
     fit = fit_trend(compute)
     ds = fit.to_dataset()
-    assert set(ds.dims) == {"model", "time"}
+    assert set(ds.dims) == {"model", "time", "param"}
+    assert list(ds.param.values) == ["slope", "growth_per_year", "doubling_time_months"]
+    assert ds.attrs["level"] == 0.9
+    assert float(ds.estimate.sel(param="slope")) == pytest.approx(fit.slope)
+    assert float(ds.lower.sel(param="growth_per_year")) == float(ds.growth_per_year_lower)
     for name in ("source", "license", "as_of"):
         assert name in ds.attrs
     assert ds.doubling_time_months.attrs["units"] == "month"
