@@ -39,7 +39,7 @@ def test_default_level_and_shape():
     assert ds.param_units.sel(param="mean") == "m"
     assert ds.attrs["source"] == "toy"
     # The half-width at 90% is 1.645 / sqrt(3).
-    assert float(ds.upper - ds.estimate) == pytest.approx(1.6448536 / np.sqrt(3), rel=1e-6)
+    assert (ds.upper - ds.estimate).item() == pytest.approx(1.6448536 / np.sqrt(3), rel=1e-6)
 
 
 def test_level_changes_the_interval_and_is_checked():
@@ -47,7 +47,7 @@ def test_level_changes_the_interval_and_is_checked():
     wide, narrow = fit.conf_int(0.99)["mean"], fit.conf_int(0.5)["mean"]
     assert wide[1] - wide[0] > narrow[1] - narrow[0]
     assert fit.to_dataset(level=0.5).attrs["level"] == 0.5
-    with pytest.raises(ParameterError, match="'level' parameter of _Mean.conf_int"):
+    with pytest.raises(ParameterError, match=r"'level' parameter of _Mean\.conf_int"):
         fit.conf_int(1.5)
     with pytest.raises(ParameterError, match="'level' parameter of f"):
         check_level("high", "f")
