@@ -165,3 +165,67 @@ def test_hac_coverage_under_autocorrelation():
     assert hits["iid"] / trials < 0.75
     assert 0.76 < hits["hac"] / trials < 0.95
     assert hits["hac"] > hits["iid"] + 0.1 * trials
+
+
+def test_exact_exponential_is_recovered():
+    dates = pd.date_range("2015-01-01", periods=9, freq="YS")
+    values = 5.0 * 2.0 ** (decimal_years(dates.values) - 2015)
+    fit = fit_trend(values, dates)
+    assert fit.doubling_time_months == pytest.approx(12, rel=1e-9)
+
+
+def test_nan_rows_are_dropped_and_window_applies(compute):
+    holed = compute.copy()
+    holed[:5] = np.nan
+    assert fit_trend(holed).n == 35
+    windowed = fit_trend(compute, start="2016-01-01", end="2020-12-31")
+    dates = compute.publication_date.values
+    inside = (dates >= np.datetime64("2016-01-01")) & (dates <= np.datetime64("2020-12-31"))
+    assert windowed.n == int(inside.sum())
+
+
+def test_to_dataset_and_summary(compute):
+    fit = fit_trend(compute)
+    ds = fit.to_dataset()
+    assert set(ds.dims) == {"model", "time", "param"}
+    assert list(ds.param.values) == ["slope", "growth_per_year", "doubling_time_months"]
+    assert ds.attrs["level"] == 0.9
+    assert float(ds.estimate.sel(param="slope")) == pytest.approx(fit.slope)
+    assert float(ds.lower.sel(param="growth_per_year")) == float(ds.growth_per_year_lower)
+    for name in ("source", "license", "as_of"):
+        assert name in ds.attrs
+    assert ds.doubling_time_months.attrs["units"] == "month"
+    assert float(ds.growth_per_year_lower) < float(ds.growth_per_year)
+    np.testing.assert_allclose(ds.residual.values, fit.residuals.values)
+    assert "doubling time" in str(fit.summary())
+
+
+def test_falling_trend_has_negative_halving_time():
+    dates = pd.date_range("2015-01-01", periods=6, freq="YS")
+    values = 100 * 0.5 ** np.arange(6) * np.array([1, 1.01, 0.99, 1, 1.02, 0.98])
+    fit = fit_trend(values, dates)
+    assert fit.doubling_time_months < 0
+
+
+def test_one_date_is_a_clear_error():
+    dates = np.array(["2020-01-01"] * 4, dtype="datetime64[ns]")
+    with pytest.raises(FitError, match="two distinct dates"):
+        fit_trend([1.0, 2.0, 3.0, 4.0], dates)
+
+
+def test_too_few_points():
+    with pytest.raises(FitError, match="at least 3 points"):
+        fit_trend([1.0, 2.0], np.array(["2020-01-01", "2021-01-01"], dtype="datetime64[ns]"))
+
+
+def test_bad_inputs(compute):
+    with pytest.raises(ParameterError, match="'method' parameter of fit_trend"):
+        fit_trend(compute, method="lasso")
+    with pytest.raises(ParameterError, match="positive"):
+        fit_trend(compute * 0)
+    with pytest.raises(ParameterError, match="as long as"):
+        fit_trend(compute.values, compute.publication_date.values[:-1])
+    with pytest.raises(ParameterError, match="'time' parameter"):
+        fit_trend(compute.values)
+    with pytest.raises(ParameterError, match="'level'"):
+        fit_trend(compute, level=0)
