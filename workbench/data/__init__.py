@@ -16,6 +16,7 @@ from workbench.data.catalog import (
 from workbench.data.describe import coverage, describe, inventory
 from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
 from workbench.data.fetch import REMOTE_DATASETS, cache_dir, fetch
+from workbench.data.fiscal import to_calendar_quarters
 from workbench.data.reference import H100E_CHIP, H100E_PRECISION, h100e_peak
 from workbench.data.table import Column, Schema, Stack, file_sha256, read_table
 
@@ -43,4 +44,5 @@ __all__ = [
     "read_epoch_models",
     "read_metadata",
     "read_table",
+    "to_calendar_quarters",
 ]
