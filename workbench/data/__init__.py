@@ -18,16 +18,27 @@ from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, rea
 from workbench.data.fetch import REMOTE_DATASETS, cache_dir, fetch
 from workbench.data.fiscal import to_calendar_quarters
 from workbench.data.reference import H100E_CHIP, H100E_PRECISION, h100e_peak
+from workbench.data.sources import (
+    AGGREGATOR_DOMAINS,
+    SOURCE_QUALITIES,
+    aggregator_sources,
+    check_tables,
+    primary_share,
+)
 from workbench.data.table import Column, Schema, Stack, file_sha256, read_table
 
 __all__ = [
+    "AGGREGATOR_DOMAINS",
     "H100E_CHIP",
     "H100E_PRECISION",
     "REMOTE_DATASETS",
+    "SOURCE_QUALITIES",
     "Column",
     "Schema",
     "Stack",
+    "aggregator_sources",
     "cache_dir",
+    "check_tables",
     "coverage",
     "data_dir",
     "dataset_path",
@@ -39,6 +50,7 @@ __all__ = [
     "list_datasets",
     "load",
     "load_table",
+    "primary_share",
     "read_epoch_chip_sales",
     "read_epoch_hardware",
     "read_epoch_models",

@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 
+from workbench.data.sources import SOURCE_QUALITIES
 from workbench.errors import DataError, format_choices
 
 __all__ = ["DTYPES", "METADATA_SCHEMA", "check_metadata", "read_metadata"]
@@ -67,6 +68,7 @@ METADATA_SCHEMA = {
         "as_of": _TEXT,
         "description": _TEXT,
         "source": _TEXT,
+        "max_age_days": {"type": "integer", "minimum": 1},
         "index": {"type": "array", "items": _NAME, "minItems": 1, "uniqueItems": True},
         "columns": {"type": "object", "minProperties": 1, "additionalProperties": COLUMN_SCHEMA},
         "stack": {"type": "object", "additionalProperties": STACK_SCHEMA},
@@ -122,6 +124,10 @@ def check_metadata(meta: Any, *, path: str | Path = "<metadata>") -> dict:
     if not isinstance(meta, Mapping):
         raise DataError(f"metadata must be a table of keys; got {type(meta).__name__}", path=path)
     meta = {k: _iso(v) for k, v in meta.items()}
+    if isinstance(meta.get("columns"), Mapping):
+        meta["columns"] = {
+            k: dict(v) if isinstance(v, Mapping) else v for k, v in meta["columns"].items()
+        }
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(meta))
     if error is not None:
         raise DataError(_describe(error), path=path) from None
@@ -174,6 +180,16 @@ def _check_references(meta: dict, path) -> None:
         other = spec.get("units_column")
         if other is not None and other not in columns:
             fail(f"columns.{name}: units_column {other!r} is not declared in [columns]")
+    quality = columns.get("source_quality")
+    if quality is not None:
+        # The one vocabulary of source quality (data/README.md), whatever the file says.
+        if quality.get("dtype", "str") != "str":
+            fail("columns.source_quality: dtype must be 'str'")
+        allowed = quality.setdefault("choices", list(SOURCE_QUALITIES))
+        if not set(allowed) <= set(SOURCE_QUALITIES):
+            fail(
+                f"columns.source_quality: choices must be among {format_choices(SOURCE_QUALITIES)}"
+            )
     folded: dict[str, str] = {}
     for name, stack in meta.get("stack", {}).items():
         dim = stack["dim"]
