@@ -145,3 +145,28 @@ def test_provenance_that_does_not_match_the_cached_file_is_not_reported(
     assert (
         ds.attrs["sha256"] == hashlib.sha256((cache / "epoch_models.csv").read_bytes()).hexdigest()
     )
+
+
+def test_epoch_hardware_and_chip_sales_are_registered_at_the_publishers_addresses():
+    from workbench.data import REMOTE_DATASETS, read_epoch_chip_sales, read_epoch_hardware
+
+    assert REMOTE_DATASETS["epoch_hardware"].url == "https://epoch.ai/data/ml_hardware.csv"
+    assert REMOTE_DATASETS["epoch_hardware"].reader is read_epoch_hardware
+    for key in ("nvidia", "tpu", "amd"):
+        remote = REMOTE_DATASETS[f"epoch_chip_sales_{key}"]
+        assert remote.url.startswith(
+            "https://raw.githubusercontent.com/epoch-research/ai-chip-counts/main/csv_export/"
+        )
+        assert remote.reader is read_epoch_chip_sales and "(MIT)" in remote.description
+
+
+def test_chip_sales_are_fetched_and_read_by_calendar_quarter(
+    served, tmp_path, monkeypatch, fixtures_dir
+):
+    (tmp_path / "sales.csv").write_bytes(
+        (fixtures_dir / "epoch_chip_sales_sample.csv").read_bytes()
+    )
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    ds = fetch("epoch_chip_sales_nvidia", url=f"{served}/sales.csv")
+    assert ds.sizes["quantile"] == 3 and ds.attrs["url"] == f"{served}/sales.csv"
+    assert (tmp_path / "cache" / "epoch_chip_sales_nvidia.csv").exists()

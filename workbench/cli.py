@@ -65,7 +65,7 @@ def data_list():
             )
         typer.echo("\ndownloadable with `workbench data fetch NAME`:")
         for name, remote in data.REMOTE_DATASETS.items():
-            typer.echo(f"{name:<22} {remote.description}")
+            typer.echo(f"{name:<24} {remote.description}")
     except WorkbenchError as exc:
         raise fail(exc) from None
 

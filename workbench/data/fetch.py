@@ -28,7 +28,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from workbench.data.epoch import read_epoch_hardware, read_epoch_models
+from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
 from workbench.data.table import file_sha256
 from workbench.errors import DataError, format_choices
 
@@ -51,6 +51,8 @@ class RemoteDataset:
     suffix: str = ".csv"
 
 
+_CHIP_COUNTS = "https://raw.githubusercontent.com/epoch-research/ai-chip-counts/main/csv_export"
+
 REMOTE_DATASETS: dict[str, RemoteDataset] = {
     "epoch_models": RemoteDataset(
         "https://epoch.ai/data/all_ai_models.csv",
@@ -67,6 +69,20 @@ REMOTE_DATASETS: dict[str, RemoteDataset] = {
         read_epoch_hardware,
         "Epoch AI: machine learning hardware (CC BY 4.0)",
     ),
+    # Epoch AI's chip-sales estimates by calendar quarter, as its ai-chip-counts repository
+    # exports them (epoch.ai/data/ai-chip-sales offers a zip of a different layout).
+    **{
+        f"epoch_chip_sales_{key}": RemoteDataset(
+            f"{_CHIP_COUNTS}/{file}",
+            read_epoch_chip_sales,
+            f"Epoch AI: AI chip sales, {label}, by calendar quarter (MIT)",
+        )
+        for key, file, label in (
+            ("nvidia", "nvidia_calendar_quarter_chip_timelines.csv", "NVIDIA"),
+            ("tpu", "tpu_calendar_quarter_chip_timelines.csv", "Google TPU"),
+            ("amd", "amd_chip_timelines.csv", "AMD"),
+        )
+    },
 }
 
 
