@@ -161,3 +161,18 @@ def test_assumptions_folder_and_share_by_period(tmp_path):
         "NVIDIA", n_draws=2, seed=0, assumptions=fixed_assumptions(compute_share=shares)
     )
     np.testing.assert_allclose(ds["accelerator_revenue"].isel(draw=0), [5e8, 5e8])
+
+
+def test_fiscal_revenue_becomes_calendar_quarters_by_days():
+    # NVIDIA FY2025 Q1-Q2 (2024-01-29 to 2024-07-28, 91 days each) at 1e7 USD a day: only
+    # calendar 2024Q2 (91 days) is covered in full; 2024Q1 lacks 1-28 January (NaN, not less).
+    fiscal = load("vendor_revenue").sel(vendor=["NVIDIA"], fiscal_quarter=["FY2025Q1", "FY2025Q2"])[
+        ["period_start", "period_end", "revenue"]
+    ]
+    fiscal["revenue"][:] = 91 * 1e7
+    ds = estimate_shipments(
+        "NVIDIA", n_draws=2, seed=0, assumptions=fixed_assumptions(revenue=fiscal)
+    )
+    assert [str(q)[:10] for q in ds["quarter"].values] == ["2024-04-01"]
+    np.testing.assert_allclose(ds["accelerator_revenue"].sel(quarter="2024-04-01"), 91e7 * 0.5)
+    assert ds["quarter"].attrs["long_name"] == "Calendar quarter"
