@@ -235,6 +235,8 @@ def report(
         no_input = no_input or bool(batch and batch.no_input)
         jobs = jobs or (batch and batch.jobs) or 1
         scheduler = scheduler or (batch and batch.scheduler) or None
+        if scheduler:
+            reports.check_scheduler(scheduler)  # before planning: no dataset read, no kernel
         cell_timeout = cell_timeout or (batch and batch.cell_timeout) or None
         tasks = reports.plan(
             requests, out_dir, no_input=no_input, force=force, cell_timeout=cell_timeout
@@ -255,7 +257,7 @@ def report(
     except WorkbenchError as exc:
         raise fail(exc) from None
     try:
-        gallery = reports.write_gallery(out_dir)
+        gallery = reports.write_gallery(out_dir, outcomes)
         reports.write_summary(out_dir, outcomes, started, datetime.now(UTC))
     except WorkbenchError as exc:
         raise fail(exc) from None
