@@ -20,8 +20,13 @@ def test_domestic_draws_follow_the_table_and_are_chinese():
     table = load("china_domestic_shipments")
     ds = domestic_china_shipments(n_draws=4000, seed=3)
     assert ds.units.dims == ("quarter", "chip", "draw")
-    assert set(ds.region.values) == {"China"} and set(ds.vendor.values) == {"Huawei"}
-    assert ds.attrs["chips"] == "Huawei Ascend 910B, Huawei Ascend 910C"
+    assert set(ds.region.values) == {"China"}
+    assert set(ds.vendor.values) == {"Huawei", "Cambricon"}
+    assert set(ds.attrs["chips"].split(", ")) == {
+        "Huawei Ascend 910B",
+        "Huawei Ascend 910C",
+        "Cambricon Siyuan 590 (MLU590)",
+    }
     yearly = ds.units.groupby("quarter.year").sum()
     for chip in ds.chip.values:
         for year in table.year.values:
@@ -43,12 +48,12 @@ def test_domestic_draws_follow_the_table_and_are_chinese():
 def test_china_share_includes_huawei_and_names_it():
     shipments = estimate_shipments("all", n_draws=200, seed=0)
     combined = with_domestic_china(shipments)
-    assert "Huawei" in combined.attrs["vendors"]
-    assert combined.attrs["chips_china_domestic"] == "Huawei Ascend 910B, Huawei Ascend 910C"
+    assert "Huawei" in combined.attrs["vendors"] and "Cambricon" in combined.attrs["vendors"]
+    assert "Cambricon Siyuan 590 (MLU590)" in combined.attrs["chips_china_domestic"]
     assert combined.attrs["china_domestic_from"] == "2024Q1"
     before = china_vs_world(installed_base(shipments, breakdown="region"))
     after = china_vs_world(installed_base(combined, breakdown="region"))
-    assert "Huawei" in after.attrs["coverage"]
+    assert "Huawei" in after.attrs["coverage"] and "Cambricon" in after.attrs["coverage"]
     quarter = {"quarter": "2026-01-01"}
     # Adding chips only China makes raises China's share at every quantile.
     assert (after.china_share.sel(**quarter) > before.china_share.sel(**quarter)).all()

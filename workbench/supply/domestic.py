@@ -1,10 +1,11 @@
 """Chinese domestic accelerators, which the revenue-based estimate cannot see.
 
-Huawei publishes no accelerator revenue or units, so :func:`estimate_shipments` (revenue x mix /
-price) covers China only through NVIDIA's and AMD's export variants. The bundled
-``china_domestic_shipments`` table gives yearly output of Huawei Ascend chips as wide 90%
-intervals from public estimates; this module draws them into the ``estimate_shipments`` layout so
-that China against the rest of the world can include them, and says which chips it covers.
+Huawei publishes no accelerator revenue or units, and Cambricon no units or prices, so
+:func:`estimate_shipments` (revenue x mix / price) covers China only through NVIDIA's and AMD's
+export variants. The bundled ``china_domestic_shipments`` table gives yearly output of Huawei
+Ascend and Cambricon chips as wide 90% intervals from public estimates; this module draws them
+into the ``estimate_shipments`` layout so that China against the rest of the world can include
+them, and says which chips it covers.
 """
 
 from __future__ import annotations
