@@ -10,6 +10,7 @@
 from workbench.supply.backtest import backtest
 from workbench.supply.ceiling import cap_forecast, capacity_ceiling
 from workbench.supply.chips import H100_REFERENCE
+from workbench.supply.domestic import domestic_china_shipments, with_domestic_china
 from workbench.supply.forecast import forecast
 from workbench.supply.installed_base import installed_base, survival
 from workbench.supply.methods import METHODS
@@ -24,10 +25,12 @@ __all__ = [
     "cap_forecast",
     "capacity_ceiling",
     "compare_to_published",
+    "domestic_china_shipments",
     "estimate_shipments",
     "forecast",
     "installed_base",
     "project_shipments",
     "shipment_totals",
     "survival",
+    "with_domestic_china",
 ]
