@@ -15,7 +15,7 @@ from workbench.supply.forecast import forecast
 from workbench.supply.installed_base import installed_base, survival
 from workbench.supply.methods import METHODS
 from workbench.supply.projection import project_shipments, shipment_totals
-from workbench.supply.published import compare_to_published
+from workbench.supply.published import compare_by_quarter, compare_to_published
 from workbench.supply.shipments import estimate_shipments
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "backtest",
     "cap_forecast",
     "capacity_ceiling",
+    "compare_by_quarter",
     "compare_to_published",
     "domestic_china_shipments",
     "estimate_shipments",
