@@ -236,7 +236,7 @@ def test_variables_and_float32_make_a_lean_result_with_every_input():
     assert sorted(outputs) == ["energy", "h100e"]
     assert set(sampled_inputs(lean).data_vars) == set(sampled_inputs(full).data_vars)
     assert lean.h100e.dtype == np.float32 and lean.model_params.dtype == np.float32
-    np.testing.assert_allclose(lean.h100e, full.h100e, rtol=1e-6)
+    np.testing.assert_allclose(lean.h100e, full.h100e, rtol=1e-4)  # float32 arithmetic
     with pytest.raises(ParameterError, match="'variables' parameter of simulate"):
         simulate(n_draws=10, end=2027, variables=["nope"])
 
