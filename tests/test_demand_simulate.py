@@ -70,9 +70,10 @@ def test_accounting_identities(base):
     np.testing.assert_allclose(base.h100e, base.inference_h100e + base.training_h100e)
     np.testing.assert_allclose(base.h100e * peak, base.flops_provisioned)
     np.testing.assert_allclose(base.accelerators.sel(chip=REFERENCE_CHIP), base.h100e)
-    np.testing.assert_allclose(
-        base.energy, base.power * base.power_load_factor * SECONDS_PER_YEAR / 3600 / 1e6
-    )
+    from workbench.demand.power import world_electricity
+
+    uncapped = base.power * base.power_load_factor * SECONDS_PER_YEAR / 3600 / 1e6
+    np.testing.assert_allclose(base.energy, np.minimum(uncapped, world_electricity(base.year)))
     # Installed capacity is never used beyond its peak: the rooflines and the derates see to it.
     assert (base.utilisation > 0).all() and (base.utilisation <= 1).all()
     assert (base.tokens_per_second_peak >= base.tokens_per_second).all()
@@ -277,3 +278,14 @@ def test_serving_at_one_byte_per_parameter_uses_the_fp8_peak():
 
 def test_inference_is_prefill_plus_decode(base):
     np.testing.assert_allclose(base.inference_h100e, base.prefill_h100e + base.decode_h100e)
+
+
+def test_energy_is_bounded_by_the_worlds_electricity_with_a_warning():
+    from workbench.demand.power import world_electricity
+
+    with pytest.warns(RuntimeWarning, match="left physics"):
+        ds = simulate(n_draws=500, end=2030, seed=1, training_compute_growth=(20.0, 40.0))
+    bound = world_electricity(ds.year)
+    assert (ds.energy <= bound * (1 + 1e-9)).all()
+    assert "world's electricity" in ds.attrs["energy_bound"]
+    assert float(world_electricity(2024)) == pytest.approx(27_700)  # IEA: 415 TWh is 1.5%

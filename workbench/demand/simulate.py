@@ -43,6 +43,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,7 +53,14 @@ import xarray as xr
 from workbench import uncertainty
 from workbench.data import H100E_CHIP
 from workbench.demand._checks import fresh_attrs
-from workbench.demand.power import COOLING, annual_energy, facility_power, mixed_pue
+from workbench.demand.power import (
+    COOLING,
+    annual_energy,
+    bound_energy,
+    facility_power,
+    mixed_pue,
+    world_electricity,
+)
 from workbench.demand.roofline import (
     chip_seconds_per_token,
     chip_specs,
@@ -295,6 +303,7 @@ def simulate(
         specs=specs,
         reference=reference,
         variables=None if variables is None else tuple(variables),
+        energy_bound=world_electricity(times),
     )
     if np.dtype(dtype) == np.float32:
         ctx = dataclasses.replace(
@@ -304,6 +313,7 @@ def simulate(
             since_anchor=None if ctx.since_anchor is None else ctx.since_anchor.astype(np.float32),
             specs=ctx.specs.astype(np.float32),
             reference=ctx.reference.astype(np.float32),
+            energy_bound=ctx.energy_bound.astype(np.float32),
         )
     # The outputs' names, shapes and attributes, from one draw (its own tiny sample: taking
     # it from x would compute x's whole first chunk).
@@ -328,6 +338,7 @@ def simulate(
         sub_block=SUB_BLOCK,
     )
     out = out.assign_coords({freq: coord[freq]})
+    _beyond_physics(out, ctx.energy_bound)
     out.attrs = {
         "title": f"Demand for AI compute, scenario {inputs.scenario}",
         "scenario": inputs.scenario,
@@ -348,8 +359,31 @@ def simulate(
         + ("; demand_correlations table" if correlation == "stated" and pairs else ""),
         "license": "CC-BY-4.0",
         "as_of": inputs.as_of,
+        "energy_bound": "energy capped at the world's electricity consumption "
+        "(workbench.demand.power.world_electricity); a warning names the years where draws "
+        "reached it (in-memory results)",
     }
     return out
+
+
+def _beyond_physics(out: xr.Dataset, bound: xr.DataArray) -> None:
+    """Warn where draws' energy reached the world's electricity use (computed results only)."""
+    if "energy" not in out or out["energy"].chunks is not None:
+        return
+    at_bound = out["energy"] >= bound.values * (1 - 1e-5)
+    share = at_bound.mean("draw")
+    dim = share.dims[0]
+    hit = {str(t)[:10]: float(v) for t, v in zip(share[dim].values, share.values, strict=True)}
+    hit = {t: v for t, v in hit.items() if v > 0}
+    if not hit:
+        return
+    text = "draws at the bound: " + ", ".join(f"{t} {v:.2%}" for t, v in hit.items())
+    warnings.warn(
+        "demand energy left physics in the tail: some draws would use more than the world's "
+        f"electricity and were capped at it ({text}); the scenario's tail is not credible there",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def _seed(seed, owner: str) -> int:
@@ -397,6 +431,7 @@ class _Context:
     reference: xr.Dataset  # the reference chip (H100 SXM)
     variables: tuple[str, ...] | None  # outputs kept (None: all)
     dtype: str = "float64"  # the arithmetic's precision
+    energy_bound: xr.DataArray | None = None  # world electricity per year [TWh], along time
 
 
 @fresh_attrs
@@ -496,7 +531,7 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     power = facility_power(
         flops_provisioned, flops_per_watt=flops_per_watt, host_overhead=x.host_overhead, pue=pue
     ).transpose("draw", t)
-    energy = annual_energy(power, load_factor=x.power_load_factor)
+    energy = bound_energy(annual_energy(power, load_factor=x.power_load_factor), ctx.energy_bound)
 
     outputs = {
         "tokens_per_second": lambda: tokens.assign_attrs(
