@@ -71,29 +71,44 @@ def fresh_child(lean: bool) -> dict:
     import workbench.demand as demand  # noqa: F401  (import time measured apart)
 
     imported = time.perf_counter() - began
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     result = simulate("base", n_draws=IN_MEMORY_DRAWS, seed=1, **YEARS, **(LEAN if lean else {}))
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
     return {
         "lean": lean,
         "import_s": imported,
         "call_s": elapsed,
+        "cpu_s": cpu,
         "result_gb": result.nbytes / 1e9,
         "median_h100e_last_year": float(np.median(result.h100e.values[:, -1])),
     }
 
 
-def fresh_processes(repeats: int = 3) -> list[dict]:
+def fresh_processes(repeats: int = 3, baseline: str | None = None) -> list[dict]:
+    """Fresh interpreters, interleaved: this code (default, lean) and optionally a baseline.
+
+    ``baseline`` is the root of another checkout (e.g. the main branch before this change),
+    run with the default call only, so that a shared machine's load hits both alike and the
+    ratio means something.
+    """
+    variants = [("default", False, None), ("lean", True, None)]
+    if baseline:
+        variants.append(("baseline", False, baseline))
     runs = []
-    for lean in (False, True):
-        for _ in range(repeats):
+    for _ in range(repeats):
+        for label, lean, root in variants:
+            env = dict(os.environ)
+            if root:
+                env["PYTHONPATH"] = root
             child = subprocess.run(
                 [sys.executable, __file__, "--fresh", "--lean" if lean else "--full"],
                 capture_output=True,
                 text=True,
                 check=True,
+                env=env,
             )
-            runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
+            run = json.loads(child.stdout.strip().splitlines()[-1])
+            runs.append({**run, "label": label})
     return runs
 
 
@@ -156,6 +171,7 @@ def main() -> None:
     parser.add_argument("--lean", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--fresh-only", action="store_true", help="only the fresh-process runs")
+    parser.add_argument("--baseline", help="root of a checkout to compare with (fresh runs)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(dask_child(int(args.dask_draws))))
@@ -165,13 +181,25 @@ def main() -> None:
         return
 
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other work shares them)")
-    for run in fresh_processes():
-        label = "lean (variables=, float32)" if run["lean"] else "default (all outputs, float64)"
+    names = {
+        "default": "default (all outputs, float64)",
+        "lean": "lean (variables=, float32)",
+        "baseline": f"baseline {args.baseline} (all outputs, float64)",
+    }
+    runs = fresh_processes(baseline=args.baseline)
+    for run in runs:
         print(
-            f"fresh process, {IN_MEMORY_DRAWS:,} draws x 10 years, {label}: call "
-            f"{run['call_s']:.2f} s (imports {run['import_s']:.2f} s apart), result "
-            f"{run['result_gb']:.2f} GB (target < {TARGET_SECONDS} s: "
+            f"fresh process, {IN_MEMORY_DRAWS:,} draws x 10 years, {names[run['label']]}: call "
+            f"{run['call_s']:.2f} s, {run['cpu_s']:.2f} s CPU, result {run['result_gb']:.2f} GB "
+            f"(target < {TARGET_SECONDS} s: "
             f"{'met' if run['call_s'] < TARGET_SECONDS else 'NOT met'})"
+        )
+    if args.baseline:
+        best = {k: min(r["call_s"] for r in runs if r["label"] == k) for k in names}
+        print(
+            "best call over the baseline's best: default "
+            f"{best['default'] / best['baseline']:.2f}x, "
+            f"lean {best['lean'] / best['baseline']:.2f}x"
         )
     if args.fresh_only:
         return
