@@ -508,9 +508,13 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
             training_chips_flops / spec["peak_flops"],
         )
 
-    prefilled, decoded, trained = chips_needed(ctx.specs)
+    # Every chip type only when its count is wanted; else the reference chip alone.
+    counted = ctx.variables is None or "accelerators" in ctx.variables
+    prefilled, decoded, trained = chips_needed(ctx.specs if counted else ctx.reference)
     accelerators = (prefilled + decoded + trained).transpose("draw", t, "chip")
-    if REFERENCE_CHIP in [str(c) for c in ctx.specs["chip"].values]:
+    if not counted:
+        ref = [a.isel(chip=0, drop=True) for a in (prefilled, decoded, trained)]
+    elif REFERENCE_CHIP in [str(c) for c in ctx.specs["chip"].values]:
         ref = [a.sel(chip=REFERENCE_CHIP, drop=True) for a in (prefilled, decoded, trained)]
     else:
         ref = [a.isel(chip=0, drop=True) for a in chips_needed(ctx.reference)]
