@@ -3,8 +3,8 @@
 >>> from workbench.gap import compute_gap, drivers
 """
 
-from workbench.gap.core import UNITS, align_periods, compute_gap
-from workbench.gap.drivers import drivers
+from workbench.gap.core import UNITS, align_periods, compute_gap, instants
+from workbench.gap.drivers import drivers, value_of_information
 from workbench.gap.outlook import COOLING, REGIONS, headline, outlook, summary
 
 __all__ = [
@@ -15,6 +15,8 @@ __all__ = [
     "compute_gap",
     "drivers",
     "headline",
+    "instants",
     "outlook",
     "summary",
+    "value_of_information",
 ]

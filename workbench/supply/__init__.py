@@ -8,7 +8,7 @@
 """
 
 from workbench.supply.backtest import backtest
-from workbench.supply.ceiling import cap_forecast, capacity_ceiling
+from workbench.supply.ceiling import cap_forecast, capacity_ceiling, power_ceiling
 from workbench.supply.chips import H100_REFERENCE
 from workbench.supply.domestic import domestic_china_shipments, with_domestic_china
 from workbench.supply.forecast import forecast
@@ -30,6 +30,7 @@ __all__ = [
     "estimate_shipments",
     "forecast",
     "installed_base",
+    "power_ceiling",
     "project_shipments",
     "shipment_totals",
     "survival",
