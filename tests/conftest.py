@@ -37,3 +37,10 @@ def rng():
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def _empty_download_cache(tmp_path_factory, monkeypatch):
+    """No test sees the user's download cache: data.load_best would otherwise pick it up."""
+    if "WORKBENCH_CACHE" not in os.environ:
+        monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path_factory.mktemp("download-cache")))

@@ -15,7 +15,14 @@ from workbench.data.catalog import (
 )
 from workbench.data.describe import coverage, describe, inventory
 from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
-from workbench.data.fetch import REMOTE_DATASETS, cache_dir, fetch
+from workbench.data.fetch import (
+    PREFERRED_REMOTE,
+    REMOTE_DATASETS,
+    cache_dir,
+    cached_path,
+    fetch,
+    load_best,
+)
 from workbench.data.fiscal import to_calendar_quarters
 from workbench.data.reference import H100E_CHIP, H100E_PRECISION, h100e_peak
 from workbench.data.sources import (
@@ -31,6 +38,7 @@ __all__ = [
     "AGGREGATOR_DOMAINS",
     "H100E_CHIP",
     "H100E_PRECISION",
+    "PREFERRED_REMOTE",
     "REMOTE_DATASETS",
     "SOURCE_QUALITIES",
     "Column",
@@ -38,6 +46,7 @@ __all__ = [
     "Stack",
     "aggregator_sources",
     "cache_dir",
+    "cached_path",
     "check_tables",
     "coverage",
     "data_dir",
@@ -49,6 +58,7 @@ __all__ = [
     "inventory",
     "list_datasets",
     "load",
+    "load_best",
     "load_table",
     "primary_share",
     "read_epoch_chip_sales",

@@ -32,7 +32,7 @@ from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, rea
 from workbench.data.table import file_sha256
 from workbench.errors import DataError, format_choices
 
-__all__ = ["REMOTE_DATASETS", "cache_dir", "fetch"]
+__all__ = ["PREFERRED_REMOTE", "REMOTE_DATASETS", "cache_dir", "cached_path", "fetch", "load_best"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,47 @@ REMOTE_DATASETS: dict[str, RemoteDataset] = {
         )
     },
 }
+
+
+#: The publisher's dataset that :func:`load_best` prefers to a bundled table, when cached.
+PREFERRED_REMOTE = {"models": "epoch_notable_models", "accelerators": "epoch_hardware"}
+
+
+def cached_path(name: str) -> Path | None:
+    """The cached download of remote dataset ``name``, or None when it was never fetched."""
+    remote = REMOTE_DATASETS[name]
+    path = cache_dir() / f"{name}{remote.suffix}"
+    return path if path.is_file() else None
+
+
+def load_best(name: str) -> xr.Dataset:
+    """The publisher's full dataset when a download is in the cache, else the bundled table.
+
+    Never downloads: ``workbench data fetch epoch_notable_models`` (or ``epoch_hardware``)
+    puts a copy in the cache, and from then on reports that call this use it. The result's
+    ``origin`` attr says which was used, for the report to say so.
+
+    Parameters
+    ----------
+    name
+        A bundled table with a preferred remote dataset (:data:`PREFERRED_REMOTE`:
+        ``"models"``, ``"accelerators"``); any other name loads the bundled table.
+    """
+    from workbench.data.catalog import load
+
+    remote = PREFERRED_REMOTE.get(name)
+    if remote is not None and cached_path(remote) is not None:
+        ds = fetch(remote, refresh=False)
+        when = ds.attrs.get("downloaded", "at an unrecorded time")
+        ds.attrs["origin"] = (
+            f"{REMOTE_DATASETS[remote].description}, downloaded {when} "
+            f"(cached copy; `workbench data fetch {remote}` refreshes it)"
+        )
+        return ds
+    ds = load(name)
+    hint = f"; `workbench data fetch {remote}` makes reports use the full dataset" if remote else ""
+    ds.attrs["origin"] = f"the bundled table {name!r} (hand-curated, each row sourced){hint}"
+    return ds
 
 
 def cache_dir() -> Path:

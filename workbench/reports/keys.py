@@ -2,7 +2,8 @@
 
 A report's key is a sha256 over the notebook's bytes, the parameters injected, how the HTML is
 rendered, the sha256 of every bundled dataset file (all of them: the runner cannot know which
-ones a notebook reads) and the workbench's version.
+ones a notebook reads) and of each cached download :func:`workbench.data.load_best` would use
+in place of one, and the workbench's version.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ def input_hashes() -> dict[str, str]:
             csv_path = data.dataset_path(name)
             for path in (csv_path, csv_path.with_suffix(".toml")):
                 hashes[path.name] = data.file_sha256(path)
+        # A cached download that data.load_best would use in place of a bundled table.
+        for remote in data.PREFERRED_REMOTE.values():
+            cached = data.cached_path(remote)
+            if cached is not None:
+                hashes[f"cache/{cached.name}"] = data.file_sha256(cached)
     except (DataError, OSError) as exc:
         raise ReportError(f"cannot fingerprint the bundled datasets: {exc}") from exc
     return hashes
