@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
+    "CalibrationWarning",
     "ConvergenceWarning",
     "DataError",
     "FitError",
@@ -87,6 +88,10 @@ class FitError(WorkbenchError, ValueError):
 
 class ReportError(WorkbenchError, RuntimeError):
     """A report could not be built; the previous good report is left in place."""
+
+
+class CalibrationWarning(UserWarning):
+    """A calibration's effective sample collapsed: its posterior rests on few draws."""
 
 
 class ConvergenceWarning(UserWarning):

@@ -1,20 +1,36 @@
-"""The compute gap: supply against demand, the drivers of its spread, and the public questions.
+"""The compute gap: supply against demand, calibrated, explained, backtested and compared.
 
->>> from workbench.gap import compute_gap, drivers
+>>> from workbench.gap import compute_gap, drivers, outlook
 """
 
+from workbench.gap.calibration import calibrate, importance_weights, observations
 from workbench.gap.core import UNITS, align_periods, compute_gap
 from workbench.gap.drivers import drivers
-from workbench.gap.outlook import COOLING, REGIONS, headline, outlook, summary
+from workbench.gap.outlook import (
+    COOLING,
+    REGIONS,
+    calibration_note,
+    headline,
+    moved_inputs,
+    outlook,
+    prior_posterior,
+    summary,
+)
 
 __all__ = [
     "COOLING",
     "REGIONS",
     "UNITS",
     "align_periods",
+    "calibrate",
+    "calibration_note",
     "compute_gap",
     "drivers",
     "headline",
+    "importance_weights",
+    "moved_inputs",
+    "observations",
     "outlook",
+    "prior_posterior",
     "summary",
 ]

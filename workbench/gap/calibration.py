@@ -1,0 +1,536 @@
+"""Calibration of the outlook to the observed present: the inputs are a prior, data condition it.
+
+The outlook's Monte Carlo draws are a sample of the prior (every input drawn from its stated
+distribution). Each draw also predicts what should have been observed already: the token
+volumes providers stated, the accelerators in use in the quarters with revenue data, the
+compute of the largest training runs. :func:`importance_weights` scores every draw by the
+likelihood of those observations, and :func:`calibrate` resamples the draws by their weights,
+so every downstream summary (medians, intervals, shortfall odds, drivers) is a summary of the
+posterior without knowing about weights.
+
+The likelihood is stated, not tuned
+-----------------------------------
+Each observation compares a simulated quantity ``s`` with an observed value ``y`` on the log
+scale. ``kind="value"``: ``log y = log s + e``, ``e`` Gaussian with the observation's
+``log_sd``, plus a ``shared_sd`` common to every observation of the same ``group`` (an error
+that does not average out over repeated observations of one series, such as the share of the
+installed base in use or a common bias of compute estimates): within a group the errors are
+jointly Gaussian with covariance ``shared_sd² J + diag(log_sd²)``. ``kind="lower_bound"``:
+the observation says ``s >= y`` up to a Gaussian error of ``log_sd`` (probability
+``Φ((log s − log y) / log_sd)``), as when a provider's statement covers part of a market.
+
+The observations (:func:`observations`)
+---------------------------------------
+- **Token volumes** (``token_volume``): Google's all-products statements are values of the
+  simulated Google volume (the demand model's world volume over ``1 + other_providers_ratio``
+  when it has that input); every other provider's statement is a lower bound on the volume
+  of all providers but Google. ``log_sd`` 0.2: the statements are rounded ("over 480
+  trillion") and providers change how they count (multimodal, input and output tokens).
+- **Installed base in use**: in each instant of the demand model that falls in a quarter with
+  revenue data, demand's H100-equivalents over the installed base estimated from revenue is
+  the share of the installed base in use, lognormal with a 90% interval of
+  :data:`UTILISATION` (0.6–0.95: every large provider reports being capacity-constrained,
+  while chips spend weeks between delivery and service, and some capacity is spare or being
+  repaired). It is one share for all quarters (``shared_sd``) with a quarter-to-quarter
+  wobble of 0.1.
+- **Frontier training compute** (``models``): the compute of each model that set a new record
+  from 2023 on is a value of the largest run at its publication date (``log_sd`` 0.5: Epoch
+  AI's estimates span about ×3, plus a shared 0.3); after the last disclosed record, the
+  largest compute published by each later half-year is a lower bound (labs stopped disclosing
+  the compute of their largest runs).
+
+The effective sample size ``(Σw)² / Σw²`` says how many equally weighted draws the weighted
+sample is worth; when it falls below ``min_ess``, a :class:`~workbench.errors.CalibrationWarning`
+says that the prior and the observations disagree and the posterior rests on few draws.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+import zlib
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import special
+
+from workbench import data
+from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_between
+from workbench.errors import CalibrationWarning, ParameterError
+
+__all__ = [
+    "QUANTITIES",
+    "UTILISATION",
+    "calibrate",
+    "importance_weights",
+    "observations",
+    "simulate_observations",
+]
+
+log = logging.getLogger(__name__)
+
+UTILISATION = (0.6, 0.95)  # 90% interval of the share of the installed base in use
+QUANTITIES = {
+    "google_tokens_per_month": "Google's tokens per month (all products and APIs)",
+    "other_tokens_per_month": "Tokens per month of all providers but Google",
+    "h100e_in_use": "Demand's H100e over the installed base estimated from revenue",
+    "frontier_training_compute": "Compute of the largest training run to date",
+}
+TOKEN_LOG_SD = 0.2
+UTILISATION_WOBBLE = 0.1
+COMPUTE_LOG_SD, COMPUTE_SHARED_SD = 0.5, 0.3
+RECORDS_FROM = "2023-01-01"
+# Statements that overlap another provider's (a router's traffic is other providers' tokens).
+OVERLAPPING_SERIES = ("openrouter", "google-api")
+QUANTILES = (0.05, 0.5, 0.95)
+Z90 = 1.6448536269514722
+
+
+def _stream(seed: int, name: str) -> np.random.Generator:
+    """The random stream ``name`` of ``seed`` (its own spawn key, never another stage's)."""
+    return np.random.default_rng(
+        np.random.SeedSequence(int(seed), spawn_key=(zlib.crc32(name.encode()),))
+    )
+
+
+def observations(
+    *,
+    as_of: str | np.datetime64 | None = None,
+    token_volume: xr.Dataset | None = None,
+    models: xr.Dataset | None = None,
+    utilisation: tuple[float, float] = UTILISATION,
+    in_use_times=(),
+) -> xr.Dataset:
+    """The observations the outlook is calibrated to, along ``observation``.
+
+    Parameters
+    ----------
+    as_of
+        Keep only what was published before this date (statements by their ``date``, models
+        by ``publication_date``); default everything.
+    token_volume, models
+        The tables (default the bundled ones).
+    utilisation
+        90% interval of the share of the installed base in use.
+    in_use_times
+        Instants at which demand is compared with the installed base in use (the demand
+        model's instants in quarters with revenue data; see :func:`calibrate`).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``quantity``, ``time``, ``observed`` (the value ``y``), ``log_sd``, ``shared_sd``,
+        ``group``, ``kind`` and ``source`` along ``observation``.
+    """
+    owner = "observations"
+    low, high = (float(v) for v in utilisation)
+    if not 0 < low < high <= 1:
+        raise ParameterError.invalid(
+            "utilisation", owner, "a 90% interval (low, high) with 0 < low < high <= 1", utilisation
+        )
+    cutoff = None if as_of is None else np.datetime64(pd.Timestamp(as_of), "ns")
+    rows: list[dict] = []
+    rows += _token_rows(data.load("token_volume") if token_volume is None else token_volume, cutoff)
+    rows += _compute_rows(data.load("models") if models is None else models, cutoff)
+    mu, sd = (np.log(low) + np.log(high)) / 2, (np.log(high) - np.log(low)) / (2 * Z90)
+    for t in in_use_times:
+        t = np.datetime64(pd.Timestamp(t), "ns")
+        rows.append(
+            {
+                "observation": f"in-use-{str(t)[:10]}",
+                "quantity": "h100e_in_use",
+                "time": t,
+                "observed": float(np.exp(mu)),
+                "log_sd": UTILISATION_WOBBLE,
+                "shared_sd": float(sd),
+                "group": "h100e_in_use",
+                "kind": "value",
+                "source": f"vendor_revenue installed base x share in use (90%: {low:g}-{high:g})",
+            }
+        )
+    if not rows:
+        raise ParameterError.invalid("as_of", owner, "a date after the first observation", as_of)
+    frame = pd.DataFrame(rows).set_index("observation")
+    out = xr.Dataset.from_dataframe(frame)
+    out["observed"].attrs = {"units": "1", "long_name": "Observed value (units of the quantity)"}
+    out["log_sd"].attrs = {"units": "1", "long_name": "Independent error of log(observed)"}
+    out["shared_sd"].attrs = {
+        "units": "1",
+        "long_name": "Error of log(observed) shared in its group",
+    }
+    out["time"].attrs = {"long_name": "Date the observation refers to"}
+    out.attrs = {
+        "title": "Observations the outlook is calibrated to",
+        "as_of": "" if as_of is None else str(pd.Timestamp(as_of).date()),
+        "source": "bundled tables token_volume, models and vendor_revenue",
+        "utilisation": f"{low:g}-{high:g} (90%)",
+    }
+    return out
+
+
+def _token_rows(table: xr.Dataset, cutoff) -> list[dict]:
+    series = statement_series(table)
+    rows = []
+    for i, statement in enumerate(table["statement"].values):
+        label = str(series.values[i])
+        if label in OVERLAPPING_SERIES:
+            continue
+        if cutoff is not None and table["date"].values[i] >= cutoff:
+            continue
+        google = label == "google"
+        rows.append(
+            {
+                "observation": f"tokens-{statement}",
+                "quantity": "google_tokens_per_month" if google else "other_tokens_per_month",
+                "time": table["refers_to"].values[i],
+                "observed": float(table["tokens_per_month"].values[i]),
+                "log_sd": TOKEN_LOG_SD,
+                "shared_sd": 0.0,
+                "group": f"tokens-{label}",
+                "kind": "value" if google else "lower_bound",
+                "source": f"token_volume {statement}",
+            }
+        )
+    return rows
+
+
+def _compute_rows(models: xr.Dataset, cutoff) -> list[dict]:
+    frame = models[["publication_date", "training_compute"]].to_dataframe().dropna()
+    if cutoff is not None:
+        frame = frame[frame["publication_date"].values < cutoff]
+    if frame.empty:
+        return []
+    frame = frame.sort_values("publication_date")
+    record = frame["training_compute"].cummax()
+    is_record = frame["training_compute"].ge(record) & ~record.duplicated()
+    rows = []
+    records = frame[is_record & (frame["publication_date"] >= pd.Timestamp(RECORDS_FROM))]
+    for name, row in records.iterrows():
+        rows.append(
+            {
+                "observation": f"compute-{name}",
+                "quantity": "frontier_training_compute",
+                "time": row["publication_date"].to_datetime64(),
+                "observed": float(row["training_compute"]),
+                "log_sd": COMPUTE_LOG_SD,
+                "shared_sd": COMPUTE_SHARED_SD,
+                "group": "frontier_training_compute",
+                "kind": "value",
+                "source": f"models {name} (a new record of training compute)",
+            }
+        )
+    last_record = frame.loc[is_record, "publication_date"].max()
+    end = frame["publication_date"].max()
+    for t in pd.date_range(last_record + pd.offsets.MonthBegin(1), end, freq="6MS"):
+        before = frame[frame["publication_date"] <= t]
+        rows.append(
+            {
+                "observation": f"compute-max-{t.date()}",
+                "quantity": "frontier_training_compute",
+                "time": t.to_datetime64(),
+                "observed": float(before["training_compute"].max()),
+                "log_sd": COMPUTE_LOG_SD,
+                "shared_sd": 0.0,
+                "group": f"compute-max-{t.date()}",
+                "kind": "lower_bound",
+                "source": "models: the largest training compute published by then",
+            }
+        )
+    return rows
+
+
+def _time_dim(ds: xr.Dataset) -> str:
+    for dim in ("quarter", "year"):
+        if dim in ds.dims:
+            return dim
+    raise ParameterError.invalid(
+        "tree", "simulate_observations", "datasets on 'quarter' or 'year'", tuple(ds.dims)
+    )
+
+
+def _log_interp(da: xr.DataArray, times: np.ndarray) -> np.ndarray:
+    """``da`` (time × draw) at ``times`` by linear interpolation of its log; NaN outside."""
+    dim = _time_dim(da.to_dataset(name="v"))
+    grid = da[dim].values.astype("datetime64[ns]").astype("int64").astype(float)
+    values = np.log(np.maximum(da.transpose(dim, "draw").values.astype(float), 1e-300))
+    at = np.asarray(times, dtype="datetime64[ns]").astype("int64").astype(float)
+    out = np.full((at.size, values.shape[1]), np.nan)
+    for k, t in enumerate(at):
+        if not grid[0] <= t <= grid[-1]:
+            continue
+        j = min(int(np.searchsorted(grid, t, side="right")) - 1, grid.size - 2)
+        if grid.size == 1:
+            out[k] = values[0]
+            continue
+        f = (t - grid[j]) / (grid[j + 1] - grid[j])
+        out[k] = (1 - f) * values[j] + f * values[j + 1]
+    return np.exp(out)
+
+
+def simulate_observations(demand: xr.Dataset, supply: xr.Dataset, obs: xr.Dataset) -> xr.DataArray:
+    """What every draw predicts for each observation, along ``observation`` and ``draw``.
+
+    ``demand`` is a :func:`workbench.demand.simulate` result covering the observations'
+    instants, ``supply`` the installed base (:func:`workbench.supply.installed_base`) on the
+    same draws. An observation the draws cannot predict (outside the simulated span, or a
+    quantity whose inputs the demand model lacks) is NaN.
+    """
+    n = demand.sizes["draw"]
+    out = np.full((obs.sizes["observation"], n), np.nan)
+    quantity = obs["quantity"].values
+    times = obs["time"].values
+    total = demand["tokens_per_second"] * SECONDS_PER_MONTH
+    ratio = demand["other_providers_ratio"] if "other_providers_ratio" in demand else None
+    for q in np.unique(quantity):
+        idx = np.flatnonzero(quantity == q)
+        if q in ("google_tokens_per_month", "other_tokens_per_month"):
+            world = _log_interp(total, times[idx])
+            if ratio is None:
+                # Without a share of Google, a statement bounds the world volume from below.
+                out[idx] = world
+            else:
+                r = ratio.values[None, :]
+                out[idx] = (
+                    world / (1 + r) if q == "google_tokens_per_month" else world * r / (1 + r)
+                )
+        elif q == "h100e_in_use":
+            used = _log_interp(demand["h100e"], times[idx])
+            installed = _log_interp(supply["h100e"], times[idx])
+            out[idx] = used / installed
+        elif q == "frontier_training_compute":
+            if {"frontier_training_compute", "training_compute_growth"} <= set(demand.data_vars):
+                since = years_between(times[idx], demand.attrs["base_date"]).values[:, None]
+                f0 = demand["frontier_training_compute"].values[None, :]
+                g = demand["training_compute_growth"].values[None, :]
+                out[idx] = f0 * g**since
+        else:
+            raise ParameterError.invalid(
+                "obs", "simulate_observations", f"quantities among {sorted(QUANTITIES)}", q
+            )
+    return xr.DataArray(
+        out,
+        dims=("observation", "draw"),
+        coords={"observation": obs["observation"].values, "draw": demand["draw"].values},
+        attrs={"long_name": "Simulated observation", "units": "1"},
+    )
+
+
+def importance_weights(
+    simulated: xr.DataArray, obs: xr.Dataset, *, min_ess: float = 100.0
+) -> xr.Dataset:
+    """Importance weights of prior draws under the stated likelihood of the observations.
+
+    Parameters
+    ----------
+    simulated
+        Each draw's prediction of each observation (``observation`` × ``draw``), e.g. from
+        :func:`simulate_observations`; NaN rows (not predicted) are left out.
+    obs
+        ``observed``, ``log_sd``, ``shared_sd``, ``group`` and ``kind`` along ``observation``
+        (see :func:`observations`).
+    min_ess
+        Below this effective sample size a :class:`~workbench.errors.CalibrationWarning` is
+        issued.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``weight`` (summing to one) and ``log_likelihood`` along ``draw``; scalars ``ess``
+        and ``ess_share`` (ESS over the number of draws); ``used`` along ``observation``.
+    """
+    owner = "importance_weights"
+    if set(simulated.dims) != {"observation", "draw"}:
+        raise ParameterError.invalid(
+            "simulated", owner, "a DataArray on ('observation', 'draw')", simulated.dims
+        )
+    obs = obs.sel(observation=simulated["observation"])
+    sim = simulated.transpose("observation", "draw").values.astype(float)
+    used = np.isfinite(sim).all(axis=1) & (sim > 0).all(axis=1)
+    if np.any(np.asarray(obs["log_sd"].values)[used] <= 0):
+        raise ParameterError.invalid("obs", owner, "positive log_sd for every observation", "<= 0")
+    n = sim.shape[1]
+    loglik = np.zeros(n)
+    log_sim = np.log(np.where(used[:, None], sim, 1.0))
+    log_obs = np.log(np.asarray(obs["observed"].values, dtype=float))
+    sd = np.asarray(obs["log_sd"].values, dtype=float)
+    shared = np.asarray(obs["shared_sd"].values, dtype=float)
+    kind = np.asarray(obs["kind"].values).astype(str)
+    group = np.asarray(obs["group"].values).astype(str)
+    bounds = used & (kind == "lower_bound")
+    for i in np.flatnonzero(bounds):
+        loglik += special.log_ndtr((log_sim[i] - log_obs[i]) / sd[i])
+    values = used & (kind == "value")
+    for g in np.unique(group[values]):
+        idx = np.flatnonzero(values & (group == g))
+        cov = np.diag(sd[idx] ** 2) + shared[idx][:, None] * shared[idx][None, :]
+        residual = log_obs[idx][:, None] - log_sim[idx]
+        loglik += -0.5 * np.einsum("in,in->n", residual, np.linalg.solve(cov, residual))
+    unknown = used & ~np.isin(kind, ["value", "lower_bound"])
+    if unknown.any():
+        raise ParameterError.invalid(
+            "obs", owner, "kind 'value' or 'lower_bound'", sorted(set(kind[unknown]))
+        )
+    w = np.exp(loglik - loglik.max())
+    w /= w.sum()
+    ess = float(1.0 / np.sum(w**2))
+    if ess < min_ess:
+        warnings.warn(
+            f"calibration rests on an effective sample of {ess:.0f} of {n} draws (below "
+            f"{min_ess:g}): the prior and the observations disagree; widen the prior, draw "
+            "more, or read the posterior as rough",
+            CalibrationWarning,
+            stacklevel=2,
+        )
+    return xr.Dataset(
+        {
+            "weight": ("draw", w, {"units": "1", "long_name": "Importance weight (sums to 1)"}),
+            "log_likelihood": ("draw", loglik, {"units": "1", "long_name": "Log-likelihood"}),
+            "ess": ((), ess, {"units": "1", "long_name": "Effective sample size"}),
+            "ess_share": (
+                (),
+                ess / n,
+                {"units": "1", "long_name": "Effective sample size / draws"},
+            ),
+            "used": ("observation", used, {"long_name": "Observation predicted by the draws"}),
+        },
+        coords={"draw": simulated["draw"].values, "observation": simulated["observation"].values},
+        attrs={
+            "method": "importance weighting of prior draws (likelihood in the module docstring)"
+        },
+    )
+
+
+def resample(weight: np.ndarray, seed: int) -> np.ndarray:
+    """Systematic resampling: draw indices whose counts follow ``weight`` (low variance)."""
+    n = weight.size
+    positions = (_stream(seed, "calibration").random() + np.arange(n)) / n
+    cumulative = np.cumsum(weight)
+    cumulative[-1] = 1.0
+    return np.searchsorted(cumulative, positions)
+
+
+def _weighted_quantiles(values: np.ndarray, weight: np.ndarray, probs) -> np.ndarray:
+    order = np.argsort(values)
+    cdf = np.cumsum(weight[order]) - 0.5 * weight[order]
+    return np.interp(probs, cdf / cdf[-1], values[order])
+
+
+def _input_shift(inputs: Mapping[str, xr.DataArray], weight: np.ndarray) -> xr.Dataset:
+    """Prior and posterior quantiles of each input, and how far the posterior moved."""
+    names, prior, post, shift = [], [], [], []
+    flat = np.full(weight.size, 1.0 / weight.size)
+    for name, da in inputs.items():
+        v = np.asarray(da.values, dtype=float)
+        if v.ndim != 1 or np.nanstd(v) == 0:
+            continue
+        names.append(name)
+        prior.append(_weighted_quantiles(v, flat, QUANTILES))
+        post.append(_weighted_quantiles(v, weight, QUANTILES))
+        rank = (np.argsort(np.argsort(v)) + 0.5) / v.size  # the prior's CDF at each draw
+        shift.append(float(np.sum(weight * rank) - 0.5))
+    return xr.Dataset(
+        {
+            "input_prior": (("input", "quantile"), np.array(prior), {"long_name": "Input, prior"}),
+            "input_posterior": (
+                ("input", "quantile"),
+                np.array(post),
+                {"long_name": "Input, posterior"},
+            ),
+            "input_shift": (
+                "input",
+                np.array(shift),
+                {
+                    "units": "1",
+                    "long_name": "Posterior mean of the input's prior CDF minus 0.5 "
+                    "(0: unmoved; ±0.5: to the prior's edge)",
+                },
+            ),
+        },
+        coords={"input": names, "quantile": list(QUANTILES)},
+    )
+
+
+def calibrate(
+    demand: xr.Dataset,
+    supply: xr.Dataset,
+    *,
+    estimated_quarters,
+    seed: int = 0,
+    as_of=None,
+    utilisation: tuple[float, float] = UTILISATION,
+    min_ess: float = 100.0,
+    inputs: Mapping[str, xr.DataArray] | None = None,
+) -> tuple[np.ndarray, xr.Dataset]:
+    """Weights and posterior draw indices of an outlook's paired supply and demand draws.
+
+    Parameters
+    ----------
+    demand, supply
+        Paired draws of demand (:func:`workbench.demand.simulate`, covering the observed
+        years) and of the installed base.
+    estimated_quarters
+        Quarters whose installed base rests on revenue data (not projected).
+    seed
+        The outlook's seed; resampling draws from its own stream ``"calibration"``.
+    as_of, utilisation
+        See :func:`observations`.
+    min_ess
+        See :func:`importance_weights`.
+    inputs
+        The sampled inputs to report prior against posterior (default demand's).
+
+    Returns
+    -------
+    (numpy.ndarray, xarray.Dataset)
+        The indices of the posterior draws (a resample of ``draw`` positions) and the
+        calibration record: observations with their prior and posterior predictions,
+        ``weight``, ``ess``, and the inputs' prior and posterior quantiles (``input_shift``
+        sorts the inputs that moved most).
+    """
+    dim = _time_dim(demand)
+    quarters = pd.DatetimeIndex(np.asarray(estimated_quarters, dtype="datetime64[ns]"))
+    instants = pd.DatetimeIndex(demand[dim].values)
+    periods = set(quarters.to_period("Q"))
+    in_use = [
+        t for t in instants if t.to_period("Q") in periods and t >= pd.Timestamp("2024-01-01")
+    ]
+    obs = observations(as_of=as_of, utilisation=utilisation, in_use_times=in_use)
+    simulated = simulate_observations(demand, supply, obs)
+    weights = importance_weights(simulated, obs, min_ess=min_ess)
+    index = resample(weights["weight"].values, seed)
+    w = weights["weight"].values
+    sim = simulated.values
+    flat = np.full(w.size, 1.0 / w.size)
+    prior_q = np.full((sim.shape[0], len(QUANTILES)), np.nan)
+    post_q = np.full_like(prior_q, np.nan)
+    for i in np.flatnonzero(np.isfinite(sim).all(axis=1)):
+        prior_q[i] = _weighted_quantiles(sim[i], flat, QUANTILES)
+        post_q[i] = _weighted_quantiles(sim[i], w, QUANTILES)
+    record = obs.assign(
+        simulated_prior=(("observation", "quantile"), prior_q, {"long_name": "Prior prediction"}),
+        simulated_posterior=(
+            ("observation", "quantile"),
+            post_q,
+            {"long_name": "Posterior prediction"},
+        ),
+    ).assign_coords(quantile=list(QUANTILES))
+    record = record.merge(weights.rename(draw="prior_draw")).merge(
+        _input_shift(inputs if inputs is not None else _sampled(demand), w)
+    )
+    record.attrs = {
+        "title": "Calibration of the outlook to observations",
+        "method": "importance weighting of the prior draws by the stated likelihood, then "
+        "systematic resampling (see workbench.gap.calibration)",
+        "ess": f"{float(weights['ess']):.0f}",
+        "as_of": obs.attrs["as_of"],
+        "utilisation": obs.attrs["utilisation"],
+        "source": obs.attrs["source"],
+    }
+    log.info("calibration: ESS %.0f of %d draws", float(weights["ess"]), w.size)
+    return index, record
+
+
+def _sampled(demand: xr.Dataset) -> dict[str, xr.DataArray]:
+    return {str(n): da for n, da in demand.data_vars.items() if da.attrs.get("role") == "input"}
