@@ -86,7 +86,7 @@ def quarterly_forecast(level=0.9):
         name="units",
         attrs={"units": "1", "long_name": "Accelerators shipped"},
     )
-    return forecast(series, horizon=8, method="loglinear", level=level)
+    return forecast(series, steps=8, method="loglinear", level=level)
 
 
 def test_cap_binds_when_ceiling_is_low_and_not_when_high():

@@ -11,10 +11,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
+    "BoundaryWarning",
+    "BracketWarning",
     "CalibrationWarning",
     "ConvergenceWarning",
     "DataError",
     "FitError",
+    "FitWarning",
+    "IdentifiabilityWarning",
     "ParameterError",
     "ReportError",
     "WorkbenchError",
@@ -96,6 +100,22 @@ class CalibrationWarning(UserWarning):
 
 class ConvergenceWarning(UserWarning):
     """A fit stopped before converging; its numbers are reported with ``converged=False``."""
+
+
+class FitWarning(UserWarning):
+    """A fit ran, but its design or result needs care before it is read (base class)."""
+
+
+class BracketWarning(FitWarning):
+    """An IsoFLOP profile's optimum lies outside the model sizes sampled: an extrapolation."""
+
+
+class IdentifiabilityWarning(FitWarning):
+    """The runs cannot separate the terms of the law (fixed N or D, a near-singular fit)."""
+
+
+class BoundaryWarning(FitWarning):
+    """An estimate sits at the bound of its range (e.g. a negligible offset at zero)."""
 
 
 def format_choices(choices: Iterable[object]) -> str:

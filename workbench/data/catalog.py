@@ -99,6 +99,11 @@ def load(name: str) -> xr.Dataset:
     path = dataset_path(name)
     ds = load_table(path)
     ds.attrs.setdefault("name", name)
+    # Each variable carries the table's provenance, so a fit given ds.x alone can cite it.
+    cited = {k: ds.attrs[k] for k in ("source", "license", "as_of") if k in ds.attrs}
+    for variable in ds.variables.values():
+        for key, value in cited.items():
+            variable.attrs.setdefault(key, value)
     return ds
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from workbench._provenance import merge
+
 __all__ = ["coverage", "describe", "inventory"]
 
 
@@ -99,12 +101,12 @@ def inventory() -> xr.Dataset:
         {
             "title": column([t.attrs.get("title", "") for t in tables], long_name="Title"),
             "entries": column(
-                [float(next(iter(t.sizes.values()))) for t in tables],
+                [next(iter(t.sizes.values())) for t in tables],
                 long_name="Entries (length of the first dimension)",
-                units="1",
+                units="count",
             ),
             "variables": column(
-                [float(len(t.data_vars)) for t in tables], long_name="Variables", units="1"
+                [len(t.data_vars) for t in tables], long_name="Variables", units="count"
             ),
             "coverage": column(
                 [float(coverage(t).to_array().mean()) for t in tables],
@@ -121,10 +123,5 @@ def inventory() -> xr.Dataset:
             "license": column([t.attrs.get("license", "") for t in tables], long_name="Licence"),
         },
         coords={"dataset": names},
-        attrs={
-            "title": "Bundled tables",
-            "source": "Compute Workbench bundled data (data/)",
-            "license": "CC-BY-4.0",
-            "as_of": max(str(t.attrs.get("as_of", "")) for t in tables),
-        },
+        attrs={"title": "Bundled tables", **merge(*tables, method="workbench.data.inventory")},
     )

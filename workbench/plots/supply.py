@@ -249,7 +249,7 @@ def backtest_chart(
             tooltip=["model", metric],
         )
     )
-    heading = title or f"Rolling-origin backtest ({scores.attrs.get('horizon', '')}-step horizon)"
+    heading = title or f"Rolling-origin backtest ({scores.attrs.get('steps', '')}-step horizon)"
     chart = bars
     if metric == "mase":
         chart = bars + alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 2]).encode(

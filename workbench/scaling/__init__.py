@@ -7,6 +7,7 @@ in the manner of statsmodels: ``conf_int()``, ``predict()``, ``summary()``, ``to
 """
 
 from workbench.scaling._checks import ConvergenceWarning
+from workbench.scaling.eras import EraFit, find_eras
 from workbench.scaling.frontier import FRONTIER_METHODS, frontier
 from workbench.scaling.hardware import energy_efficiency, price_performance
 from workbench.scaling.isoflop import IsoFLOPFit, fit_isoflop
@@ -28,6 +29,7 @@ __all__ = [
     "MOORE_DOUBLING_MONTHS",
     "BreakpointFit",
     "ConvergenceWarning",
+    "EraFit",
     "IsoFLOPFit",
     "LossLawFit",
     "PiecewiseTrendFit",
@@ -36,6 +38,7 @@ __all__ = [
     "decimal_years",
     "energy_efficiency",
     "find_breakpoint",
+    "find_eras",
     "fit_chinchilla",
     "fit_isoflop",
     "fit_piecewise_trend",

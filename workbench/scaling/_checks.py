@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
+from workbench._results import check_level
 from workbench.errors import ConvergenceWarning, FitError, ParameterError, format_choices
 
 __all__ = ["ConvergenceWarning"]
@@ -80,13 +81,7 @@ def enough_points(n: int, needed: int, owner: str, what: str) -> None:
 
 
 def level_value(level, owner: str) -> float:
-    try:
-        level = float(level)
-    except (TypeError, ValueError):
-        raise ParameterError.invalid("level", owner, "a number in (0, 1)", level) from None
-    if not 0 < level < 1:
-        raise ParameterError.invalid("level", owner, "a number in (0, 1)", level)
-    return level
+    return check_level(level, owner)
 
 
 def choice(value, parameter: str, owner: str, choices) -> str:
@@ -102,15 +97,24 @@ def count(value, parameter: str, owner: str, minimum: int = 0) -> int:
 
 
 def provenance(inputs: Mapping[str, object], method: str) -> dict[str, str]:
-    """Dataset attrs of a fit: what was fitted to what, and the input's licence and date."""
-    attrs = {}
+    """Dataset attrs of a fit: what was fitted to what, and the inputs' licence and date.
+
+    Taken from the ``attrs`` of DataArray or Dataset inputs (a variable of a bundled table
+    carries the table's ``source``, ``license`` and ``as_of``); several distinct values are
+    joined with "; ". Nothing is invented: an input without a stated licence or date is
+    reported as "not stated".
+    """
+    found: dict[str, list[str]] = {"source": [], "license": [], "as_of": []}
     for value in inputs.values():
-        if isinstance(value, xr.DataArray | xr.Dataset) and "source" in value.attrs:
-            attrs = {**value.attrs}
-            break
-    described = attrs.get("source") or "user-supplied arrays"
+        attrs = (
+            getattr(value, "attrs", None) if isinstance(value, xr.DataArray | xr.Dataset) else None
+        )
+        for key, seen in found.items():
+            if attrs and attrs.get(key) not in (None, "") and str(attrs[key]) not in seen:
+                seen.append(str(attrs[key]))
+    described = "; ".join(found["source"]) or "arrays passed by the caller (source not stated)"
     return {
         "source": f"{method} fitted to: {described}",
-        "license": str(attrs.get("license", "not stated (user-supplied data)")),
-        "as_of": str(attrs.get("as_of", "not stated")),
+        "license": "; ".join(found["license"]) or "not stated",
+        "as_of": "; ".join(found["as_of"]) or "not stated",
     }

@@ -11,14 +11,17 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from workbench._results import DEFAULT_LEVEL, Fit, Summary
 from workbench.errors import FitError, ParameterError
 from workbench.scaling import _checks
 from workbench.scaling.trend import (
+    _TREND_PARAM_ATTRS,
     METHODS,
     TrendFit,
     _as_datetimes,
     _from_decimal_years,
     check_enough,
+    decimal_years,
     fit_prepared,
     prepare_trend_data,
 )
@@ -34,7 +37,7 @@ def fit_piecewise_trend(
     start=None,
     end=None,
     method: str = "ols",
-    level: float = 0.9,
+    level: float = DEFAULT_LEVEL,
 ) -> PiecewiseTrendFit:
     """Separate exponential trends between given break dates.
 
@@ -83,8 +86,11 @@ def _fit_segments(data, breaks, method, level, owner) -> PiecewiseTrendFit:
     return PiecewiseTrendFit(segments, breaks, level, data.provenance)
 
 
-class PiecewiseTrendFit:
+class PiecewiseTrendFit(Fit):
     """Trends of consecutive segments.
+
+    Estimates are named per segment: ``slope[1]``, ``growth_per_year[1]``,
+    ``doubling_time_months[1]``, then ``[2]`` and so on.
 
     Attributes
     ----------
@@ -100,6 +106,28 @@ class PiecewiseTrendFit:
         self.level = level
         self.n = sum(s.n for s in segments)
         self._provenance = provenance
+        self.provenance = dict(provenance)
+
+    def _estimates(self) -> dict[str, float]:
+        return {
+            f"{name}[{i}]": value
+            for i, seg in enumerate(self.segments, 1)
+            for name, value in seg._estimates().items()
+        }
+
+    def _interval(self, level: float) -> dict[str, tuple[float, float]]:
+        return {
+            f"{name}[{i}]": bounds
+            for i, seg in enumerate(self.segments, 1)
+            for name, bounds in seg._interval(level).items()
+        }
+
+    def _param_attrs(self):
+        return {
+            f"{name}[{i}]": attrs
+            for i in range(1, len(self.segments) + 1)
+            for name, attrs in _TREND_PARAM_ATTRS.items()
+        }
 
     def __repr__(self) -> str:
         parts = ", ".join(f"x{s.growth_per_year:.3g}/yr" for s in self.segments)
@@ -124,12 +152,10 @@ class PiecewiseTrendFit:
 
     def summary(self, level: float | None = None):
         """One row per segment: growth per year and doubling time with intervals."""
-        from workbench.scaling._summary import Summary
-
-        used = self.level if level is None else level
+        used = self._level(level, "summary")
         rows = []
         for i, seg in enumerate(self.segments, 1):
-            bounds = seg.conf_int(level)
+            bounds = seg.conf_int(used)
             rows.append((f"{i}: growth/year (x)", seg.growth_per_year, *bounds["growth_per_year"]))
             rows.append(
                 (
@@ -146,9 +172,10 @@ class PiecewiseTrendFit:
             notes=[f"breaks: {breaks}; points: {', '.join(str(s.n) for s in self.segments)}"],
         )
 
-    def to_dataset(self) -> xr.Dataset:
+    def _add_to_dataset(self, ds: xr.Dataset, level: float) -> xr.Dataset:
         """Per-segment estimates along ``segment``, and each segment's line along ``time``."""
-        segment_sets = [seg.to_dataset() for seg in self.segments]
+        params = ds
+        segment_sets = [seg.to_dataset(level).drop_dims("param") for seg in self.segments]
         line_names = [
             "trend",
             "trend_lower",
@@ -179,12 +206,12 @@ class PiecewiseTrendFit:
             dim=dim,
             combine_attrs="override",
         )
-        ds = xr.merge([lines, estimates, observed], combine_attrs="override")
+        ds = xr.merge([lines, estimates, observed, params], combine_attrs="override")
         ds = ds.assign_coords(segment=np.arange(1, len(segment_sets) + 1))
         ds["segment_start"] = ("segment", [s.observed_time.min().values for s in segment_sets])
         ds["segment_end"] = ("segment", [s.observed_time.max().values for s in segment_sets])
         ds["breakpoint"] = ("break", self.breakpoints, {"long_name": "Break date"})
-        ds.attrs = {**self._provenance, "level": self.level, "n": self.n}
+        ds.attrs = {"n": self.n}
         return ds
 
 
@@ -196,7 +223,7 @@ def find_breakpoint(
     end=None,
     min_points: int = 5,
     n_boot: int = 500,
-    level: float = 0.9,
+    level: float = DEFAULT_LEVEL,
     method: str = "ols",
     seed: int = 0,
 ) -> BreakpointFit:
@@ -298,8 +325,11 @@ def _ssr(sums):
     return np.where(vxx > 1e-12 * np.maximum(sxx, 1.0), ssr, np.inf)
 
 
-class BreakpointFit:
+class BreakpointFit(Fit):
     """A single break found in a trend, with the piecewise fit at that break.
+
+    For 0 to 3 breaks chosen by a criterion, and the distribution of break dates over
+    bootstrap resamples, see :func:`workbench.scaling.find_eras`.
 
     Attributes
     ----------
@@ -316,6 +346,7 @@ class BreakpointFit:
         self.n_boot = draws.size
         self.level = level
         self.segments = fit.segments
+        self.provenance = dict(fit.provenance)
 
     def __repr__(self) -> str:
         return (
@@ -335,19 +366,40 @@ class BreakpointFit:
             attrs={"long_name": "Bootstrap break date"},
         )
 
+    def _estimates(self) -> dict[str, float]:
+        year = float(decimal_years(np.array([self.break_date]))[0])
+        return {**self.fit._estimates(), "break_year": year}
+
+    def _param_attrs(self):
+        return {
+            **self.fit._param_attrs(),
+            "break_year": {"units": "year", "long_name": "Break date as a decimal year"},
+        }
+
+    def _interval(self, level: float) -> dict[str, tuple]:
+        out = dict(self.fit._interval(level))
+        if self.n_boot:
+            tail = (1 - level) / 2
+            lower, upper = np.nanquantile(self._draws, [tail, 1 - tail])
+            out["break_year"] = (float(lower), float(upper))
+        return out
+
     def conf_int(self, level: float | None = None) -> dict[str, tuple]:
-        """``{"break_date": (lower, upper)}`` as datetime64, a percentile bootstrap interval."""
+        """Segment intervals, and ``break_date`` as datetime64 (percentile bootstrap).
+
+        The bootstrap distribution of a break date can have several modes; read
+        :attr:`draws` (or use :func:`~workbench.scaling.find_eras`) before trusting one
+        interval.
+        """
         if self.n_boot == 0:
             raise ParameterError(
                 "BreakpointFit.conf_int needs bootstrap resamples; call find_breakpoint with "
                 "n_boot > 0.",
                 parameter="n_boot",
             )
-        level = self.level if level is None else _checks.level_value(level, "conf_int")
-        tail = (1 - level) / 2
-        lower, upper = np.nanquantile(self._draws, [tail, 1 - tail])
-        lower, upper = _from_decimal_years(np.array([lower, upper]))
-        return {"break_date": (lower, upper)}
+        out = self._interval(self._level(level, "conf_int"))
+        out["break_date"] = tuple(_from_decimal_years(np.array(out["break_year"])))
+        return out
 
     def predict(self, times, level: float | None = None) -> xr.Dataset:
         return self.fit.predict(times, level)
@@ -356,20 +408,20 @@ class BreakpointFit:
         table = self.fit.summary(level)
         if self.n_boot:
             lower, upper = self.conf_int(level)["break_date"]
-            used = self.level if level is None else level
+            used = self._level(level, "summary")
             table.notes.append(
                 f"break {str(self.break_date)[:10]}, {used:.0%} bootstrap interval "
                 f"{str(lower)[:10]} to {str(upper)[:10]} ({self.n_boot} resamples)"
             )
         return table
 
-    def to_dataset(self) -> xr.Dataset:
-        ds = self.fit.to_dataset()
-        ds["break_date"] = ((), self.break_date, {"long_name": "Break date"})
+    def _add_to_dataset(self, ds: xr.Dataset, level: float) -> xr.Dataset:
+        out = self.fit.to_dataset(level).drop_dims("param").merge(ds, combine_attrs="override")
+        out["break_date"] = ((), self.break_date, {"long_name": "Break date"})
         if self.n_boot:
-            lower, upper = self.conf_int()["break_date"]
-            ds["break_date_lower"] = ((), lower, {"long_name": "Break date, lower bound"})
-            ds["break_date_upper"] = ((), upper, {"long_name": "Break date, upper bound"})
-            ds["break_date_draws"] = self.draws
-        ds.attrs["n_boot"] = self.n_boot
-        return ds
+            lower, upper = self.conf_int(level)["break_date"]
+            out["break_date_lower"] = ((), lower, {"long_name": "Break date, lower bound"})
+            out["break_date_upper"] = ((), upper, {"long_name": "Break date, upper bound"})
+            out["break_date_draws"] = self.draws
+        out.attrs = {"n": self.fit.n, "n_boot": self.n_boot}
+        return out

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 from scipy import optimize, stats
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
-from workbench.errors import FitError
+from workbench._results import DEFAULT_LEVEL, Fit
+from workbench.errors import BoundaryWarning, FitError
 from workbench.scaling import _checks
 
 __all__ = ["PowerLawFit", "fit_power_law"]
@@ -17,9 +20,11 @@ __all__ = ["PowerLawFit", "fit_power_law"]
 # coefficient of each start is solved from the data's geometric centre.
 _OFFSET_SHARES = (0.0, 0.3, 0.6, 0.9)
 _EXPONENTS = (0.05, 0.2, 0.5, 1.0, 2.0)
+# An offset below this share of the smallest y is indistinguishable from none.
+_NEGLIGIBLE_OFFSET = 1e-8
 
 
-def fit_power_law(x, y, offset: bool = True, *, level: float = 0.9) -> PowerLawFit:
+def fit_power_law(x, y, offset: bool = True, *, level: float = DEFAULT_LEVEL) -> PowerLawFit:
     """Fit ``y = E + A / x^α`` by least squares on ``log y``.
 
     Parameters
@@ -30,7 +35,8 @@ def fit_power_law(x, y, offset: bool = True, *, level: float = 0.9) -> PowerLawF
         Fit the offset ``E`` (irreducible loss); False fits the pure power law ``A / x^α``
         as a straight line in log-log (ordinary least squares).
     level
-        Default level of intervals (asymptotic normal, from the fit's covariance).
+        Default level of intervals: ``A`` and ``alpha`` from the fit's covariance (t), ``E``
+        by profile least squares (bounded below by 0).
 
     Returns
     -------
@@ -42,6 +48,11 @@ def fit_power_law(x, y, offset: bool = True, *, level: float = 0.9) -> PowerLawF
         Non-positive, NaN or mismatched inputs.
     FitError
         Fewer points than parameters plus one.
+
+    Warns
+    -----
+    BoundaryWarning
+        When the offset is negligible: ``E`` is then reported as 0 (its bound).
     """
     owner = "fit_power_law"
     xs = _checks.positive_values(x, "x", owner)
@@ -55,8 +66,26 @@ def fit_power_law(x, y, offset: bool = True, *, level: float = 0.9) -> PowerLawF
             f"{owner} needs at least {len(names)} distinct x values; got {np.unique(xs).size}."
         )
     log_x, log_y = np.log(xs), np.log(ys)
+    profile = None
+    at_bound = False
     if offset:
         theta, covariance, converged = _fit_offset(log_x, log_y)
+        # An offset that ran off towards zero (log E -> -inf) is at its bound: report E = 0
+        # and the pure power law's other estimates, never a vanishing or NaN interval.
+        at_bound = bool(np.exp(theta[0]) < _NEGLIGIBLE_OFFSET * ys.min())
+        if at_bound:
+            pure = OLS(log_y, add_constant(-log_x, has_constant="add")).fit()
+            theta = np.array([-np.inf, *np.asarray(pure.params)])
+            covariance = np.full((3, 3), 0.0)
+            covariance[1:, 1:] = np.asarray(pure.cov_params())
+            warnings.warn(
+                f"{owner}: the offset E is negligible (below {_NEGLIGIBLE_OFFSET:g} of the "
+                "smallest y); it is reported at its bound E = 0 with a one-sided profile "
+                "interval, and A and alpha are those of the pure power law.",
+                BoundaryWarning,
+                stacklevel=2,
+            )
+        profile = _OffsetProfile(log_x, log_y, theta)
     else:
         results = OLS(log_y, add_constant(-log_x, has_constant="add")).fit()
         theta = np.asarray(results.params)
@@ -77,7 +106,55 @@ def fit_power_law(x, y, offset: bool = True, *, level: float = 0.9) -> PowerLawF
         dim,
         _checks.provenance({"x": x, "y": y}, "workbench.scaling.fit_power_law"),
         {k: dict(getattr(v, "attrs", {})) for k, v in (("x", x), ("y", y))},
+        profile,
+        at_bound,
     )
+
+
+class _OffsetProfile:
+    """Profile least squares of the offset ``E``: the best fit of ``A`` and ``α`` at each E.
+
+    The interval of ``E`` is the set of offsets whose profile SSR stays under the F bound
+    ``SSR_min (1 + F_{1,dof}(level) / dof)``: it reaches down to 0 when the data cannot
+    exclude a pure power law, which a log-normal (Wald) interval of ``log E`` never does.
+    """
+
+    def __init__(self, log_x, log_y, theta):
+        self.log_x, self.log_y = log_x, log_y
+        self.theta = np.asarray(theta, float)
+        self.estimate = float(np.exp(self.theta[0]))
+        self.ssr_min = self.ssr(self.estimate)
+        self.ceiling = float(np.exp(log_y.min()))
+
+    def ssr(self, offset: float) -> float:
+        def residual(t):
+            curve = offset + np.exp(t[0] - t[1] * self.log_x)
+            return np.log(curve) - self.log_y
+
+        start = self.theta[1:]
+        result = optimize.least_squares(residual, start, method="lm", xtol=1e-12, ftol=1e-12)
+        return float(2.0 * result.cost)
+
+    def interval(self, level: float, dof: int) -> tuple[float, float]:
+        bound = self.ssr_min * (1.0 + stats.f.ppf(level, 1, max(dof, 1)) / max(dof, 1))
+        lower = 0.0
+        if self.ssr(0.0) > bound:
+            lower = self._bisect(0.0, self.estimate, bound, rising=False)
+        upper = self._bisect(self.estimate, self.ceiling * (1 - 1e-9), bound, rising=True)
+        return lower, upper
+
+    def _bisect(self, low, high, bound, rising, steps=50) -> float:
+        # rising: SSR goes from below the bound at ``low`` to above it towards ``high``.
+        for _ in range(steps):
+            middle = 0.5 * (low + high)
+            inside = self.ssr(middle) <= bound
+            if inside == rising:
+                low = middle
+            else:
+                high = middle
+            if high - low <= 1e-6 * max(high, 1e-300):
+                break
+        return high if rising else low
 
 
 def _log_model(theta, log_x):
@@ -118,18 +195,35 @@ def _fit_offset(log_x, log_y):
     return best.x, covariance, bool(best.success)
 
 
-class PowerLawFit:
+class PowerLawFit(Fit):
     """A fitted power law ``y = E + A / x^α``.
 
     Attributes
     ----------
     params : dict
-        ``E`` (0 without offset), ``A``, ``alpha``.
+        ``E`` (0 without offset, or at its bound), ``A``, ``alpha``.
     n : int
     converged : bool
+    at_bound : bool
+        Whether the offset was negligible and is reported at its bound ``E = 0``.
     """
 
-    def __init__(self, names, theta, covariance, dof, converged, x, y, level, dim, prov, attrs):
+    def __init__(
+        self,
+        names,
+        theta,
+        covariance,
+        dof,
+        converged,
+        x,
+        y,
+        level,
+        dim,
+        prov,
+        attrs,
+        profile=None,
+        at_bound=False,
+    ):
         self._names = names
         self._theta = np.asarray(theta, float)
         self._covariance = covariance
@@ -140,11 +234,17 @@ class PowerLawFit:
         self.n = x.size
         self._dim = dim
         self._provenance = prov
+        self.provenance = dict(prov)
         self._attrs = attrs
+        self._profile = profile
+        self.at_bound = at_bound
         self.offset = len(names) == 3
         self.params = dict(zip(names, self._natural(self._theta), strict=True))
         if not self.offset:
             self.params = {"E": 0.0, **self.params}
+        log_fitted = self._log_terms(np.log(x))[0]
+        # Residual scale of log y: the observation-noise model of predict(interval=...).
+        self.sigma = float(np.sqrt(np.sum((np.log(y) - log_fitted) ** 2) / max(dof, 1)))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
@@ -158,39 +258,68 @@ class PowerLawFit:
         ]
 
     def _log_terms(self, log_x):
-        if self.offset:
+        if self.offset and not self.at_bound:
             return _log_model(self._theta, log_x)
-        a, alpha = self._theta
-        return a - alpha * log_x, np.stack([np.ones_like(log_x), -log_x], axis=1)
+        a, alpha = self._theta[-2:]
+        log_curve = a - alpha * log_x
+        jacobian = np.stack([np.ones_like(log_x), -log_x], axis=1)
+        if self.offset:
+            jacobian = np.column_stack([np.zeros_like(log_x), jacobian])
+        return log_curve, jacobian
 
-    def conf_int(self, level: float | None = None) -> dict[str, tuple[float, float]]:
-        """Intervals of ``E``, ``A`` (log-normal) and ``alpha`` (t) -> (lower, upper)."""
-        level = self.level if level is None else _checks.level_value(level, "PowerLawFit.conf_int")
+    def _estimates(self) -> dict[str, float]:
+        return dict(self.params)
+
+    def _param_attrs(self):
+        y_units = self._attrs["y"].get("units", "1")
+        return {
+            "E": {"units": y_units, "long_name": "Offset E"},
+            "A": {"units": "1", "long_name": "Coefficient A"},
+            "alpha": {"units": "1", "long_name": "Exponent alpha"},
+        }
+
+    def _interval(self, level: float) -> dict[str, tuple[float, float]]:
+        """``A`` (log-normal) and ``alpha`` (t) from the covariance; ``E`` by profile."""
         q = stats.t.ppf(0.5 + level / 2, self._dof)
         se = np.sqrt(np.diag(self._covariance))
         out = {}
         for k, name in enumerate(self._names):
+            if name == "E":
+                out["E"] = self._profile.interval(level, self._dof)
+                continue
             lower, upper = self._theta[k] - q * se[k], self._theta[k] + q * se[k]
-            if name in ("E", "A"):
+            if name == "A":
                 lower, upper = np.exp(lower), np.exp(upper)
             out[name] = (float(lower), float(upper))
+        if not self.offset:
+            out = {"E": (0.0, 0.0), **out}
         return out
 
-    def predict(self, x, level: float | None = None) -> xr.Dataset:
-        """``y`` at ``x`` with the confidence band of the curve (``y_lower``, ``y_upper``)."""
+    def predict(self, x, level: float | None = None, *, interval: str = "mean") -> xr.Dataset:
+        """``y`` at ``x`` with a band (``y_lower``, ``y_upper``).
+
+        ``interval="mean"`` bands the fitted curve (parameter uncertainty);
+        ``"observation"`` bands where a new observation is expected: the curve's variance
+        plus the residual variance of ``log y`` (:attr:`sigma`), t quantiles.
+        """
         owner = "PowerLawFit.predict"
-        level = self.level if level is None else _checks.level_value(level, owner)
+        level = self._level(level, "predict")
+        _checks.choice(interval, "interval", owner, ("mean", "observation"))
         xs = _checks.positive_values(x, "x", owner)
         log_pred, jacobian = self._log_terms(np.log(xs))
-        se = np.sqrt(np.einsum("ij,jk,ik->i", jacobian, self._covariance, jacobian))
+        variance = np.einsum("ij,jk,ik->i", jacobian, self._covariance, jacobian)
+        if interval == "observation":
+            variance = variance + self.sigma**2
+        se = np.sqrt(variance)
         q = stats.t.ppf(0.5 + level / 2, self._dof)
         attrs = {"units": self._attrs["y"].get("units", "1"), "long_name": "Fitted power law"}
         x_attrs = {"units": self._attrs["x"].get("units", "1"), "long_name": "x"}
+        band = {**attrs, "level": level, "interval": interval}
         ds = xr.Dataset(
             {
                 "y": ("x", np.exp(log_pred), attrs),
-                "y_lower": ("x", np.exp(log_pred - q * se), {**attrs, "level": level}),
-                "y_upper": ("x", np.exp(log_pred + q * se), {**attrs, "level": level}),
+                "y_lower": ("x", np.exp(log_pred - q * se), band),
+                "y_upper": ("x", np.exp(log_pred + q * se), band),
             },
             coords={"x": ("x", xs, x_attrs)},
         )
@@ -206,59 +335,27 @@ class PowerLawFit:
             attrs={"units": "1", "long_name": "Log residual (observed - fitted)"},
         )
 
-    def summary(self, level: float | None = None):
-        """A small table of the estimates with intervals."""
-        from workbench.scaling._summary import Summary
+    def _summary_title(self) -> str:
+        return "Power law y = E + A / x^alpha" if self.offset else "Power law y = A / x^alpha"
 
-        used = self.level if level is None else level
-        bounds = self.conf_int(level)
-        rows = [(name, self.params[name], *bounds.get(name, (None, None))) for name in self.params]
-        return Summary(
-            title="Power law y = E + A / x^alpha" if self.offset else "Power law y = A / x^alpha",
-            rows=rows,
-            interval_label=f"{used:.0%} interval",
-            notes=[f"points: {self.n}; converged: {self.converged}"],
-        )
+    def _summary_notes(self) -> list[str]:
+        notes = [f"points: {self.n}; converged: {self.converged}"]
+        if self.at_bound:
+            notes.append("E is negligible and reported at its bound 0 (profile interval)")
+        elif self.offset:
+            notes.append("E's interval by profile least squares (bounded below by 0)")
+        return notes
 
-    def to_dataset(self) -> xr.Dataset:
-        """Estimates and bounds along ``param``; the points with fitted values."""
-        bounds = self.conf_int()
-        names = list(self.params)
-        lower = [bounds.get(n, (np.nan, np.nan))[0] for n in names]
-        upper = [bounds.get(n, (np.nan, np.nan))[1] for n in names]
+    def _add_to_dataset(self, ds: xr.Dataset, level: float) -> xr.Dataset:
+        """The points with fitted values beside the estimates along ``param``."""
         fitted = np.exp(self._log_terms(np.log(self._x))[0])
         y_attrs = {"units": self._attrs["y"].get("units", "1")}
-        ds = xr.Dataset(
-            {
-                "estimate": (
-                    "param",
-                    [self.params[n] for n in names],
-                    {"units": "1", "long_name": "Fitted value"},
-                ),
-                "lower": (
-                    "param",
-                    lower,
-                    {"units": "1", "long_name": "Lower bound", "level": self.level},
-                ),
-                "upper": (
-                    "param",
-                    upper,
-                    {"units": "1", "long_name": "Upper bound", "level": self.level},
-                ),
-                "x": (
-                    self._dim,
-                    self._x,
-                    {"units": self._attrs["x"].get("units", "1"), "long_name": "x"},
-                ),
-                "y": (self._dim, self._y, {**y_attrs, "long_name": "Observed y"}),
-                "fitted": (self._dim, fitted, {**y_attrs, "long_name": "Fitted y"}),
-            },
-            coords={"param": names},
+        ds["x"] = (
+            self._dim,
+            self._x,
+            {"units": self._attrs["x"].get("units", "1"), "long_name": "x"},
         )
-        ds.attrs = {
-            **self._provenance,
-            "offset": int(self.offset),
-            "level": self.level,
-            "n": self.n,
-        }
+        ds["y"] = (self._dim, self._y, {**y_attrs, "long_name": "Observed y"})
+        ds["fitted"] = (self._dim, fitted, {**y_attrs, "long_name": "Fitted y"})
+        ds.attrs = {"offset": int(self.offset), "at_bound": int(self.at_bound), "n": self.n}
         return ds

@@ -19,12 +19,14 @@ from statsmodels.robust.norms import HuberT
 from statsmodels.robust.robust_linear_model import RLM
 from statsmodels.tools.tools import add_constant
 
+from workbench._results import DEFAULT_LEVEL, Fit
 from workbench.errors import FitError, ParameterError
 from workbench.scaling import _checks
 
-__all__ = ["METHODS", "TrendFit", "decimal_years", "fit_trend"]
+__all__ = ["ERRORS", "METHODS", "TrendFit", "decimal_years", "fit_trend"]
 
 METHODS = ("ols", "huber")
+ERRORS = ("iid", "hac", "block_bootstrap")
 _DAYS_PER_YEAR = 365.2425
 _LOG10_2 = np.log10(2.0)
 # Points along the fitted line in to_dataset(), enough for a smooth band in a chart.
@@ -166,7 +168,12 @@ def fit_trend(
     start=None,
     end=None,
     method: str = "ols",
-    level: float = 0.9,
+    errors: str = "iid",
+    level: float = DEFAULT_LEVEL,
+    maxlags: int | None = None,
+    block_length: int | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> TrendFit:
     """Fit an exponential trend ``log10(y) = intercept + slope · years``.
 
@@ -182,8 +189,19 @@ def fit_trend(
         Keep only points dated within ``[start, end]`` (inclusive); None: no limit.
     method
         ``"ols"`` (least squares) or ``"huber"`` (robust, statsmodels RLM with Huber's T).
+    errors
+        How the intervals treat the residuals. ``"iid"``: independent errors (the classical
+        OLS or RLM covariance). ``"hac"``: Newey-West (heteroskedasticity and
+        autocorrelation consistent) covariance over the points in date order, with
+        ``maxlags`` lags (default ``floor(4 (n/100)^(2/9))``); OLS only. ``"block_bootstrap"``:
+        a moving-block bootstrap over the points in date order (blocks of ``block_length``
+        points, default ``ceil(n^(1/3))``), ``n_boot`` refits, percentile intervals. Models
+        published close together share labs, hardware and hype: their residuals are
+        correlated, and the iid intervals too narrow.
     level
         Default level of intervals and prediction bands.
+    maxlags, block_length, n_boot, seed
+        Options of ``errors="hac"`` and ``errors="block_bootstrap"``.
 
     Returns
     -------
@@ -206,29 +224,94 @@ def fit_trend(
     """
     owner = "fit_trend"
     _checks.choice(method, "method", owner, METHODS)
+    _checks.choice(errors, "errors", owner, ERRORS)
+    if errors == "hac" and method != "ols":
+        raise ParameterError.invalid(
+            "errors", owner, "'iid' or 'block_bootstrap' with method='huber'", errors
+        )
     level = _checks.level_value(level, owner)
+    options = {
+        "maxlags": None if maxlags is None else _checks.count(maxlags, "maxlags", owner),
+        "block_length": None
+        if block_length is None
+        else _checks.count(block_length, "block_length", owner, minimum=1),
+        "n_boot": _checks.count(n_boot, "n_boot", owner, minimum=10),
+        "seed": seed,
+    }
     data = prepare_trend_data(y, time, start, end, owner)
-    return fit_prepared(data, method, level)
+    return fit_prepared(data, method, level, errors, **options)
 
 
-def fit_prepared(data: TrendData, method: str, level: float) -> TrendFit:
+def fit_prepared(
+    data: TrendData,
+    method: str,
+    level: float,
+    errors: str = "iid",
+    *,
+    maxlags: int | None = None,
+    block_length: int | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> TrendFit:
     """Fit a trend to already-checked points (shared with the piecewise fits)."""
+    # Points in date order: the HAC lags and the bootstrap blocks run along time.
+    data = data.subset(np.argsort(data.times, kind="stable"))
     # Centre the years: the intercept is then the trend at the data's mean date, and the
     # design matrix is well conditioned.
     reference = float(np.mean(data.years))
     design = add_constant(data.years - reference, has_constant="add")
+    draws = None
     if method == "ols":
-        results = OLS(data.log10_values, design).fit()
+        if errors == "hac":
+            lags = maxlags if maxlags is not None else int(4 * (data.n / 100) ** (2 / 9))
+            results = OLS(data.log10_values, design).fit(
+                cov_type="HAC", cov_kwds={"maxlags": lags}, use_t=True
+            )
+        else:
+            results = OLS(data.log10_values, design).fit()
         df = float(results.df_resid)
         scale = float(np.sqrt(results.scale))
     else:
         results = RLM(data.log10_values, design, M=HuberT()).fit()
         df = np.inf
         scale = float(results.scale)
-    return TrendFit(data, method, level, results, reference, df, scale)
+    covariance = np.asarray(results.cov_params())
+    if errors == "block_bootstrap":
+        length = block_length or int(np.ceil(data.n ** (1 / 3)))
+        draws = _block_bootstrap(data, design, method, min(length, data.n), n_boot, seed)
+        covariance = np.cov(draws, rowvar=False)
+        df = np.inf
+    return TrendFit(data, method, level, results, reference, df, scale, errors, covariance, draws)
 
 
-class TrendFit:
+def _block_bootstrap(data, design, method, length, n_boot, seed) -> np.ndarray:
+    """(intercept, slope) refitted on ``n_boot`` moving-block resamples, (n_boot, 2)."""
+    rng = np.random.default_rng([seed, 0x7D])  # the trend's own stream of the seed
+    n = data.n
+    n_blocks = -(-n // length)
+    starts = rng.integers(0, n - length + 1, size=(n_boot, n_blocks))
+    index = (starts[:, :, None] + np.arange(length)).reshape(n_boot, -1)[:, :n]
+    counts = np.zeros((n_boot, n))
+    np.add.at(counts, (np.arange(n_boot)[:, None], index), 1.0)
+    if method == "ols":
+        # Weighted least squares of every resample at once, from weighted sums.
+        x, y = design[:, 1], data.log10_values
+        sw, sx, sy = counts.sum(1), counts @ x, counts @ y
+        sxx, sxy = counts @ (x * x), counts @ (x * y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = (sxy - sx * sy / sw) / (sxx - sx * sx / sw)
+        intercept = (sy - slope * sx) / sw
+        out = np.column_stack([intercept, slope])
+    else:
+        out = np.empty((n_boot, 2))
+        for k in range(n_boot):
+            rows = index[k]
+            out[k] = RLM(data.log10_values[rows], design[rows], M=HuberT()).fit().params
+    # A resample with a single date has no slope.
+    return out[np.isfinite(out).all(axis=1)]
+
+
+class TrendFit(Fit):
     """A fitted exponential trend.
 
     Attributes
@@ -243,18 +326,37 @@ class TrendFit:
         Points used.
     method : str
         ``"ols"`` or ``"huber"``.
+    errors : str
+        ``"iid"``, ``"hac"`` or ``"block_bootstrap"``: what the intervals assume.
     results
         The statsmodels results object, for anything not surfaced here.
     """
 
-    def __init__(self, data: TrendData, method, level, results, reference, df, scale):
+    def __init__(
+        self,
+        data: TrendData,
+        method,
+        level,
+        results,
+        reference,
+        df,
+        scale,
+        errors="iid",
+        covariance=None,
+        draws=None,
+    ):
         self._data = data
         self.method = method
+        self.errors = errors
         self.level = level
         self.results = results
         self._reference = reference
         self._df = df
         self._scale = scale
+        self._covariance = (
+            np.asarray(results.cov_params()) if covariance is None else np.asarray(covariance)
+        )
+        self._draws = draws
         self.intercept = float(results.params[0])
         self.slope = float(results.params[1])
         self.n = data.n
@@ -275,27 +377,56 @@ class TrendFit:
     def doubling_time_months(self) -> float:
         return _doubling_months(self.slope)
 
+    @property
+    def slope_se(self) -> float:
+        """Standard error of the slope under the fit's ``errors`` assumption."""
+        return float(np.sqrt(self._covariance[1, 1]))
+
+    @property
+    def start(self) -> np.datetime64:
+        """Date of the earliest point used."""
+        return self._data.times.min()
+
+    @property
+    def end(self) -> np.datetime64:
+        """Date of the latest point used."""
+        return self._data.times.max()
+
     def growth_over(self, months: float) -> float:
         """Growth multiplier over ``months`` (18 gives the "x35 against Moore's x2" figure)."""
         if not np.isfinite(months):
             raise ParameterError.invalid("months", "TrendFit.growth_over", "a number", months)
         return float(10.0 ** (self.slope * float(months) / 12.0))
 
-    def _level(self, level, owner) -> float:
-        return self.level if level is None else _checks.level_value(level, owner)
-
     def _quantile(self, level: float) -> float:
         tail = 0.5 + level / 2.0
         return float(stats.t.ppf(tail, self._df) if np.isfinite(self._df) else stats.norm.ppf(tail))
 
-    def conf_int(self, level: float | None = None) -> dict[str, tuple[float, float]]:
-        """Intervals: ``slope``, ``growth_per_year``, ``doubling_time_months`` -> (lower, upper).
+    def _slope_bounds(self, level: float) -> tuple[float, float]:
+        if self._draws is not None:
+            tail = (1.0 - level) / 2.0
+            lower, upper = np.quantile(self._draws[:, 1], [tail, 1.0 - tail])
+            return float(lower), float(upper)
+        q = self._quantile(level)
+        return self.slope - q * self.slope_se, self.slope + q * self.slope_se
+
+    def _estimates(self) -> dict[str, float]:
+        return {
+            "slope": self.slope,
+            "growth_per_year": self.growth_per_year,
+            "doubling_time_months": self.doubling_time_months,
+        }
+
+    def _param_attrs(self):
+        return _TREND_PARAM_ATTRS
+
+    def _interval(self, level: float) -> dict[str, tuple[float, float]]:
+        """Intervals: ``slope``, ``growth_per_year``, ``doubling_time_months``.
 
         When the slope's interval reaches zero or below, the doubling time's upper bound is
         infinite (the data cannot exclude no growth).
         """
-        level = self._level(level, "TrendFit.conf_int")
-        lower, upper = np.asarray(self.results.conf_int(alpha=1.0 - level))[1]
+        lower, upper = self._slope_bounds(level)
         return {
             "slope": (float(lower), float(upper)),
             "growth_per_year": (float(10.0**lower), float(10.0**upper)),
@@ -317,13 +448,12 @@ class TrendFit:
         ``observation_upper`` (where a new point is expected), all in the units of ``y``.
         """
         owner = "TrendFit.predict"
-        level = self._level(level, owner)
+        level = self._level(level, "predict")
         stamps = _as_datetimes(times, "times", owner)
         years = decimal_years(stamps) - self._reference
         design = np.column_stack([np.ones_like(years), years])
         central = design @ np.asarray(self.results.params)
-        covariance = np.asarray(self.results.cov_params())
-        line_se = np.sqrt(np.einsum("ij,jk,ik->i", design, covariance, design))
+        line_se = np.sqrt(np.einsum("ij,jk,ik->i", design, self._covariance, design))
         point_se = np.sqrt(line_se**2 + self._scale**2)
         q = self._quantile(level)
         attrs = {k: v for k, v in self._data.attrs.items() if k in ("units",)}
@@ -360,64 +490,72 @@ class TrendFit:
 
     def summary(self, level: float | None = None):
         """A small table of slope, growth per year and doubling time with intervals."""
-        from workbench.scaling._summary import Summary
-
-        level = self._level(level, "TrendFit.summary")
-        bounds = self.conf_int(level)
-        rows = [
-            ("slope (decades/year)", self.slope, *bounds["slope"]),
-            ("growth per year (x)", self.growth_per_year, *bounds["growth_per_year"]),
-            ("doubling time (months)", self.doubling_time_months, *bounds["doubling_time_months"]),
+        level = self._level(level, "summary")
+        table = super().summary(level)
+        table.rows = [
+            ("slope (decades/year)", *table.rows[0][1:]),
+            ("growth per year (x)", *table.rows[1][1:]),
+            ("doubling time (months)", *table.rows[2][1:]),
             (
                 "growth over 18 months (x)",
                 self.growth_over(18),
                 *self.growth_over_conf_int(18, level),
             ),
         ]
-        first, last = (str(t)[:10] for t in (self._data.times.min(), self._data.times.max()))
-        return Summary(
-            title=f"Exponential trend of {self._data.attrs.get('long_name', self._data.name)}",
-            rows=rows,
-            interval_label=f"{level:.0%} interval",
-            notes=[f"points: {self.n} from {first} to {last}; method: {self.method}"],
-        )
+        return table
 
-    def to_dataset(self) -> xr.Dataset:
+    def _summary_title(self) -> str:
+        return f"Exponential trend of {self._data.attrs.get('long_name', self._data.name)}"
+
+    def _summary_notes(self) -> list[str]:
+        first, last = (str(t)[:10] for t in (self._data.times.min(), self._data.times.max()))
+        described = _ERRORS_DESCRIBED[self.errors]
+        if self._draws is not None:
+            described += f" ({len(self._draws)} resamples)"
+        return [f"points: {self.n} from {first} to {last}; method: {self.method}; {described}"]
+
+    def _add_to_dataset(self, ds: xr.Dataset, level: float) -> xr.Dataset:
         """Points used, the fitted line with bands over their date range, and the estimates.
 
         Dimensions: the points' own dimension (``observation`` if it was ``time``) and
         ``time`` for the line. Scalars ``slope``, ``growth_per_year`` and
-        ``doubling_time_months`` come with ``_lower``/``_upper`` bounds at ``level``.
+        ``doubling_time_months`` come with ``_lower``/``_upper`` bounds at ``level`` (the
+        same numbers as ``estimate``/``lower``/``upper`` along ``param``).
         """
         data = self._data
         years = np.linspace(data.years.min(), data.years.max(), _LINE_POINTS)
-        ds = self.predict(_from_decimal_years(years))
+        ds = ds.merge(self.predict(_from_decimal_years(years), level), combine_attrs="override")
         residual = self.residuals
         dim = residual.dims[0]
-        value_attrs = {**data.attrs}
-        ds["observed"] = (dim, 10.0**data.log10_values, value_attrs)
+        ds["observed"] = (dim, 10.0**data.log10_values, {**data.attrs})
         ds["observed_time"] = (dim, data.times, {"long_name": "Date of the point"})
         ds["residual"] = residual
         ds = ds.assign_coords({dim: data.labels})
-        bounds = self.conf_int()
-        estimates = {
-            "slope": (self.slope, "year-1", "Trend slope in orders of magnitude per year"),
-            "growth_per_year": (self.growth_per_year, "1", "Growth multiplier per year"),
-            "doubling_time_months": (self.doubling_time_months, "month", "Doubling time"),
-        }
-        for name, (value, units, long_name) in estimates.items():
-            attrs = {"units": units, "long_name": long_name}
+        bounds = self._interval(level)
+        for name, value in self._estimates().items():
+            attrs = dict(_TREND_PARAM_ATTRS[name])
             ds[name] = ((), value, attrs)
-            ds[f"{name}_lower"] = ((), bounds[name][0], {**attrs, "level": self.level})
-            ds[f"{name}_upper"] = ((), bounds[name][1], {**attrs, "level": self.level})
+            ds[f"{name}_lower"] = ((), bounds[name][0], {**attrs, "level": level})
+            ds[f"{name}_upper"] = ((), bounds[name][1], {**attrs, "level": level})
         ds.attrs = {
-            **data.provenance,
             "variable": data.name,
             "method": self.method,
+            "errors": self.errors,
             "n": self.n,
-            "level": self.level,
         }
         return ds
+
+
+_TREND_PARAM_ATTRS = {
+    "slope": {"units": "year-1", "long_name": "Trend slope in orders of magnitude per year"},
+    "growth_per_year": {"units": "1", "long_name": "Growth multiplier per year"},
+    "doubling_time_months": {"units": "month", "long_name": "Doubling time"},
+}
+_ERRORS_DESCRIBED = {
+    "iid": "intervals assume independent errors",
+    "hac": "Newey-West (HAC) intervals",
+    "block_bootstrap": "moving-block bootstrap intervals",
+}
 
 
 def _doubling_months(slope: float) -> float:

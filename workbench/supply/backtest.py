@@ -1,7 +1,7 @@
 """Rolling-origin backtests of the forecasting methods against naive baselines.
 
 From every origin ``t >= min_train`` the method is fitted to the first ``t`` observations and
-forecasts up to ``horizon`` steps, which are scored against what happened: MAPE (mean absolute
+forecasts up to ``steps`` periods ahead, which are scored against what happened: MAPE (mean absolute
 percentage error) and MASE (mean absolute error scaled by the in-sample mean absolute change
 of the training series, Hyndman & Koehler 2006; below 1 beats a naive one-step forecast).
 """
@@ -13,13 +13,12 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from workbench.errors import ParameterError
+from workbench._provenance import merge
+from workbench._validation import check_count, check_level, invalid, public, renamed
 from workbench.supply.methods import BASELINES, METHODS, MODELS
 from workbench.supply.series import PreparedSeries, check_method, prepare
 
 __all__ = ["backtest"]
-
-OWNER = "backtest"
 
 
 def _methods(method: str | Sequence[str]) -> list[str]:
@@ -30,15 +29,15 @@ def _methods(method: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys([*names, *BASELINES]))
 
 
-def _scores(prepared: PreparedSeries, name: str, min_train: int, horizon: int, level: float):
+def _scores(prepared: PreparedSeries, name: str, min_train: int, steps: int, level: float):
     y, z = prepared.values, prepared.working
     abs_pct, scaled = [], []
     for origin in range(min_train, len(y)):
-        steps = min(horizon, len(y) - origin)
-        point, _, _ = METHODS[name].predict(z[:origin], steps, level)
-        error = np.abs(y[origin : origin + steps] - prepared.to_original(point))
+        ahead = min(steps, len(y) - origin)
+        point, _, _ = METHODS[name].predict(z[:origin], ahead, level)
+        error = np.abs(y[origin : origin + ahead] - prepared.to_original(point))
         scale = np.mean(np.abs(np.diff(y[:origin])))
-        abs_pct.extend(100 * error / np.abs(y[origin : origin + steps]))
+        abs_pct.extend(100 * error / np.abs(y[origin : origin + ahead]))
         if scale > 0:
             scaled.extend(error / scale)
     mape = float(np.mean(abs_pct)) if abs_pct else np.nan
@@ -46,14 +45,16 @@ def _scores(prepared: PreparedSeries, name: str, min_train: int, horizon: int, l
     return mape, mase, len(abs_pct)
 
 
+@public
 def backtest(
     series: xr.DataArray,
     *,
     method: str | Sequence[str] = "all",
     min_train: int = 8,
-    horizon: int = 4,
+    steps: int | None = None,
     level: float = 0.9,
     log: bool | None = None,
+    horizon: int | None = None,
 ) -> xr.Dataset:
     """Rolling-origin evaluation of forecasting methods, with naive and drift baselines.
 
@@ -67,18 +68,20 @@ def backtest(
         ``drift`` baselines are always added.
     min_train
         Observations in the first training window (at least each method's minimum).
-    horizon
-        Steps ahead scored from each origin.
+    steps
+        Periods ahead scored from each origin (default 4).
     level
         Interval level the methods are fitted with (does not change point forecasts).
     log
         Working scale: ``None`` (log when every value is positive), True or False.
+    horizon
+        Deprecated name of ``steps``.
 
     Returns
     -------
     xr.Dataset
         Along ``model`` (the methods scored): ``mape`` (%), ``mase`` (1) and ``n_forecasts``; attrs
-        ``best`` (the model with the lowest MASE), ``min_train``, ``horizon``.
+        ``best`` (the model with the lowest MASE), ``min_train``, ``steps``.
 
     Examples
     --------
@@ -89,32 +92,27 @@ def backtest(
     >>> backtest(s, method="loglinear", min_train=8)["mase"].sel(model="loglinear").item() < 1e-6
     True
     """
-    prepared = prepare(series, OWNER, log=log)
+    steps = check_count(renamed(horizon, steps, old="horizon", new="steps", default=4), "steps")
+    level = check_level(level)
+    prepared = prepare(series, log=log)
     names = _methods(method)
     for name in names:
-        check_method(name, len(prepared.values), OWNER, choices=list(METHODS))
-    if isinstance(min_train, bool) or not isinstance(min_train, (int, np.integer)):
-        raise ParameterError.invalid("min_train", OWNER, "a whole number", min_train)
+        check_method(name, len(prepared.values), choices=list(METHODS))
+    check_count(min_train, "min_train")
     needed = max(METHODS[n].min_obs for n in names)
     if min_train < needed:
-        raise ParameterError.invalid(
+        raise invalid(
             "min_train",
-            OWNER,
             f"at least {needed} (the fewest observations the methods accept)",
             min_train,
         )
     if len(prepared.values) <= min_train:
-        raise ParameterError.invalid(
+        raise invalid(
             "series",
-            OWNER,
             f"more than min_train={min_train} observations",
             f"{len(prepared.values)} observations",
         )
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ParameterError.invalid("horizon", OWNER, "a positive whole number", horizon)
-    if not 0 < level < 1:
-        raise ParameterError.invalid("level", OWNER, "a probability in (0, 1)", level)
-    results = [_scores(prepared, name, min_train, horizon, level) for name in names]
+    results = [_scores(prepared, name, min_train, steps, level) for name in names]
     mape, mase, count = (np.array(col) for col in zip(*results, strict=True))
     models = [i for i, n in enumerate(names) if n in MODELS and np.isfinite(mase[i])]
     best = names[min(models, key=lambda i: mase[i])] if models else ""
@@ -132,12 +130,10 @@ def backtest(
         coords={"model": np.array(names, dtype=object)},
         attrs={
             "title": f"Rolling-origin backtest of {prepared.name or 'series'}",
-            "source": "workbench.supply.backtest",
-            "license": prepared.attrs.get("license", "CC-BY-4.0"),
-            "as_of": prepared.attrs.get("as_of", ""),
+            **merge(prepared, method="workbench.supply.backtest"),
             "best": best,
             "min_train": int(min_train),
-            "horizon": int(horizon),
+            "steps": steps,
             "log_space": int(prepared.log),
         },
     )

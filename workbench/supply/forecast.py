@@ -9,34 +9,35 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from workbench.errors import ParameterError
+from workbench._provenance import merge
+from workbench._validation import check_count, check_level, invalid, public, renamed
 from workbench.supply.backtest import backtest
 from workbench.supply.methods import METHODS, MODELS
 from workbench.supply.series import check_method, future_index, prepare
 
 __all__ = ["forecast"]
 
-OWNER = "forecast"
 
-
+@public
 def forecast(
     series: xr.DataArray,
     *,
-    horizon: int = 8,
+    steps: int | None = None,
     method: str = "auto",
     level: float = 0.9,
     log: bool | None = None,
     min_train: int = 8,
+    horizon: int | None = None,
 ) -> xr.Dataset:
-    """Point forecast and central prediction interval ``horizon`` periods ahead.
+    """Point forecast and central prediction interval ``steps`` periods ahead.
 
     Parameters
     ----------
     series
         One-dimensional quarterly or annual DataArray without draws (e.g. revenue, or
         ``shipments.h100e.sum("chip").median("draw")``). Leading/trailing NaN are dropped.
-    horizon
-        Periods to forecast.
+    steps
+        Periods to forecast (default 8).
     method
         ``"auto"`` (lowest backtest MASE among the models), ``"ets"`` (damped-trend
         exponential smoothing), ``"arima"`` (ARIMA(1,1,0) with drift), ``"ucm"``
@@ -49,6 +50,9 @@ def forecast(
         multiplicative and the point forecast is a median), True or False.
     min_train
         First training window of the backtest ``"auto"`` runs.
+    horizon
+        Deprecated name of ``steps`` (a count of periods; ``horizon`` elsewhere in the
+        workbench was a year, hence the rename).
 
     Returns
     -------
@@ -61,21 +65,18 @@ def forecast(
     Raises
     ------
     ParameterError
-        For an unknown method, a bad horizon or level, or a series too short for the method.
+        For an unknown method, bad steps or level, or a series too short for the method.
     """
-    prepared = prepare(series, OWNER, log=log)
+    steps = check_count(renamed(horizon, steps, old="horizon", new="steps", default=8), "steps")
+    level = check_level(level)
+    prepared = prepare(series, log=log)
     n = len(prepared.values)
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ParameterError.invalid("horizon", OWNER, "a positive whole number", horizon)
-    if not (isinstance(level, (int, float)) and 0 < level < 1):
-        raise ParameterError.invalid("level", OWNER, "a probability in (0, 1)", level)
     scores = None
     if method == "auto":
         needed = max(max(METHODS[m].min_obs for m in MODELS), min_train) + 1
         if n < needed:
-            raise ParameterError.invalid(
+            raise invalid(
                 "series",
-                OWNER,
                 f"at least {needed} observations for method='auto' (or name a method)",
                 f"{n} observations",
             )
@@ -83,14 +84,14 @@ def forecast(
         chosen = scores.attrs["best"]
         selection = (
             f"lowest rolling-origin MASE among {', '.join(MODELS)} "
-            f"(min_train={min_train}, horizon={scores.attrs['horizon']}): {chosen} "
+            f"(min_train={min_train}, steps={scores.attrs['steps']}): {chosen} "
             f"MASE {float(scores['mase'].sel(model=chosen)):.3g}"
         )
     else:
-        check_method(method, n, OWNER, choices=list(METHODS))
+        check_method(method, n, choices=list(METHODS))
         chosen, selection = method, "requested"
-    point, lower, upper = METHODS[chosen].predict(prepared.working, int(horizon), float(level))
-    future = future_index(prepared, int(horizon), OWNER)
+    point, lower, upper = METHODS[chosen].predict(prepared.working, steps, level)
+    future = future_index(prepared, steps)
     dim = prepared.dim
     index = np.concatenate([prepared.index, future])
     pad = np.full(n, np.nan)
@@ -107,7 +108,7 @@ def forecast(
         {
             "observed": (
                 dim,
-                np.concatenate([prepared.values, np.full(int(horizon), np.nan)]),
+                np.concatenate([prepared.values, np.full(steps, np.nan)]),
                 attrs(label),
             ),
             "mean": (
@@ -129,10 +130,7 @@ def forecast(
         coords={dim: index},
         attrs={
             "title": f"Forecast of {label}",
-            "source": "workbench.supply.forecast (statsmodels) over "
-            + str(prepared.attrs.get("source", "the given series")),
-            "license": prepared.attrs.get("license", "CC-BY-4.0"),
-            "as_of": prepared.attrs.get("as_of", ""),
+            **merge(prepared, method="workbench.supply.forecast (statsmodels)"),
             "method": chosen,
             "method_description": METHODS[chosen].description,
             "method_requested": method,
@@ -140,7 +138,7 @@ def forecast(
             "level": float(level),
             "log_space": int(prepared.log),
             "series_name": str(prepared.name or ""),
-            "horizon": int(horizon),
+            "steps": steps,
         },
     )
     if scores is not None:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.errors import ParameterError, format_choices
+from workbench._validation import check_choice, invalid
 from workbench.supply.methods import METHODS
 
 __all__ = ["PreparedSeries", "check_method", "future_index", "prepare"]
@@ -38,7 +38,7 @@ class PreparedSeries:
         return np.exp(z) if self.log else z
 
 
-def prepare(series, owner: str, *, log: bool | None = None) -> PreparedSeries:
+def prepare(series, *, log: bool | None = None) -> PreparedSeries:
     """Check ``series`` and choose its working scale.
 
     ``log=None`` works in log space when every value is positive (revenue, units and H100e
@@ -48,42 +48,37 @@ def prepare(series, owner: str, *, log: bool | None = None) -> PreparedSeries:
         series = xr.DataArray(np.asarray(series, dtype=float), dims="period")
         series = series.assign_coords(period=np.arange(series.size))
     if not isinstance(series, xr.DataArray):
-        raise ParameterError.invalid("series", owner, "an xarray DataArray", type(series).__name__)
+        raise invalid("series", "an xarray DataArray", type(series).__name__)
     if "draw" in series.dims:
-        raise ParameterError.invalid(
+        raise invalid(
             "series",
-            owner,
             "a series without draws (summarise first, e.g. series.median('draw'))",
             series.dims,
         )
     if series.ndim != 1:
-        raise ParameterError.invalid("series", owner, "a one-dimensional time series", series.dims)
+        raise invalid("series", "a one-dimensional time series", series.dims)
     dim = series.dims[0]
     values = np.asarray(series.values, dtype=float)
     index = series[dim].values if dim in series.coords else np.arange(series.size)
     finite = np.isfinite(values)
     if not finite.any():
-        raise ParameterError.invalid("series", owner, "a series with values", "all NaN")
+        raise invalid("series", "a series with values", "all NaN")
     # Leading and trailing NaN (quarters not yet reported) are dropped; a hole inside is not.
     first, last = np.argmax(finite), len(finite) - np.argmax(finite[::-1])
     values, index = values[first:last], index[first:last]
     if not np.isfinite(values).all():
         gap = index[np.argmin(np.isfinite(values))]
-        raise ParameterError.invalid(
-            "series", owner, "a series without missing values inside", str(gap)
-        )
+        raise invalid("series", "a series without missing values inside", str(gap))
     positive = bool((values > 0).all())
     if log is None:
         log = positive
     elif log and not positive:
-        raise ParameterError.invalid(
-            "log", owner, "False for a series with zero or negative values", True
-        )
-    _steps(index, owner)
+        raise invalid("log", "False for a series with zero or negative values", True)
+    _steps(index)
     return PreparedSeries(values, index, dim, bool(log), dict(series.attrs), series.name)
 
 
-def _steps(index: np.ndarray, owner: str) -> tuple[str, int]:
+def _steps(index: np.ndarray) -> tuple[str, int]:
     """The series' step: ('months', 3 or 12) for dates, ('number', k) for numbers."""
     if len(index) < 2:
         return ("number", 1)
@@ -92,39 +87,36 @@ def _steps(index: np.ndarray, owner: str) -> tuple[str, int]:
         months = np.diff(stamps.year * 12 + stamps.month)
         if len(set(months)) == 1 and months[0] in (3, 12) and (stamps.day == stamps.day[0]).all():
             return ("months", int(months[0]))
-        raise ParameterError.invalid(
+        raise invalid(
             "series",
-            owner,
             "a quarterly or annual series with regular steps",
             list(stamps.strftime("%Y-%m-%d")),
         )
     steps = np.diff(index.astype(float))
     if len(set(steps)) == 1 and steps[0] > 0:
         return ("number", steps[0])
-    raise ParameterError.invalid("series", owner, "a series with regular steps", list(index))
+    raise invalid("series", "a series with regular steps", list(index))
 
 
-def future_index(prepared: PreparedSeries, horizon: int, owner: str) -> np.ndarray:
-    """Labels of the ``horizon`` periods after the series ends."""
-    kind, step = _steps(prepared.index, owner)
+def future_index(prepared: PreparedSeries, steps: int) -> np.ndarray:
+    """Labels of the ``steps`` periods after the series ends."""
+    kind, step = _steps(prepared.index)
     last = prepared.index[-1]
     if kind == "months":
         start = pd.Timestamp(last)
         return np.array(
-            [start + pd.DateOffset(months=step * k) for k in range(1, horizon + 1)],
+            [start + pd.DateOffset(months=step * k) for k in range(1, steps + 1)],
             dtype="datetime64[ns]",
         )
-    return last + step * np.arange(1, horizon + 1)
+    return last + step * np.arange(1, steps + 1)
 
 
-def check_method(method: str, n: int, owner: str, *, choices) -> None:
+def check_method(method: str, n: int, *, choices) -> None:
     """Raise unless ``method`` is known and the series is long enough for it."""
-    if method not in choices:
-        raise ParameterError.invalid("method", owner, f"one of {format_choices(choices)}", method)
+    check_choice(method, "method", choices)
     if method in METHODS and n < METHODS[method].min_obs:
-        raise ParameterError.invalid(
+        raise invalid(
             "series",
-            owner,
             f"at least {METHODS[method].min_obs} observations for method={method!r}",
             f"{n} observations",
         )
