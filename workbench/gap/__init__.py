@@ -3,6 +3,7 @@
 >>> from workbench.gap import compute_gap, drivers, outlook
 """
 
+from workbench.gap.backtest import backtest, backtest_note, backtest_scores
 from workbench.gap.calibration import calibrate, importance_weights, observations
 from workbench.gap.core import UNITS, align_periods, compute_gap
 from workbench.gap.drivers import drivers
@@ -16,14 +17,19 @@ from workbench.gap.outlook import (
     prior_posterior,
     summary,
 )
+from workbench.gap.published import compare_published
 
 __all__ = [
     "COOLING",
     "REGIONS",
     "UNITS",
     "align_periods",
+    "backtest",
+    "backtest_note",
+    "backtest_scores",
     "calibrate",
     "calibration_note",
+    "compare_published",
     "compute_gap",
     "drivers",
     "headline",

@@ -39,6 +39,16 @@ The observations (:func:`observations`)
   largest compute published by each later half-year is a lower bound (labs stopped disclosing
   the compute of their largest runs).
 
+Model discrepancy
+-----------------
+The demand model is a smooth curve through a market that moves in steps; even its best draw
+misses the data by more than the measurement error. As in history matching (Craig, Goldstein,
+Seheult & Smith 1997; Kennedy & O'Hagan 2001), each quantity's error adds a stated model
+discrepancy (:data:`DISCREPANCY`, log scale, independent per observation) to the measurement
+error: 0.3 (a factor of 1.35) for token volumes and the installed base in use, none beyond the
+already wide 0.5 for training compute. ``log_sd`` is the two combined; ``measurement_sd`` and
+``discrepancy_sd`` are kept beside it.
+
 The effective sample size ``(Σw)² / Σw²`` says how many equally weighted draws the weighted
 sample is worth; when it falls below ``min_ess``, a :class:`~workbench.errors.CalibrationWarning`
 says that the prior and the observations disagree and the posterior rests on few draws.
@@ -61,6 +71,7 @@ from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_b
 from workbench.errors import CalibrationWarning, ParameterError
 
 __all__ = [
+    "DISCREPANCY",
     "QUANTITIES",
     "UTILISATION",
     "calibrate",
@@ -72,6 +83,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 UTILISATION = (0.6, 0.95)  # 90% interval of the share of the installed base in use
+DISCREPANCY = {
+    "google_tokens_per_month": 0.3,
+    "other_tokens_per_month": 0.3,
+    "h100e_in_use": 0.3,
+    "frontier_training_compute": 0.0,
+}
 QUANTITIES = {
     "google_tokens_per_month": "Google's tokens per month (all products and APIs)",
     "other_tokens_per_month": "Tokens per month of all providers but Google",
@@ -102,6 +119,7 @@ def observations(
     models: xr.Dataset | None = None,
     utilisation: tuple[float, float] = UTILISATION,
     in_use_times=(),
+    discrepancy: Mapping[str, float] = DISCREPANCY,
 ) -> xr.Dataset:
     """The observations the outlook is calibrated to, along ``observation``.
 
@@ -117,6 +135,9 @@ def observations(
     in_use_times
         Instants at which demand is compared with the installed base in use (the demand
         model's instants in quarters with revenue data; see :func:`calibrate`).
+    discrepancy
+        Model discrepancy (sd of log) per quantity, added in quadrature to the measurement
+        error.
 
     Returns
     -------
@@ -153,9 +174,19 @@ def observations(
     if not rows:
         raise ParameterError.invalid("as_of", owner, "a date after the first observation", as_of)
     frame = pd.DataFrame(rows).set_index("observation")
+    unknown = sorted(set(discrepancy) - set(QUANTITIES))
+    if unknown or any(float(v) < 0 for v in discrepancy.values()):
+        raise ParameterError.invalid(
+            "discrepancy", owner, f"sd >= 0 for quantities among {sorted(QUANTITIES)}", discrepancy
+        )
+    frame["measurement_sd"] = frame["log_sd"]
+    frame["discrepancy_sd"] = [float(discrepancy.get(q, 0.0)) for q in frame["quantity"]]
+    frame["log_sd"] = np.hypot(frame["measurement_sd"], frame["discrepancy_sd"])
     out = xr.Dataset.from_dataframe(frame)
     out["observed"].attrs = {"units": "1", "long_name": "Observed value (units of the quantity)"}
     out["log_sd"].attrs = {"units": "1", "long_name": "Independent error of log(observed)"}
+    out["measurement_sd"].attrs = {"units": "1", "long_name": "Measurement error of log"}
+    out["discrepancy_sd"].attrs = {"units": "1", "long_name": "Model discrepancy of log"}
     out["shared_sd"].attrs = {
         "units": "1",
         "long_name": "Error of log(observed) shared in its group",
@@ -402,9 +433,9 @@ def importance_weights(
     )
 
 
-def resample(weight: np.ndarray, seed: int) -> np.ndarray:
-    """Systematic resampling: draw indices whose counts follow ``weight`` (low variance)."""
-    n = weight.size
+def resample(weight: np.ndarray, seed: int, size: int | None = None) -> np.ndarray:
+    """Systematic resampling: ``size`` indices whose counts follow ``weight`` (low variance)."""
+    n = weight.size if size is None else int(size)
     positions = (_stream(seed, "calibration").random() + np.arange(n)) / n
     cumulative = np.cumsum(weight)
     cumulative[-1] = 1.0
@@ -468,8 +499,10 @@ def calibrate(
     Parameters
     ----------
     demand, supply
-        Paired draws of demand (:func:`workbench.demand.simulate`, covering the observed
-        years) and of the installed base.
+        Draws of demand (:func:`workbench.demand.simulate`, covering the observed years) and
+        of the installed base. Demand may hold a multiple of the supply's draws (the prior
+        oversampled where it is wide): demand draw *j* is paired with supply draw
+        ``j mod n_supply``, still a sample of the prior, since the two are independent.
     estimated_quarters
         Quarters whose installed base rests on revenue data (not projected).
     seed
@@ -484,7 +517,8 @@ def calibrate(
     Returns
     -------
     (numpy.ndarray, xarray.Dataset)
-        The indices of the posterior draws (a resample of ``draw`` positions) and the
+        The indices of the posterior draws (positions along demand's ``draw``; the supply
+        draw of position *j* is ``j mod n_supply``), as many as the supply's draws, and the
         calibration record: observations with their prior and posterior predictions,
         ``weight``, ``ess``, and the inputs' prior and posterior quantiles (``input_shift``
         sorts the inputs that moved most).
@@ -497,9 +531,12 @@ def calibrate(
         t for t in instants if t.to_period("Q") in periods and t >= pd.Timestamp("2024-01-01")
     ]
     obs = observations(as_of=as_of, utilisation=utilisation, in_use_times=in_use)
+    n_supply = supply.sizes["draw"]
+    pairs = np.arange(demand.sizes["draw"]) % n_supply
+    supply = supply[["h100e"]].isel(draw=pairs).assign_coords(draw=demand["draw"].values)
     simulated = simulate_observations(demand, supply, obs)
     weights = importance_weights(simulated, obs, min_ess=min_ess)
-    index = resample(weights["weight"].values, seed)
+    index = resample(weights["weight"].values, seed, size=n_supply)
     w = weights["weight"].values
     sim = simulated.values
     flat = np.full(w.size, 1.0 / w.size)
@@ -517,7 +554,13 @@ def calibrate(
         ),
     ).assign_coords(quantile=list(QUANTILES))
     record = record.merge(weights.rename(draw="prior_draw")).merge(
-        _input_shift(inputs if inputs is not None else _sampled(demand), w)
+        _input_shift(
+            {
+                k: v.isel(draw=np.arange(w.size) % v.sizes["draw"])
+                for k, v in (inputs if inputs is not None else _sampled(demand)).items()
+            },
+            w,
+        )
     )
     record.attrs = {
         "title": "Calibration of the outlook to observations",

@@ -51,6 +51,7 @@ def outlook(
     calibrate: bool = True,
     utilisation: tuple[float, float] = calibration.UTILISATION,
     min_ess: float = 100.0,
+    oversample: int = 4,
 ) -> xr.DataTree:
     """Supply against demand to ``horizon``, calibrated to the observed present, with drivers.
 
@@ -86,6 +87,11 @@ def outlook(
     min_ess
         Effective sample size below which calibration warns
         (:class:`~workbench.errors.CalibrationWarning`).
+    oversample
+        Calibration draws ``oversample × n_draws`` demand draws from the prior (demand is
+        where the prior is wide, and cheap to draw), pairs them with the supply's draws and
+        resamples ``n_draws`` from the weighted pairs: more prior draws, a larger effective
+        sample. The first ``n_draws`` of them are the uncalibrated outlook's.
 
     Returns
     -------
@@ -106,6 +112,10 @@ def outlook(
         raise ParameterError.invalid("horizon", owner, "a year from 2027 on", horizon)
     if not isinstance(calibrate, bool):
         raise ParameterError.invalid("calibrate", owner, "True or False", calibrate)
+    if isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer)):
+        raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
+    if oversample < 1:
+        raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
     shipments = supply.estimate_shipments(
         "all", n_draws=n_draws, seed=seed + SEED_OFFSETS["shipments"]
     )
@@ -123,7 +133,7 @@ def outlook(
     # observed; the outlook itself starts at FIRST_YEAR.
     needed = demand.simulate(
         scenario,
-        n_draws=n_draws,
+        n_draws=n_draws * (oversample if calibrate else 1),
         seed=seed + SEED_OFFSETS["demand"],
         start=OBSERVED_FROM,
         end=horizon,
@@ -144,11 +154,15 @@ def outlook(
             min_ess=min_ess,
             inputs=inputs,
         )
-        nodes["/prior_gap"] = compute_gap(base, _from(needed, FIRST_YEAR), unit=unit)
+        # The first n_draws demand draws are the uncalibrated outlook's (uncertainty.sample).
+        prior_demand = _from(needed.isel(draw=slice(0, n_draws)), FIRST_YEAR)
+        nodes["/prior_gap"] = compute_gap(base, prior_demand, unit=unit)
         nodes["/calibration"] = record
-        base, projected, needed, supply_inputs, demand_inputs = (
-            _redraw(ds, index) for ds in (base, projected, needed, supply_inputs, demand_inputs)
+        paired = index % n_draws
+        base, projected, supply_inputs = (
+            _redraw(ds, paired) for ds in (base, projected, supply_inputs)
         )
+        needed, demand_inputs = (_redraw(ds, index) for ds in (needed, demand_inputs))
     gap = compute_gap(base, _from(needed, FIRST_YEAR), unit=unit)
     explained = drivers(gap["surplus"], {"supply": supply_inputs, "demand": demand_inputs})
     settings = {
@@ -161,6 +175,7 @@ def outlook(
         "seed": int(seed),
         "supply_method": supply_method,
         "calibrated": str(calibrate),
+        "oversample": int(oversample) if calibrate else 1,
     }
     tree = xr.DataTree.from_dict(
         {
