@@ -32,26 +32,93 @@ def annual_demand(values, *, start="2025-01-01", draws=None, seed=2):
 
 
 def test_fixed_inputs_give_hand_checkable_numbers():
-    # 2025: quarterly stocks 100, 200, 300, 400 -> mean 250; 2026: 500..800 -> mean 650.
+    # Quarterly stocks 100..800 for 2025Q1..2026Q4 are stocks at each quarter's end; annual
+    # demand is at 1 January: 2026-01-01 meets the end of 2025Q4 (400), 2027-01-01 the end
+    # of 2026Q4 (800); 2025-01-01 has no supply and is dropped.
     supply = quarterly_supply([100, 200, 300, 400, 500, 600, 700, 800])
-    demand = annual_demand([300, 600])
+    demand = annual_demand([300, 600, 900])
     gap = compute_gap(supply, demand)
-    assert gap.supply_h100e.values.tolist() == [250.0, 650.0]
-    assert gap.surplus.values.tolist() == [-50.0, 50.0]
-    assert gap.ratio.values == pytest.approx([250 / 300, 650 / 600])
-    assert gap.shortfall_probability.values.tolist() == [1.0, 0.0]
+    assert gap.year.dt.year.values.tolist() == [2026, 2027]
+    assert gap.supply_h100e.values.tolist() == [400.0, 800.0]
+    assert gap.surplus.values.tolist() == [-200.0, -100.0]
+    assert gap.ratio.values == pytest.approx([400 / 600, 800 / 900])
+    assert gap.log_ratio.values == pytest.approx(np.log([400 / 600, 800 / 900]))
+    assert gap.shortfall_probability.values.tolist() == [1.0, 1.0]
     assert gap.demand_flops.attrs["units"] == "FLOP/s" and gap.supply_power.attrs["units"] == "MW"
     assert gap.surplus.attrs["units"] == "1"
+    assert "same instants" in gap.attrs["alignment"]
     power = compute_gap(supply, demand, unit="power")
-    assert power.surplus.values == pytest.approx([-0.05, 0.05])
+    assert power.surplus.values == pytest.approx([-0.2, -0.1])
     assert power.surplus.attrs["units"] == "MW"
 
 
-def test_partial_years_of_supply_are_left_out_not_averaged():
+def _sampled(grid: str, start: str, periods: int, *, instant: str, seed: int):
+    """A continuous series f(t) = 100 * 2^(t in years since 2024) at one grid's instants."""
+    labels = pd.date_range(start, periods=periods, freq=grid)
+    offset = pd.DateOffset(months=3) if grid == "QS" else pd.DateOffset(years=1)
+    when = labels + offset if instant == "end" else labels
+    years = (when - pd.Timestamp("2024-01-01")).days.values / 365.2425
+    dim = "quarter" if grid == "QS" else "year"
+    values = xr.DataArray(
+        100 * 2.0**years, dims=dim, coords={dim: (dim, labels, {"instant": instant})}
+    )
+    ds = xr.Dataset({"h100e": values.assign_attrs(units="1")})
+    ds.attrs["seed"] = seed
+    return ds
+
+
+@pytest.mark.parametrize(
+    ("demand_grid", "demand_instant"), [("YS", "start"), ("QS", "end"), ("QS", "start")]
+)
+def test_one_series_on_two_grids_gives_no_gap(demand_grid, demand_instant):
+    # The same continuous, fast-growing series on the supply's quarterly grid (stocks at
+    # quarter ends) and on the demand's grid: at the same instants the gap is zero.
+    supply = _sampled("QS", "2024-01-01", 16, instant="end", seed=1)
+    demand = _sampled(
+        demand_grid, "2024-01-01", 4 if demand_grid == "YS" else 16, instant=demand_instant, seed=2
+    )
+    gap = compute_gap(supply, demand)
+    assert gap.sizes[gap.attrs["period"]] >= 3
+    np.testing.assert_allclose(gap.surplus.values, 0.0, atol=1e-9)
+    np.testing.assert_allclose(gap.ratio.values, 1.0)
+
+
+def test_quarterly_gap_as_annual_means_of_both_sides():
+    supply = _sampled("QS", "2024-01-01", 12, instant="end", seed=1)
+    demand = _sampled("QS", "2024-01-01", 12, instant="end", seed=2)
+    demand["h100e"] = demand["h100e"] * 2
+    gap = compute_gap(supply, demand, period="year")
+    assert gap.year.dt.year.values.tolist() == [2024, 2025, 2026]
+    np.testing.assert_allclose(gap.ratio.values, 0.5)
+    quarterly = compute_gap(supply, demand)
+    expected = quarterly.supply_h100e.groupby("quarter.year").mean().values
+    np.testing.assert_allclose(gap.supply_h100e.values, expected)
+
+
+def test_mid_year_demand_against_year_end_stock_is_not_the_same_instant():
+    # The defect of the old rule: the mean of a year's four stocks (about mid-year) against
+    # demand at 1 January, half a year apart. Now 1 January meets the stock of that instant.
+    supply = _sampled("QS", "2024-01-01", 12, instant="end", seed=1)
+    demand = _sampled("YS", "2025-01-01", 2, instant="start", seed=2)
+    gap = compute_gap(supply, demand)
+    np.testing.assert_allclose(gap.ratio.values, 1.0)
+
+
+def test_inputs_units_are_checked_not_relabelled():
+    supply = quarterly_supply([1e6] * 4)
+    supply["power"].attrs["units"] = "W"
+    with pytest.raises(ParameterError, match="'MW'"):
+        compute_gap(supply, annual_demand([1, 1], start="2025-01-01"))
+
+
+def test_partial_years_of_supply_are_left_out_of_annual_means():
     supply = quarterly_supply([100, 200, 300, 400, 500, 600])  # 2026 has only two quarters
-    supply_years, demand_years = align_periods(supply, annual_demand([300, 600]))
-    assert supply_years.year.dt.year.values.tolist() == [2025]
-    assert demand_years.year.dt.year.values.tolist() == [2025]
+    demand = quarterly_supply([100, 100, 100, 100, 100, 100], seed=2).rename(
+        flops="flops_provisioned"
+    )
+    gap = compute_gap(supply, demand, period="year")
+    assert gap.year.dt.year.values.tolist() == [2025]
+    assert gap.supply_h100e.values.tolist() == [250.0]
 
 
 def test_quarterly_demand_needs_quarterly_supply():
@@ -65,7 +132,7 @@ def test_quarterly_demand_needs_quarterly_supply():
 
 def test_shortfall_probability_counts_draws():
     supply = quarterly_supply([100] * 4, draws=np.ones(4))
-    demand = annual_demand([100], draws=np.array([0.5, 0.9, 1.1, 1.5]))
+    demand = annual_demand([100], start="2026-01-01", draws=np.array([0.5, 0.9, 1.1, 1.5]))
     gap = compute_gap(supply, demand)
     assert gap.shortfall_probability.item() == 0.5
     assert gap.surplus.dims == ("year", "draw")
@@ -75,17 +142,20 @@ def test_shortfall_probability_counts_draws():
     ("supply_kw", "demand_kw", "message"),
     [
         ({"draws": np.ones(4)}, {"draws": np.ones(5)}, "as many draws"),
-        ({"draws": np.ones(4), "seed": 3}, {"draws": np.ones(4), "seed": 3}, "different seed"),
+        ({"draws": np.ones(4), "seed": 3}, {"draws": np.ones(4), "seed": 3}, "unnamed@3"),
     ],
 )
 def test_mismatched_draws_are_refused(supply_kw, demand_kw, message):
     with pytest.raises(ParameterError, match=message):
-        compute_gap(quarterly_supply([1] * 4, **supply_kw), annual_demand([1], **demand_kw))
+        compute_gap(
+            quarterly_supply([1] * 4, **supply_kw),
+            annual_demand([1], start="2026-01-01", **demand_kw),
+        )
 
 
 def test_bad_unit_and_disjoint_periods():
     with pytest.raises(ParameterError, match="'unit' parameter"):
-        compute_gap(quarterly_supply([1] * 4), annual_demand([1]), unit="watts")
+        compute_gap(quarterly_supply([1] * 4), annual_demand([1], start="2026"), unit="watts")
     with pytest.raises(ParameterError, match="overlapping"):
         compute_gap(quarterly_supply([1] * 4), annual_demand([1], start="2030-01-01"))
 
@@ -125,3 +195,31 @@ def test_drivers_per_period_and_prefixed_groups(rng):
     assert result.rank_correlation.dims == ("input", "year")
     with pytest.raises(ParameterError, match="'draw' dimension"):
         drivers(output.isel(draw=0), xr.Dataset({"a": ("draw", a)}))
+
+
+def test_align_periods_relabels_the_supply_onto_the_demands_instants():
+    supply = quarterly_supply([100, 200, 300, 400, 500, 600, 700, 800])
+    s, _ = align_periods(supply, annual_demand([1, 2], start="2026-01-01"))
+    assert s.h100e.dims == ("year",) and s.year.dt.year.values.tolist() == [2026, 2027]
+    assert s.h100e.values.tolist() == [400.0, 800.0]
+
+
+def test_each_stage_of_one_seed_has_its_own_stream():
+    # On the old code, shipments with seed 0 drew their projection from seed 2, the stream of a
+    # demand run with seed 2, and the guard (which saw only the last seed) let them pass.
+    from workbench.supply import estimate_shipments, installed_base, project_shipments
+
+    shipments = estimate_shipments("AMD", n_draws=200, seed=0)
+    base = installed_base(project_shipments(shipments, end=2027))
+    assert set(base.attrs["random_streams"].split(", ")) == {
+        "supply.installed_base@0",
+        "supply.projection@0",
+        "supply.shipments@0",
+    }
+    demand = annual_demand([1.0], start="2026-01-01", draws=np.ones(200))
+    demand.attrs["random_streams"] = "demand.simulate@0"
+    gap = compute_gap(base, demand)  # one seed, four independent streams
+    assert "demand.simulate@0" in gap.attrs["random_streams"]
+    demand.attrs["random_streams"] = "demand.simulate@0, supply.projection@0"
+    with pytest.raises(ParameterError, match=r"supply\.projection@0"):
+        compute_gap(base, demand)

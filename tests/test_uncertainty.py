@@ -243,3 +243,55 @@ def test_distributions_from_table():
     assert isinstance(dists["a"], unc.LogNormal)
     assert dists["b"] == unc.Fixed(4.0)
     assert dists["c"].interval() == pytest.approx((0.1, 0.2), rel=1e-6)
+
+
+# --- named streams and map_draws ----------------------------------------------------------
+
+
+def test_named_streams_of_one_seed_are_independent_and_reproducible():
+    a = unc.sample({"x": unc.Normal(0, 1)}, n_draws=20_000, seed=0, stream="supply.shipments")
+    b = unc.sample({"x": unc.Normal(0, 1)}, n_draws=20_000, seed=0, stream="demand.simulate")
+    again = unc.sample({"x": unc.Normal(0, 1)}, n_draws=20_000, seed=0, stream="demand.simulate")
+    xr.testing.assert_identical(b, again)
+    assert abs(np.corrcoef(a.x, b.x)[0, 1]) < 0.03
+    assert b.attrs["random_streams"] == "demand.simulate@0" and b.attrs["seed"] == 0
+    # A bare integer seed keeps numpy's plain stream of that seed (the draws of before).
+    plain = unc.sample({"x": unc.Normal(0, 1)}, n_draws=5, seed=7)
+    expected = np.random.default_rng(np.random.SeedSequence(7, spawn_key=(0,))).standard_normal(5)
+    np.testing.assert_allclose(plain.x.values, expected)
+    assert plain.attrs["random_streams"] == "unnamed@7"
+    # A Stream object is the same as seed + name.
+    s = unc.stream(0, "demand.simulate")
+    xr.testing.assert_identical(unc.sample({"x": unc.Normal(0, 1)}, n_draws=20_000, seed=s), b)
+
+
+def test_check_independent_sees_every_stream_not_the_last_seed():
+    supply = xr.Dataset(attrs={"random_streams": "supply.shipments@0, supply.projection@2"})
+    demand = xr.Dataset(attrs={"random_streams": "supply.projection@2"})
+    with pytest.raises(ParameterError, match=r"supply\.projection@2"):
+        unc.check_independent({"supply": supply, "demand": demand}, owner="t")
+    unc.check_independent(
+        {"supply": supply, "demand": xr.Dataset(attrs={"seed": 2})}, owner="t"
+    )  # unnamed@2 is not a named stream of seed 2
+    with pytest.raises(ParameterError, match="random streams"):
+        unc.check_independent({"supply": supply, "demand": xr.Dataset()}, owner="t")
+
+
+@pytest.mark.parametrize("mode", ["memory", "chunks", "lazy"])
+def test_map_draws_evaluates_chunk_by_chunk_the_same_way(mode):
+    n = unc.BLOCK + 123
+    draws = unc.sample({"x": (1.0, 4.0), "y": (2.0, 3.0)}, n_draws=n, seed=1, stream="t")
+
+    def model(ds):
+        years = xr.DataArray([0.0, 1.0], dims="year")
+        return xr.Dataset({"z": (ds.x * ds.y * (1 + years)).assign_attrs(units="1")})
+
+    kwargs = {"memory": {}, "chunks": {"chunks": 10_000}, "lazy": {"compute": False}}[mode]
+    source = draws.chunk({"draw": 20_000}) if mode == "lazy" else draws
+    out = unc.map_draws(model, source, keep_inputs=True, dtype=np.float32, **kwargs)
+    assert (out.chunks is not None and len(out.chunks) > 0) == (mode == "lazy")
+    out = out.compute()
+    assert out.z.dtype == np.float32 and out.z.dims == ("draw", "year")
+    np.testing.assert_allclose(out.z.isel(year=1), 2 * draws.x * draws.y, rtol=1e-6)
+    xr.testing.assert_equal(out.x, draws.x)
+    assert out.z.attrs["units"] == "1"

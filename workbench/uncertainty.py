@@ -5,12 +5,19 @@
 an optional correlation between them (a Gaussian copula), into a Dataset along ``draw``;
 :func:`quantiles` summarises draws at the edge, for charts and tables.
 
-Random numbers are generated in fixed blocks of :data:`BLOCK` draws, block *k* from the seed
-sequence ``(seed, k)``: the same seed gives the same draws whether the arrays are built in
-memory or as dask chunks on a cluster, and the first *n* draws of a larger sample are the
-draws of a sample of *n*. Every input is driven by a standard-normal score (the copula's
-normal); each distribution turns scores into values, normals and lognormals directly, others
-through their quantile function.
+Random numbers come from named streams of one seed (:class:`Stream`, :func:`stream`): each
+stage of an analysis passes its own name (``sample(..., seed=seed, stream="demand.simulate")``)
+and so draws independent numbers from the same seed; results record their streams in
+``attrs["random_streams"]`` and :func:`check_independent` refuses datasets that share one.
+They are generated in fixed blocks of :data:`BLOCK` draws, block *k* from the stream's seed
+sequence for *k* (:meth:`Stream.seed_sequence`): the same seed and stream give the same draws
+whether the arrays are built in memory or as dask chunks on a cluster, and the first *n*
+draws of a larger sample are the draws of a sample of *n*. Every input is driven by a
+standard-normal score (the copula's normal); each distribution turns scores into values,
+normals and lognormals directly, others through their quantile function.
+
+:func:`map_draws` evaluates a model over draws chunk by chunk (in memory, on the threaded
+scheduler, or lazily on any dask scheduler), in the spirit of :func:`xarray.map_blocks`.
 """
 
 from __future__ import annotations
@@ -26,20 +33,37 @@ import numpy as np
 import xarray as xr
 from scipy import interpolate, optimize, special
 
+from workbench._random import (
+    STREAMS_ATTR,
+    Stream,
+    as_stream,
+    check_independent,
+    merge_streams,
+    stream,
+    streams_of,
+)
 from workbench.errors import ParameterError, format_choices
 
 __all__ = [
     "BLOCK",
+    "STREAMS_ATTR",
     "Beta",
     "Distribution",
     "Fixed",
     "LogNormal",
     "Normal",
+    "Stream",
     "Uniform",
     "as_distribution",
+    "as_stream",
+    "check_independent",
     "distributions_from_table",
+    "map_draws",
+    "merge_streams",
     "quantiles",
     "sample",
+    "stream",
+    "streams_of",
 ]
 
 BLOCK = 65_536  # draws per independently seeded block
@@ -355,13 +379,13 @@ def _correlation_factor(names: list[str], correlation, owner: str) -> np.ndarray
         ) from None
 
 
-def _normal_block(seed: int, block: int, size: int, n_inputs: int, factor) -> np.ndarray:
+def _normal_block(source: Stream, block: int, size: int, n_inputs: int, factor) -> np.ndarray:
     """Correlated standard-normal scores for the first ``size`` draws of one block.
 
     Shape (n_inputs, size). The generator fills row after row, so the first ``size`` rows of
     a block are the same whatever ``size`` is: a short sample needs no full block.
     """
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    rng = source.generator(block)
     normals = rng.standard_normal((size, n_inputs))
     if factor is not None:
         normals = normals @ factor.T
@@ -369,7 +393,7 @@ def _normal_block(seed: int, block: int, size: int, n_inputs: int, factor) -> np
     return np.ascontiguousarray(normals.T)
 
 
-def _draw_range(start: int, stop: int, seed: int, n_inputs: int, factor) -> np.ndarray:
+def _draw_range(start: int, stop: int, seed: Stream, n_inputs: int, factor) -> np.ndarray:
     """Normal scores for draws [start, stop), identical whichever way the range is split.
 
     Shape (n_inputs, stop - start).
@@ -382,7 +406,7 @@ def _draw_range(start: int, stop: int, seed: int, n_inputs: int, factor) -> np.n
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=1)
 
 
-def _values(dists: list[Distribution], start: int, stop: int, seed: int, factor) -> np.ndarray:
+def _values(dists: list[Distribution], start: int, stop: int, seed: Stream, factor) -> np.ndarray:
     """Sampled values of every input for draws [start, stop): shape (n_inputs, stop - start)."""
     scores = _draw_range(start, stop, seed, len(dists), factor)
     for i, dist in enumerate(dists):
@@ -394,7 +418,8 @@ def sample(
     inputs: Mapping[str, Any],
     *,
     n_draws: int,
-    seed: int,
+    seed: int | Stream,
+    stream: str | None = None,
     correlation: Mapping[tuple[str, str], float] | None = None,
     chunks: int | None = None,
     units: Mapping[str, str] | None = None,
@@ -408,7 +433,10 @@ def sample(
     n_draws
         Number of Monte Carlo draws.
     seed
-        Seed of the random stream; the same seed gives the same draws.
+        The analysis' seed, or a :class:`Stream`; the same seed and stream give the same draws.
+    stream
+        Name of the stage drawing (``"supply.shipments"``): each name is its own independent
+        stream of ``seed``. ``None`` with an integer seed is numpy's unnamed stream of it.
     correlation
         Optional ``{(name_a, name_b): rho}``: the correlation of the inputs' normal scores in
         a Gaussian copula (their Spearman rank correlation is ``6/π · arcsin(rho/2)``, within
@@ -422,8 +450,7 @@ def sample(
     owner = "sample"
     if not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
         raise ParameterError.invalid("n_draws", owner, "a positive integer", n_draws)
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError.invalid("seed", owner, "a non-negative integer", seed)
+    source = as_stream(seed, stream, owner=owner)
     dists = {name: as_distribution(spec, name=name) for name, spec in inputs.items()}
     names = list(dists)
     factor = _correlation_factor(names, correlation, owner)
@@ -431,7 +458,7 @@ def sample(
 
     ordered = [dists[n] for n in names]
     if chunks is None:
-        values = _values(ordered, 0, int(n_draws), int(seed), factor)
+        values = _values(ordered, 0, int(n_draws), source, factor)
     else:
         import dask
         import dask.array as dsa
@@ -442,7 +469,7 @@ def sample(
         blocks = []
         for start in range(0, int(n_draws), size):
             stop = min(start + size, int(n_draws))
-            delayed = dask.delayed(_values, pure=True)(ordered, start, stop, int(seed), factor)
+            delayed = dask.delayed(_values, pure=True)(ordered, start, stop, source, factor)
             blocks.append(dsa.from_delayed(delayed, shape=(len(names), stop - start), dtype=float))
         values = dsa.concatenate(blocks, axis=1)
     data_vars = {}
@@ -454,7 +481,7 @@ def sample(
     return xr.Dataset(
         data_vars,
         coords={"draw": np.arange(int(n_draws))},
-        attrs={"seed": int(seed), "n_draws": int(n_draws)},
+        attrs={"seed": source.seed, STREAMS_ATTR: source.label, "n_draws": int(n_draws)},
     )
 
 
@@ -541,4 +568,170 @@ def _chunk_weighted_quantiles(da: xr.DataArray, probs: list[float], dim: str) ->
         coords={**coords, "quantile": probs},
         attrs=da.attrs,
         name=da.name,
+    )
+
+
+def _allocate(template: xr.Dataset, n_draws: int, dtype) -> dict[str, np.ndarray]:
+    """Uninitialised arrays for ``n_draws`` draws shaped like ``template``'s (draw first)."""
+    out = {}
+    for name, da in template.data_vars.items():
+        kind = np.dtype(dtype) if dtype is not None and da.dtype.kind == "f" else da.dtype
+        out[name] = np.empty((n_draws, *da.shape[1:]), dtype=kind)
+    return out
+
+
+def _evaluate_into(func, arrays: Mapping, out: Mapping, sub_block: int) -> Mapping:
+    """``func`` over plain arrays of draws, ``sub_block`` draws at a time, written into ``out``.
+
+    Pieces of a fixed size keep a task's temporaries a few tens of megabytes whatever the
+    chunk, and let the allocator hand the same memory back for the next piece.
+    """
+    n_draws = len(next(iter(arrays.values())))
+    for lo in range(0, n_draws, sub_block):
+        hi = min(lo + sub_block, n_draws)
+        x = xr.Dataset({name: ("draw", a[lo:hi]) for name, a in arrays.items()})
+        result = func(x)
+        for name in out:
+            out[name][lo:hi] = result[name].transpose("draw", ...).values
+    return out
+
+
+def _chunk_arrays(draws: xr.Dataset) -> list[dict]:
+    """Per dask chunk of draws, the delayed numpy blocks of every variable.
+
+    Not optimised per variable: every variable's block then comes from the same sampling
+    task, which runs once per chunk (optimising each variable's graph alone gives each its
+    own copy of that task, so the sampling would run once per input).
+    """
+    blocks = {n: draws[n].data.to_delayed(optimize_graph=False).ravel() for n in draws.data_vars}
+    return [{n: b[k] for n, b in blocks.items()} for k in range(len(draws.chunks["draw"]))]
+
+
+def _chunk_task(func, template, size, arrays, sub_block, dtype):
+    return _evaluate_into(func, arrays, _allocate(template, size, dtype), sub_block)
+
+
+def _chunk_task_into(func, arrays, out, kept, sub_block):
+    for name, values in arrays.items():
+        if name in kept:
+            kept[name][...] = values
+    _evaluate_into(func, arrays, out, sub_block)
+
+
+def map_draws(
+    func,
+    draws: xr.Dataset,
+    chunks: int | None = None,
+    *,
+    template: xr.Dataset | None = None,
+    compute: bool = True,
+    keep_inputs: bool = False,
+    dtype=None,
+    sub_block: int = BLOCK,
+) -> xr.Dataset:
+    """Evaluate a model over Monte Carlo draws chunk by chunk.
+
+    Parameters
+    ----------
+    func
+        ``func(ds) -> Dataset``: takes a Dataset of in-memory draws (one variable per input,
+        along ``draw``) and returns its outputs, each with a ``draw`` dimension. It sees at
+        most ``sub_block`` draws at a time, so it may use temporaries freely.
+    draws
+        The inputs along ``draw``, in memory or dask-backed (e.g. :func:`sample` with
+        ``chunks``); dask-backed draws are evaluated chunk by chunk, one task per chunk.
+    chunks
+        Draws per chunk for in-memory ``draws`` (they are then evaluated on dask's threaded
+        scheduler); ``None`` keeps dask-backed draws' own chunks, or evaluates in-memory
+        draws in one piece.
+    template
+        ``func``'s output for one draw (names, dims, attrs, dtypes); computed from the first
+        draw when omitted (which, for dask-backed draws, computes their first chunk).
+    compute
+        ``False`` returns dask-backed outputs (nothing runs until they are computed, on the
+        active scheduler); ``True`` evaluates now, writing every chunk straight into the
+        result's arrays (no concatenation: the result is the only large allocation).
+    keep_inputs
+        Also return ``draws``' variables (materialised by the same tasks, so dask-backed
+        draws are sampled once).
+    dtype
+        Floating dtype of the outputs (e.g. ``numpy.float32`` halves the result's memory);
+        ``None`` keeps ``func``'s.
+    sub_block
+        Draws passed to ``func`` at once.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``func``'s outputs for every draw, coordinates from ``template`` and ``draws``.
+
+    Examples
+    --------
+    >>> draws = sample({"x": (1.0, 4.0)}, n_draws=1_000, seed=0, stream="doc")
+    >>> out = map_draws(lambda ds: (2 * ds.x).to_dataset(name="y"), draws, chunks=300)
+    >>> bool((out.y == 2 * draws.x).all())
+    True
+    """
+    import dask
+
+    owner = "map_draws"
+    if "draw" not in draws.dims:
+        raise ParameterError.invalid("draws", owner, "a Dataset with a 'draw' dimension", draws)
+    if chunks is not None:
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
+            raise ParameterError.invalid("chunks", owner, "a positive integer or None", chunks)
+        draws = draws.chunk({"draw": int(chunks)})
+    n_draws = draws.sizes["draw"]
+    if template is None:
+        template = func(draws.isel(draw=slice(0, 1)).compute())
+    names = list(draws.data_vars)
+    if not draws.chunks:
+        arrays = {n: draws[n].values for n in names}
+        out = _evaluate_into(func, arrays, _allocate(template, n_draws, dtype), sub_block)
+        result = _assemble(template, out, draws["draw"])
+        return result.assign(draws.data_vars) if keep_inputs else result
+    sizes = draws.chunks["draw"]
+    if not compute:
+        import dask.array as dsa
+
+        parts: dict[str, list] = {n: [] for n in template.data_vars}
+        for size, arrays in zip(sizes, _chunk_arrays(draws), strict=True):
+            result = dask.delayed(_chunk_task, pure=True)(
+                func, template, size, arrays, sub_block, dtype
+            )
+            for name, da in template.data_vars.items():
+                kind = np.dtype(dtype) if dtype is not None and da.dtype.kind == "f" else da.dtype
+                shape = (size, *da.shape[1:])
+                parts[name].append(dsa.from_delayed(result[name], shape=shape, dtype=kind))
+        lazy = {n: dsa.concatenate(p, axis=0) for n, p in parts.items()}
+        result = _assemble(template, lazy, draws["draw"])
+        return result.assign(draws.data_vars) if keep_inputs else result
+    outputs = _allocate(template, n_draws, dtype)
+    kept = {n: np.empty(n_draws, dtype=draws[n].dtype) for n in names} if keep_inputs else {}
+    tasks, start = [], 0
+    for size, arrays in zip(sizes, _chunk_arrays(draws), strict=True):
+        window = slice(start, start + size)
+        tasks.append(
+            dask.delayed(_chunk_task_into, pure=False)(
+                func,
+                arrays,
+                {n: a[window] for n, a in outputs.items()},
+                {n: a[window] for n, a in kept.items()},
+                sub_block,
+            )
+        )
+        start += size
+    dask.compute(*tasks, scheduler="threads")
+    result = _assemble(template, outputs, draws["draw"])
+    if keep_inputs:
+        result = result.assign({n: draws[n].copy(data=kept[n]) for n in names})
+    return result
+
+
+def _assemble(template: xr.Dataset, arrays: Mapping, draw: xr.DataArray) -> xr.Dataset:
+    """A Dataset of ``template``'s variables (dims, attrs, coords) holding ``arrays``."""
+    coords = {k: v for k, v in template.coords.items() if "draw" not in v.dims}
+    return xr.Dataset(
+        {name: (da.dims, arrays[name], da.attrs) for name, da in template.data_vars.items()},
+        coords={**coords, "draw": draw},
     )

@@ -1,24 +1,33 @@
-"""Supply against demand: the same units, aligned periods, paired draws, shortfall odds.
+"""Supply against demand: the same units, the same instants, paired draws, shortfall odds.
 
-Alignment rule (explicit, tested): supply is a stock of installed capacity, demand a rate of
-use per period. When supply is quarterly and demand annual, the supply of a year is the mean of
-its four quarterly stocks (the average capacity in service while the year's demand is served);
-a year with fewer than four quarters of supply is left out, never averaged over part of a year.
-Quarterly demand needs quarterly supply. Periods present on one side only are dropped.
+One instant, one rule: supply and demand are compared at the instants both refer to. Each
+time coordinate says which instant its labels stand for in ``attrs["instant"]``: ``"end"`` of
+the period (a quarterly stock, :func:`workbench.supply.installed_base`, counts every chip
+shipped in the quarter as in service) or its ``"start"`` (:func:`workbench.demand.simulate`'s
+annual values are at 1 January). Without the attribute a ``quarter`` label means its end and
+a ``year`` label its 1 January. The supply's stock at the end of 2025Q4 is compared with
+demand at 1 January 2026, and quarterly demand (``simulate(freq="quarter")``, evaluated at
+each quarter's end, as the supply) with the supply of the same quarter. Instants present on
+one side only are dropped. Quarterly results can be summarised as annual means of both
+sides over calendar years with all four quarters (``compute_gap(..., period="year")``).
+A yearly supply cannot be compared with quarterly demand (it has no values between years).
 
 Draws: supply and demand are independent Monte Carlo samples, so draw *i* of one is paired with
-draw *i* of the other. That needs the same number of draws and different seeds (the same seed
-would give both sides the same random stream and a spurious correlation).
+draw *i* of the other. That needs the same number of draws and disjoint random streams (see
+:func:`workbench.uncertainty.check_independent`): a shared stream would give both sides the
+same random numbers and a spurious correlation.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from workbench.errors import ParameterError, format_choices
+from workbench.uncertainty import check_independent, merge_streams
 
-__all__ = ["UNITS", "align_periods", "compute_gap"]
+__all__ = ["INSTANT_RULE", "UNITS", "align_periods", "compute_gap", "instants"]
 
 # unit name -> (supply variable, demand variable, units, long name)
 UNITS: dict[str, tuple[str, str, str, str]] = {
@@ -26,6 +35,12 @@ UNITS: dict[str, tuple[str, str, str, str]] = {
     "flops": ("flops", "flops_provisioned", "FLOP/s", "peak dense bf16 FLOP/s"),
     "power": ("power", "power", "MW", "facility power"),
 }
+INSTANT_RULE = (
+    "supply and demand compared at the same instants: a quarterly stock at the end of its "
+    "quarter, annual values at 1 January (or as each time coordinate's 'instant' attribute says)"
+)
+_DEFAULT_INSTANT = {"quarter": "end", "year": "start"}
+_OFFSETS = {"quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}
 
 
 def _time_dim(ds: xr.Dataset, owner: str, name: str) -> str:
@@ -37,11 +52,23 @@ def _time_dim(ds: xr.Dataset, owner: str, name: str) -> str:
     )
 
 
-def align_periods(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
-    """Bring supply and demand onto the same period dimension (see the module's rule).
+def instants(ds: xr.Dataset, dim: str | None = None) -> pd.DatetimeIndex:
+    """The instants the labels of ``ds``'s time coordinate refer to (see the module's rule)."""
+    dim = dim or _time_dim(ds, "instants", "ds")
+    labels = pd.DatetimeIndex(ds[dim].values)
+    where = ds[dim].attrs.get("instant", _DEFAULT_INSTANT[dim])
+    if where not in ("start", "end"):
+        raise ParameterError.invalid(
+            f"{dim}.attrs['instant']", "instants", "'start' or 'end'", where
+        )
+    return labels + _OFFSETS[dim] if where == "end" else labels
 
-    Returns the two datasets on a shared ``year`` or ``quarter`` coordinate, restricted to the
-    periods both cover.
+
+def align_periods(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
+    """Supply and demand at the instants both cover, on the demand's time coordinate.
+
+    Returns the two datasets restricted to the common instants, the supply relabelled with the
+    demand's labels (so ``supply.year`` 2026-01-01 holds the stock at the end of 2025Q4).
     """
     owner = "align_periods"
     s_dim, d_dim = _time_dim(supply, owner, "supply"), _time_dim(demand, owner, "demand")
@@ -52,32 +79,25 @@ def align_periods(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, x
             "quarterly when demand is quarterly (a yearly stock cannot be split)",
             "annual supply",
         )
-    if s_dim == "quarter" and d_dim == "year":
-        years = supply["quarter"].dt.year
-        counts = supply["quarter"].groupby(years).count()
-        annual = supply.groupby(years).mean(keep_attrs=True)
-        annual = annual.sel(year=counts["year"][counts.values == 4].values)
-        annual = annual.assign_coords(
-            year=np.array([f"{y}-01-01" for y in annual.year.values], dtype="datetime64[ns]")
-        )
-        for name in annual.data_vars:
-            annual[name].attrs = supply[name].attrs
-        supply = annual
-    dim = d_dim
-    common = np.intersect1d(supply[dim].values, demand[dim].values)
+    s_when, d_when = instants(supply, s_dim), instants(demand, d_dim)
+    common = d_when.intersection(s_when)
     if common.size == 0:
         raise ParameterError.invalid(
             "demand",
             owner,
-            f"periods overlapping the supply's ({dim})",
-            f"supply {_span(supply[dim])}, demand {_span(demand[dim])}",
+            f"instants overlapping the supply's ({INSTANT_RULE})",
+            f"supply {_span(s_when)}, demand {_span(d_when)}",
         )
-    return supply.sel({dim: common}), demand.sel({dim: common})
+    supply = supply.isel({s_dim: s_when.get_indexer(common)})
+    demand = demand.isel({d_dim: d_when.get_indexer(common)})
+    if s_dim != d_dim:
+        supply = supply.rename({s_dim: d_dim})
+    supply = supply.assign_coords({d_dim: demand[d_dim]})
+    return supply, demand
 
 
-def _span(coord: xr.DataArray) -> str:
-    values = coord.values
-    return f"{str(values.min())[:10]} to {str(values.max())[:10]}" if values.size else "none"
+def _span(when: pd.DatetimeIndex) -> str:
+    return f"{when.min().date()} to {when.max().date()}" if when.size else "none"
 
 
 def _check_draws(supply: xr.Dataset, demand: xr.Dataset, owner: str) -> None:
@@ -89,26 +109,41 @@ def _check_draws(supply: xr.Dataset, demand: xr.Dataset, owner: str) -> None:
                 f"as many draws as the supply ({supply.sizes['draw']})",
                 demand.sizes["draw"],
             )
-        s_seed, d_seed = supply.attrs.get("seed"), demand.attrs.get("seed")
-        if s_seed is None or d_seed is None:
-            raise ParameterError.invalid(
-                "supply/demand",
-                owner,
-                "datasets recording their random seed in attrs['seed'] (to check independence)",
-                (s_seed, d_seed),
-            )
-        if s_seed == d_seed:
-            raise ParameterError.invalid(
-                "demand",
-                owner,
-                "drawn with a different seed from the supply (the same seed gives both sides the "
-                "same random stream and a spurious correlation)",
-                f"seed {d_seed} for both",
-            )
+        check_independent({"supply": supply, "demand": demand}, owner=owner)
 
 
-def compute_gap(supply: xr.Dataset, demand: xr.Dataset, *, unit: str = "h100e") -> xr.Dataset:
-    """Compare installed supply with demand, per period and draw.
+def _check_units(ds: xr.Dataset, name: str, units: str, side: str, owner: str) -> None:
+    found = ds[name].attrs.get("units")
+    if found is not None and str(found) != units:
+        raise ParameterError.invalid(
+            side, owner, f"variable {name!r} in {units!r} (its 'units' attribute)", str(found)
+        )
+
+
+def _annual_means(ds: xr.Dataset) -> xr.Dataset:
+    """Means over calendar years with all four quarters (a part year is left out)."""
+    years = ds["quarter"].dt.year
+    counts = ds["quarter"].groupby(years).count()
+    annual = ds.groupby(years).mean(keep_attrs=True)
+    annual = annual.sel(year=counts["year"][counts.values == 4].values)
+    annual = annual.assign_coords(
+        year=np.array([f"{y}-01-01" for y in annual.year.values], dtype="datetime64[ns]")
+    )
+    for name in annual.data_vars:
+        annual[name].attrs = ds[name].attrs
+    return annual
+
+
+def compute_gap(
+    supply: xr.Dataset, demand: xr.Dataset, *, unit: str = "h100e", period: str | None = None
+) -> xr.Dataset:
+    """Compare installed supply with demand at the same instants, per draw.
+
+    Rule: supply and demand are compared at the instants both refer to (a quarterly stock at
+    the end of its quarter, annual values at 1 January, or as each time coordinate's
+    ``attrs["instant"]`` says); instants on one side only are dropped. Quarterly demand is the
+    preferred input: the supply is quarterly. ``period="year"`` then reports annual means of
+    both sides (calendar years with all four quarters).
 
     Parameters
     ----------
@@ -121,29 +156,39 @@ def compute_gap(supply: xr.Dataset, demand: xr.Dataset, *, unit: str = "h100e") 
         ``draw``).
     unit
         The unit of ``ratio``, ``surplus`` and ``shortfall_probability``: ``"h100e"``,
-        ``"flops"`` or ``"power"``. Supply and demand are reported in all three where present.
+        ``"flops"`` or ``"power"``. Supply and demand are reported in all three where present;
+        a variable whose ``units`` differ from the unit's is refused, never relabelled.
+    period
+        ``None``: the demand's time coordinate. ``"year"`` with quarterly demand: annual means
+        of the paired quarterly values of both sides.
 
     Returns
     -------
     xarray.Dataset
         ``supply_<u>`` and ``demand_<u>`` for each unit present on both sides; ``ratio``
-        (supply ÷ demand), ``surplus`` (supply − demand; negative is a shortfall) and
-        ``shortfall`` (bool) per period and draw; ``shortfall_probability`` per period.
+        (supply ÷ demand), ``log_ratio`` (its natural log), ``surplus`` (supply − demand;
+        negative is a shortfall) and ``shortfall`` (bool) per period and draw;
+        ``shortfall_probability`` per period. Attrs ``alignment`` state the rule.
     """
     owner = "compute_gap"
     if unit not in UNITS:
         raise ParameterError.invalid("unit", owner, f"one of {format_choices(UNITS)}", unit)
+    if period not in (None, "year"):
+        raise ParameterError.invalid("period", owner, "None or 'year'", period)
     _check_draws(supply, demand, owner)
     supply_period = _time_dim(supply, owner, "supply")
-    supply, demand = align_periods(supply, demand)
-    dim = "year" if "year" in demand.dims else "quarter"
+    demand_period = _time_dim(demand, owner, "demand")
+    aligned_supply, aligned_demand = align_periods(supply, demand)
+    dim = demand_period
     out = xr.Dataset()
     for name, (s_var, d_var, units, long_name) in UNITS.items():
-        if s_var in supply and d_var in demand:
-            out[f"supply_{name}"] = supply[s_var].assign_attrs(
+        if s_var in aligned_supply and d_var in aligned_demand:
+            _check_units(aligned_supply, s_var, units, "supply", owner)
+            _check_units(aligned_demand, d_var, units, "demand", owner)
+            out[f"supply_{name}"] = aligned_supply[s_var].assign_attrs(
                 units=units, long_name=f"Supply, {long_name}"
             )
-            out[f"demand_{name}"] = demand[d_var].assign_attrs(
+            out[f"demand_{name}"] = aligned_demand[d_var].assign_attrs(
                 units=units, long_name=f"Demand, {long_name}"
             )
         elif name == unit:
@@ -153,9 +198,21 @@ def compute_gap(supply: xr.Dataset, demand: xr.Dataset, *, unit: str = "h100e") 
             raise ParameterError.invalid(
                 side, owner, f"a Dataset with variable {missing!r}", present
             )
+    alignment = f"{INSTANT_RULE}; supply {supply_period}ly, demand {demand_period}ly"
+    if period == "year" and dim == "quarter":
+        out = _annual_means(out)
+        dim = "year"
+        alignment += "; annual means of both sides over years with four paired quarters"
+        if out.sizes["year"] == 0:
+            raise ParameterError.invalid(
+                "period", owner, "'year' only when a whole year of quarters is paired", period
+            )
     s, d = out[f"supply_{unit}"], out[f"demand_{unit}"]
     units = UNITS[unit][2]
     out["ratio"] = (s / d).assign_attrs(units="1", long_name=f"Supply / demand ({unit})")
+    out["log_ratio"] = np.log(out["ratio"]).assign_attrs(
+        units="1", long_name=f"log(supply / demand) ({unit})"
+    )
     out["surplus"] = (s - d).assign_attrs(
         units=units, long_name=f"Surplus (+) or shortfall (−), {UNITS[unit][3]}"
     )
@@ -167,18 +224,28 @@ def compute_gap(supply: xr.Dataset, demand: xr.Dataset, *, unit: str = "h100e") 
     out["shortfall_probability"] = probability.assign_attrs(
         units="1", long_name="Probability that demand exceeds supply"
     )
+    out[dim].attrs["instant"] = (
+        "mean"
+        if period == "year" and demand_period == "quarter"
+        else (aligned_demand[demand_period].attrs.get("instant", _DEFAULT_INSTANT[demand_period]))
+    )
     out.attrs = {
         "title": f"Compute gap in {UNITS[unit][3]}",
         "unit": unit,
         "period": dim,
-        "alignment": "annual supply = mean of the year's four quarterly stocks"
-        if supply_period != dim
-        else f"supply and demand both on {dim}",
+        "alignment": alignment,
         "source": f"supply: {supply.attrs.get('source', 'n/a')}; demand: "
         f"{demand.attrs.get('source', 'n/a')}",
-        "license": "CC-BY-4.0",
+        "license": _license(supply, demand),
         "as_of": max(str(supply.attrs.get("as_of", "")), str(demand.attrs.get("as_of", ""))),
         "supply_seed": supply.attrs.get("seed", "n/a"),
         "demand_seed": demand.attrs.get("seed", "n/a"),
+        "random_streams": merge_streams(supply, demand),
     }
     return out
+
+
+def _license(*datasets: xr.Dataset) -> str:
+    """The inputs' licences, never invented: one if all agree, else each, "unknown" if unstated."""
+    found = {str(ds.attrs["license"]) if ds.attrs.get("license") else "unknown" for ds in datasets}
+    return "; ".join(sorted(found))

@@ -21,6 +21,7 @@ from workbench.data import load, load_table
 from workbench.errors import ParameterError, format_choices
 from workbench.supply.chips import chip_specs
 from workbench.uncertainty import (
+    STREAMS_ATTR,
     Beta,
     Distribution,
     Fixed,
@@ -34,6 +35,7 @@ from workbench.uncertainty import (
 __all__ = ["cap_forecast", "capacity_ceiling"]
 
 OWNER = "capacity_ceiling"
+STREAM = "supply.ceiling"
 CEILING_KEYS = ("packaging", "allocation", "accelerators")
 _INPUTS = ("wafers", "dies_per_wafer", "yield", "hbm")
 
@@ -148,7 +150,7 @@ def capacity_ceiling(
         )
     inputs: dict[str, Any] = {name: Uniform(0.0, 1.0) for name in _INPUTS}
     inputs["allocation"] = _allocation(overrides.get("allocation"), vendor)
-    draws = sample(inputs, n_draws=int(n_draws), seed=int(seed))
+    draws = sample(inputs, n_draws=int(n_draws), seed=int(seed), stream=STREAM)
     quarters = pd.DatetimeIndex(table["quarter"].values)
     labels = [f"{q.year}Q{q.quarter}" for q in quarters]
 
@@ -223,6 +225,7 @@ def capacity_ceiling(
             "as_of": str(table.attrs.get("as_of", "")),
             "vendor": scope,
             "seed": int(seed),
+            STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
             "n_draws": int(n_draws),
         },
     )
@@ -298,7 +301,9 @@ def cap_forecast(
         for name in ("capped_mean", "capped_lower", "capped_upper", "ceiling_median", "p_binds")
     }
     if inputs:
-        draws = sample(inputs, n_draws=ceiling.sizes["draw"], seed=seed)
+        draws = sample(
+            inputs, n_draws=ceiling.sizes["draw"], seed=seed, stream="supply.cap_forecast"
+        )
         probs = [0.5, 0.5 - level / 2, 0.5 + level / 2]
         for key in inputs:
             t = int(key)

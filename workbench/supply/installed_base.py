@@ -19,16 +19,19 @@ import xarray as xr
 from workbench.data import load
 from workbench.errors import ParameterError, format_choices
 from workbench.uncertainty import (
+    STREAMS_ATTR,
     Distribution,
     Uniform,
     as_distribution,
     distributions_from_table,
+    merge_streams,
     sample,
 )
 
 __all__ = ["installed_base", "survival"]
 
 OWNER = "installed_base"
+STREAM = "supply.installed_base"
 VARIABLES = ("units", "h100e", "flops", "power")
 BREAKDOWNS = ("region", "chip", "vendor")
 # Quantile grid that turns any distribution's ppf into a survival curve without random draws.
@@ -182,8 +185,9 @@ def installed_base(
         Also return ``{variable}_by_{breakdown}`` split by ``"region"``, ``"vendor"`` or
         ``"chip"``.
     seed
-        Seed of the PUE and overhead draws; ``None`` uses the shipments' seed + 1 so one seed
-        drives a whole analysis without reusing its random stream.
+        Seed of the PUE and overhead draws (stream ``"supply.installed_base"``); ``None`` uses
+        the shipments' seed, so one seed drives a whole analysis (each stage has its own named
+        stream of it, see :mod:`workbench.uncertainty`).
 
     Returns
     -------
@@ -222,7 +226,7 @@ def installed_base(
             "breakdown", OWNER, f"None or one of {format_choices(BREAKDOWNS)}", breakdown
         )
     if seed is None:
-        seed = int(shipments.attrs.get("seed", 0)) + 1
+        seed = int(shipments.attrs.get("seed", 0))
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError.invalid("seed", OWNER, "a non-negative integer or None", seed)
 
@@ -233,7 +237,13 @@ def installed_base(
         "server_overhead": _multiplier(server_overhead, "server_overhead", presets),
     }
     n_q, n_d = len(quarters), shipments.sizes["draw"]
-    draws = sample(multipliers, n_draws=n_d, seed=seed, units={"pue": "1", "server_overhead": "1"})
+    draws = sample(
+        multipliers,
+        n_draws=n_d,
+        seed=seed,
+        stream=STREAM,
+        units={"pue": "1", "server_overhead": "1"},
+    )
 
     ages = (np.arange(n_q) + 0.5) * QUARTER_YEARS  # shipments arrive mid-quarter on average
     alive = _survival(life, ages)
@@ -319,6 +329,7 @@ def installed_base(
         "pue": repr(multipliers["pue"]),
         "server_overhead": repr(multipliers["server_overhead"]),
         "seed": int(seed),
+        STREAMS_ATTR: merge_streams(shipments, draws),
         "vendors": shipments.attrs.get("vendors", ""),
     }
     return base

@@ -32,11 +32,20 @@ from workbench.data import load
 from workbench.errors import ParameterError, format_choices
 from workbench.supply.forecast import forecast
 from workbench.supply.methods import METHODS
-from workbench.uncertainty import Normal, as_distribution, distributions_from_table, sample
+from workbench.uncertainty import (
+    STREAMS_ATTR,
+    Normal,
+    as_distribution,
+    distributions_from_table,
+    merge_streams,
+    sample,
+    stream,
+)
 
 __all__ = ["project_shipments", "shipment_totals"]
 
 OWNER = "project_shipments"
+STREAM = "supply.projection"
 RECENT_QUARTERS = 4
 
 
@@ -105,8 +114,9 @@ def project_shipments(
         Optional :func:`~workbench.supply.capacity_ceiling` result (same number of draws): each
         draw is capped by the ceiling's ``h100e`` in the quarters it covers.
     seed
-        Seed of the path scores; ``None`` uses the shipments' seed + 2 (installed_base takes
-        + 1), so one seed drives the analysis without reusing a random stream.
+        Seed of the growth draws or path scores (stream ``"supply.projection"``); ``None``
+        uses the shipments' seed, so one seed drives the analysis, each stage on its own
+        named stream of it (see :mod:`workbench.uncertainty`).
 
     Returns
     -------
@@ -134,7 +144,7 @@ def project_shipments(
     future_quarters = pd.date_range(last, stop, freq="QS")[1:]
     n_draws = history.sizes["draw"]
     if seed is None:
-        seed = int(shipments.attrs.get("seed", 0)) + 2
+        seed = int(shipments.attrs.get("seed", 0))
     recent = history.isel(quarter=slice(-RECENT_QUARTERS, None))
     steps = np.arange(1, len(future_quarters) + 1)
     if method == "capacity":
@@ -145,7 +155,7 @@ def project_shipments(
                 "growth", OWNER, f"a mapping with keys {format_choices(inputs)}", unknown[0]
             )
         inputs.update({k: as_distribution(v, name=k) for k, v in (growth or {}).items()})
-        draws = sample(inputs, n_draws=n_draws, seed=int(seed))
+        draws = sample(inputs, n_draws=n_draws, seed=int(seed), stream=STREAM)
         per_package = draws["h100e_per_package_growth"].values
         yearly = draws["packaging_growth"].values * per_package
         # The recent mean stands for the middle of the last four quarters.
@@ -173,7 +183,9 @@ def project_shipments(
         center = np.log(fc["mean"].values[future])
         z = float(special.ndtri(0.5 + level / 2))
         spread = (np.log(fc["upper"].values[future]) - np.log(fc["lower"].values[future])) / (2 * z)
-        scores = sample({"path": Normal(0.0, 1.0)}, n_draws=n_draws, seed=int(seed))["path"]
+        scores = sample({"path": Normal(0.0, 1.0)}, n_draws=n_draws, seed=int(seed), stream=STREAM)[
+            "path"
+        ]
         path = np.exp(center[:, None] + spread[:, None] * scores.values[None, :])
         level_ratio = (
             recent["h100e"].sum("quarter")
@@ -241,5 +253,8 @@ def project_shipments(
         "projection_method": chosen,
         "projection_selection": selection,
         "projection_seed": int(seed),
+        STREAMS_ATTR: merge_streams(
+            shipments, stream(int(seed), STREAM), *([ceiling] if ceiling is not None else [])
+        ),
     }
     return out

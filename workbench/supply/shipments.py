@@ -28,7 +28,9 @@ from workbench.supply.assumptions import (
     read_assumptions,
 )
 from workbench.supply.chips import H100_REFERENCE, chip_specs
-from workbench.uncertainty import sample
+from workbench.uncertainty import STREAMS_ATTR, sample
+
+STREAM = "supply.shipments"
 
 __all__ = ["estimate_shipments"]
 
@@ -238,7 +240,7 @@ def _compute(
         min(p.quarters[0] for p in plans), max(p.quarters[-1] for p in plans), freq="QS"
     )
     inputs, offsets = _inputs(plans, a, chips)
-    draws = sample(inputs, n_draws=n_draws, seed=seed)
+    draws = sample(inputs, n_draws=n_draws, seed=seed, stream=STREAM)
 
     def rows(names: list[str]) -> np.ndarray:
         if not names:
@@ -343,6 +345,7 @@ def _compute(
             "as_of": _as_of(a),
             "vendors": ", ".join(p.vendor for p in plans),
             "seed": seed,
+            STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
             "n_draws": n_draws,
             "h100e_reference": H100_REFERENCE,
         },
