@@ -38,6 +38,7 @@ import xarray as xr
 from scipy import special
 
 from workbench import data, supply
+from workbench._random import stream
 from workbench.data.catalog import ENV_VAR
 from workbench.errors import CalibrationWarning, ParameterError
 from workbench.gap import calibration
@@ -168,7 +169,7 @@ def backtest(
         except (ValueError, TypeError):
             raise ParameterError.invalid("as_of", owner, "ISO dates", value) from None
     truth = _truth(n_draws, seed)
-    rng = calibration._stream(seed, "backtest")
+    rng = stream(int(seed), "gap.backtest").generator()
     rows = []
     for date in dates:
         with published_before(date), warnings.catch_warnings():

@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-import zlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -67,6 +66,7 @@ import xarray as xr
 from scipy import special
 
 from workbench import data
+from workbench._random import stream
 from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_between
 from workbench.errors import CalibrationWarning, ParameterError
 
@@ -106,10 +106,8 @@ Z90 = 1.6448536269514722
 
 
 def _stream(seed: int, name: str) -> np.random.Generator:
-    """The random stream ``name`` of ``seed`` (its own spawn key, never another stage's)."""
-    return np.random.default_rng(
-        np.random.SeedSequence(int(seed), spawn_key=(zlib.crc32(name.encode()),))
-    )
+    """The generator of the named stream ``name`` of ``seed`` (see :mod:`workbench._random`)."""
+    return stream(int(seed), name).generator()
 
 
 def observations(
@@ -436,7 +434,7 @@ def importance_weights(
 def resample(weight: np.ndarray, seed: int, size: int | None = None) -> np.ndarray:
     """Systematic resampling: ``size`` indices whose counts follow ``weight`` (low variance)."""
     n = weight.size if size is None else int(size)
-    positions = (_stream(seed, "calibration").random() + np.arange(n)) / n
+    positions = (_stream(seed, "gap.calibration").random() + np.arange(n)) / n
     cumulative = np.cumsum(weight)
     cumulative[-1] = 1.0
     return np.searchsorted(cumulative, positions)

@@ -31,8 +31,6 @@ __all__ = [
 
 COOLING = ("mixed", "air", "liquid")
 REGIONS = ("world", "china", "rest of world")
-# Seed offsets keep every stage on its own random stream (see workbench.uncertainty).
-SEED_OFFSETS = {"shipments": 0, "ceiling": 10, "demand": 20}
 FIRST_YEAR = 2026  # the outlook's first year
 OBSERVED_FROM = 2024  # demand is simulated from here, to be compared with observations
 
@@ -72,7 +70,8 @@ def outlook(
     unit
         Unit of the gap: ``"h100e"``, ``"flops"`` or ``"power"``.
     seed
-        One seed for the whole outlook; each stage draws from its own stream.
+        One seed for the whole outlook; each stage draws from its own named stream of it
+        (:mod:`workbench._random`), calibration's resampling from ``"gap.calibration"``.
     supply_method
         How shipments continue after the revenue-based history (see
         :func:`workbench.supply.project_shipments`).
@@ -116,10 +115,8 @@ def outlook(
         raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
     if oversample < 1:
         raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
-    shipments = supply.estimate_shipments(
-        "all", n_draws=n_draws, seed=seed + SEED_OFFSETS["shipments"]
-    )
-    ceiling = supply.capacity_ceiling(n_draws=n_draws, seed=seed + SEED_OFFSETS["ceiling"])
+    shipments = supply.estimate_shipments("all", n_draws=n_draws, seed=seed)
+    ceiling = supply.capacity_ceiling(n_draws=n_draws, seed=seed)
     pue = None if cooling == "mixed" else cooling
     world = supply.project_shipments(shipments, end=horizon, method=supply_method, ceiling=ceiling)
     world_base = supply.installed_base(world, lifetime_years=lifetime_years, pue=pue)
@@ -134,7 +131,7 @@ def outlook(
     needed = demand.simulate(
         scenario,
         n_draws=n_draws * (oversample if calibrate else 1),
-        seed=seed + SEED_OFFSETS["demand"],
+        seed=seed,
         start=OBSERVED_FROM,
         end=horizon,
         cooling=cooling,
