@@ -33,6 +33,7 @@ COOLING = ("mixed", "air", "liquid")
 REGIONS = ("world", "china", "rest of world")
 FIRST_YEAR = 2026  # the outlook's first year
 OBSERVED_FROM = 2024  # demand is simulated from here, to be compared with observations
+LOW_ESS = 100  # below this effective sample, the posterior's intervals are not to be trusted
 
 
 def outlook(
@@ -343,7 +344,7 @@ def calibration_note(tree: xr.DataTree) -> str:
         f"demand {ratio('posterior', first)} in {first} (prior {ratio('prior', first)}) and "
         f"{ratio('posterior', last)} in {last} (prior {ratio('prior', last)}). The inputs that "
         f"moved most: {'; '.join(names)}. The weighted sample is worth {ess:,.0f} of {n:,} draws"
-        + (" (few: read the posterior as rough)." if ess < 100 else ".")
+        + (" (few: read the posterior as rough)." if ess < LOW_ESS else ".")
     )
 
 
@@ -377,6 +378,14 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
             f"- power: the installed base draws {fmt('supply_power', 1e3, ' GW')} at full load "
             f"against {fmt('demand_power', 1e3, ' GW')} that demand needs on average."
         )
+    if numbers.attrs["distribution"] == "posterior" and "calibration" in tree.children:
+        ess = float(tree["calibration"]["ess"])
+        if ess < LOW_ESS:
+            lines.append(
+                f"- **caution**: the calibrated draws are worth an effective sample of only "
+                f"{ess:,.0f} prior draws (the prior and the observations disagree), so these "
+                "intervals are too narrow to trust; compare the prior (`calibrate=False`)."
+            )
     return "\n".join(lines)
 
 
