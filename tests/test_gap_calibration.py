@@ -154,3 +154,35 @@ def test_simulated_observations_interpolate_in_log_time():
     tokens = 2e6 * calibration.SECONDS_PER_MONTH / 2  # geometric midpoint, half is Google's
     assert sim.sel(observation="o0").values[0] == pytest.approx(tokens)
     assert sim.sel(observation="o1").values[0] == pytest.approx(0.5)
+
+
+def test_a_proposal_stage_reweighted_gives_the_conjugate_posterior_with_correlated_inputs():
+    # Prior: log a and log b standard normal with correlation 0.6 (a Gaussian copula, as
+    # demand.simulate draws them); one sharp observation of log a. The second stage draws
+    # from the fitted proposal through the same copula; prior/proposal weights must recover
+    # the conjugate posterior of both inputs, the unobserved one through the correlation.
+    rho, y, sigma = 0.6, 1.5, 0.2
+    cov = np.array([[1.0, rho], [rho, 1.0]])
+    rng = np.random.default_rng(4)
+    z = rng.multivariate_normal([0.0, 0.0], cov, N).T
+    pilot = {k: xr.DataArray(np.exp(v), dims="draw") for k, v in zip("ab", z, strict=True)}
+    loglik = -0.5 * ((z[0] - y) / sigma) ** 2
+    overrides, fitted = calibration.proposal(pilot, loglik)
+    assert 0 < overrides["a"].scale < 1 and overrides["a"].shift > 0.5
+    u = rng.multivariate_normal([0.0, 0.0], cov, N).T
+    second = {
+        k: xr.DataArray(overrides[k]._from_normal(u[i]), dims="draw") for i, k in enumerate("ab")
+    }
+    ratio = calibration.proposal_log_ratio(second, fitted)
+    za, zb = np.log(second["a"].values), np.log(second["b"].values)
+    logw = -0.5 * ((za - y) / sigma) ** 2 + ratio
+    w = np.exp(logw - logw.max())
+    w /= w.sum()
+    post_var = 1 / (1 + 1 / sigma**2)
+    post_mean = post_var * y / sigma**2
+    assert np.sum(w * za) == pytest.approx(post_mean, abs=0.02)
+    assert np.sum(w * (za - post_mean) ** 2) == pytest.approx(post_var, rel=0.1)
+    assert np.sum(w * zb) == pytest.approx(rho * post_mean, abs=0.03)
+    # Drawn from the proposal, the effective sample is far larger than from the prior.
+    prior_w = np.exp(loglik - loglik.max())
+    assert 1 / np.sum(w**2) > 5 * (prior_w.sum() ** 2 / np.sum(prior_w**2))

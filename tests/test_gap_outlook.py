@@ -96,9 +96,12 @@ def test_calibrate_false_is_the_prior_of_the_calibrated_outlook(tree, prior):
 def test_posterior_draws_are_a_resample_of_paired_prior_draws(tree):
     record = tree["calibration"].to_dataset()
     n = tree["gap"].sizes["draw"]
-    assert record.sizes["prior_draw"] == 4 * n  # oversampled demand prior
+    # The prior's stage holds 2n demand draws; a proposal stage n (oversample=4).
+    first = record.attrs["stage"] == "prior draws"
+    assert record.sizes["prior_draw"] == (2 * n if first else n)
     assert float(record["weight"].sum()) == pytest.approx(1.0)
-    assert 1 <= float(record["ess"]) <= 4 * n
+    assert 1 <= float(record["ess"]) <= 2 * n
+    assert ("caution" in summary(tree)) == (float(record["ess"]) < 100)
     # Every posterior demand draw is a prior demand draw, with its own inputs.
     demand = tree["demand"].to_dataset()
     ratio = demand["other_providers_ratio"].values

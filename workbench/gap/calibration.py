@@ -49,6 +49,19 @@ error: 0.3 (a factor of 1.35) for token volumes and the installed base in use, n
 already wide 0.5 for training compute. ``log_sd`` is the two combined; ``measurement_sd`` and
 ``discrepancy_sd`` are kept beside it.
 
+Two stages (adaptive importance sampling)
+-----------------------------------------
+Where the prior is wide and the data sharp, few prior draws carry weight. :func:`proposal`
+then fits a proposal to the first stage's draws (in the normal scores of each input's prior,
+moment-matched to the weights tempered to a workable effective sample, widened by
+:data:`INFLATE`), the second stage draws from it, and :func:`proposal_log_ratio` corrects the
+weights exactly by the prior's density over the proposal's (population Monte Carlo, Cappé,
+Guillin, Marin & Robert 2004): the proposal changes how efficiently the posterior is
+sampled, never what it is. The prior's marginals and the correlation of its scores are taken
+from the first stage's draws, so whatever the demand model samples (and however its inputs
+are correlated) the ratio follows it; the proposal's draws stay within the range the first
+stage drew.
+
 The effective sample size ``(Σw)² / Σw²`` says how many equally weighted draws the weighted
 sample is worth; when it falls below ``min_ess``, a :class:`~workbench.errors.CalibrationWarning`
 says that the prior and the observations disagree and the posterior rests on few draws.
@@ -59,6 +72,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -69,14 +83,18 @@ from workbench import data
 from workbench._random import stream
 from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_between
 from workbench.errors import CalibrationWarning, ParameterError
+from workbench.uncertainty import Distribution
 
 __all__ = [
     "DISCREPANCY",
     "QUANTITIES",
     "UTILISATION",
+    "ShiftedScores",
     "calibrate",
     "importance_weights",
     "observations",
+    "proposal",
+    "proposal_log_ratio",
     "simulate_observations",
 ]
 
@@ -102,6 +120,8 @@ RECORDS_FROM = "2023-01-01"
 # Statements that overlap another provider's (a router's traffic is other providers' tokens).
 OVERLAPPING_SERIES = ("openrouter", "google-api")
 QUANTILES = (0.05, 0.5, 0.95)
+INFLATE = 1.5  # the proposal's scores are this much wider than the tempered posterior's
+TEMPERED_ESS_SHARE = 0.05  # the first stage's weights are tempered to this effective share
 Z90 = 1.6448536269514722
 
 
@@ -347,7 +367,11 @@ def simulate_observations(demand: xr.Dataset, supply: xr.Dataset, obs: xr.Datase
 
 
 def importance_weights(
-    simulated: xr.DataArray, obs: xr.Dataset, *, min_ess: float = 100.0
+    simulated: xr.DataArray,
+    obs: xr.Dataset,
+    *,
+    min_ess: float = 100.0,
+    log_ratio: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Importance weights of prior draws under the stated likelihood of the observations.
 
@@ -362,6 +386,9 @@ def importance_weights(
     min_ess
         Below this effective sample size a :class:`~workbench.errors.CalibrationWarning` is
         issued.
+    log_ratio
+        For draws from a proposal rather than the prior: log(prior / proposal density) of
+        each draw (:func:`proposal_log_ratio`), added to the log-likelihood.
 
     Returns
     -------
@@ -401,17 +428,11 @@ def importance_weights(
         raise ParameterError.invalid(
             "obs", owner, "kind 'value' or 'lower_bound'", sorted(set(kind[unknown]))
         )
-    w = np.exp(loglik - loglik.max())
+    logw = loglik if log_ratio is None else loglik + np.asarray(log_ratio, dtype=float)
+    w = np.exp(logw - logw.max())
     w /= w.sum()
     ess = float(1.0 / np.sum(w**2))
-    if ess < min_ess:
-        warnings.warn(
-            f"calibration rests on an effective sample of {ess:.0f} of {n} draws (below "
-            f"{min_ess:g}): the prior and the observations disagree; widen the prior, draw "
-            "more, or read the posterior as rough",
-            CalibrationWarning,
-            stacklevel=2,
-        )
+    _warn_if_small(ess, n, min_ess, stacklevel=3)
     return xr.Dataset(
         {
             "weight": ("draw", w, {"units": "1", "long_name": "Importance weight (sums to 1)"}),
@@ -431,6 +452,22 @@ def importance_weights(
     )
 
 
+def _warn_if_small(ess: float, n: int, min_ess: float, stacklevel: int = 2) -> None:
+    if ess < min_ess:
+        warnings.warn(
+            f"calibration rests on an effective sample of {ess:.0f} of {n} draws (below "
+            f"{min_ess:g}): the prior and the observations disagree; widen the prior, draw "
+            "more, or read the posterior as rough",
+            CalibrationWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
+def check_ess(record: xr.Dataset, min_ess: float = 100.0) -> None:
+    """Warn (:class:`~workbench.errors.CalibrationWarning`) if ``record``'s ESS is small."""
+    _warn_if_small(float(record["ess"]), int(record.sizes["prior_draw"]), min_ess, stacklevel=2)
+
+
 def resample(weight: np.ndarray, seed: int, size: int | None = None) -> np.ndarray:
     """Systematic resampling: ``size`` indices whose counts follow ``weight`` (low variance)."""
     n = weight.size if size is None else int(size)
@@ -440,31 +477,173 @@ def resample(weight: np.ndarray, seed: int, size: int | None = None) -> np.ndarr
     return np.searchsorted(cumulative, positions)
 
 
+@dataclass(frozen=True, eq=False)
+class _Scores:
+    """An input's prior as drawn: its sorted draws against their normal scores."""
+
+    values: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def of(cls, draws: np.ndarray) -> _Scores:
+        n = draws.size
+        return cls(np.sort(draws), special.ndtri((np.arange(n) + 0.5) / n))
+
+    def to_scores(self, x: np.ndarray) -> np.ndarray:
+        return np.interp(x, self.values, self.scores)
+
+    def to_values(self, z: np.ndarray) -> np.ndarray:
+        return np.interp(z, self.scores, self.values)
+
+
+@dataclass(frozen=True, eq=False)
+class ShiftedScores(Distribution):
+    """A proposal: the prior's values at normal scores ``shift + scale × z``."""
+
+    units: str | None = None
+    prior: _Scores | None = None
+    shift: float = 0.0
+    scale: float = 1.0
+
+    def _from_normal(self, z):
+        return self.prior.to_values(self.shift + self.scale * np.asarray(z, dtype=float))
+
+    def ppf(self, u):
+        return self._from_normal(special.ndtri(np.asarray(u, dtype=float)))
+
+
+def _temper(loglik: np.ndarray, share: float) -> np.ndarray:
+    """Weights ``L^β`` with the largest β in (0, 1] whose effective share is at least ``share``."""
+
+    def weights(beta):
+        w = np.exp(beta * (loglik - loglik.max()))
+        return w / w.sum()
+
+    def ess_share(beta):
+        return 1.0 / np.sum(weights(beta) ** 2) / loglik.size
+
+    if ess_share(1.0) >= share:
+        return weights(1.0)
+    low, high = 0.0, 1.0
+    for _ in range(40):
+        mid = (low + high) / 2
+        low, high = (mid, high) if ess_share(mid) >= share else (low, mid)
+    return weights(low)
+
+
+def proposal(
+    inputs: Mapping[str, xr.DataArray],
+    log_weight: np.ndarray,
+    *,
+    previous: dict | None = None,
+    inflate: float = INFLATE,
+) -> tuple[dict[str, ShiftedScores], dict]:
+    """A proposal for the next stage from a stage's draws and their log-weights.
+
+    Parameters
+    ----------
+    inputs
+        The stage's sampled inputs along ``draw``.
+    log_weight
+        Their log-likelihood, plus :func:`proposal_log_ratio` when they came from a proposal.
+    previous
+        The fitted proposal the stage was drawn from (``None``: the stage is the prior's, whose
+        marginals and score correlation are read from it).
+
+    Returns
+    -------
+    (dict, dict)
+        The overrides (one :class:`ShiftedScores` per uncertain input, to pass to
+        :func:`workbench.demand.simulate`) and what :func:`proposal_log_ratio` needs.
+    """
+    w = _temper(np.asarray(log_weight, dtype=float), TEMPERED_ESS_SHARE)
+    overrides, names = {}, []
+    for name, da in inputs.items():
+        x = np.asarray(da.values, dtype=float)
+        if previous is not None:
+            if name not in previous["names"]:
+                continue
+            prior = previous["overrides"][name].prior
+        elif x.ndim != 1 or np.ptp(x) == 0:
+            continue
+        else:
+            prior = _Scores.of(x)
+        z = prior.to_scores(x)
+        mean = float(np.sum(w * z))
+        sd = float(np.sqrt(np.sum(w * (z - mean) ** 2)))
+        scale = float(np.clip(inflate * sd, 0.05, 1.0))
+        overrides[name] = ShiftedScores(
+            units=da.attrs.get("units"), prior=prior, shift=mean, scale=scale
+        )
+        names.append(name)
+    if previous is not None:
+        correlation = previous["correlation"]
+    elif len(names) > 1:
+        scores = np.stack(
+            [overrides[n].prior.to_scores(np.asarray(inputs[n].values, float)) for n in names]
+        )
+        correlation = np.corrcoef(scores)
+    else:
+        correlation = np.ones((1, 1))
+    return overrides, {"names": names, "correlation": correlation, "overrides": overrides}
+
+
+def proposal_log_ratio(inputs: Mapping[str, xr.DataArray], fitted: dict) -> np.ndarray:
+    """log(prior density / proposal density) of each second-stage draw (see the module)."""
+    names = fitted["names"]
+    if not names:
+        return np.zeros(next(iter(inputs.values())).size)
+    z = np.stack(
+        [fitted["overrides"][n].prior.to_scores(np.asarray(inputs[n].values, float)) for n in names]
+    )
+    shift = np.array([fitted["overrides"][n].shift for n in names])[:, None]
+    scale = np.array([fitted["overrides"][n].scale for n in names])[:, None]
+    u = (z - shift) / scale
+    precision = np.linalg.pinv(fitted["correlation"])
+    quad = np.einsum("in,ij,jn->n", z, precision, z) - np.einsum("in,ij,jn->n", u, precision, u)
+    return -0.5 * quad + np.sum(np.log(scale))
+
+
 def _weighted_quantiles(values: np.ndarray, weight: np.ndarray, probs) -> np.ndarray:
     order = np.argsort(values)
     cdf = np.cumsum(weight[order]) - 0.5 * weight[order]
     return np.interp(probs, cdf / cdf[-1], values[order])
 
 
-def _input_shift(inputs: Mapping[str, xr.DataArray], weight: np.ndarray) -> xr.Dataset:
-    """Prior and posterior quantiles of each input, and how far the posterior moved."""
-    names, prior, post, shift = [], [], [], []
-    flat = np.full(weight.size, 1.0 / weight.size)
+def _input_shift(
+    inputs: Mapping[str, xr.DataArray],
+    weight: np.ndarray,
+    prior: Mapping[str, np.ndarray] | None = None,
+) -> xr.Dataset:
+    """Prior and posterior quantiles of each input, and how far the posterior moved.
+
+    ``prior`` holds prior draws of the inputs when ``inputs`` were drawn from a proposal;
+    otherwise ``inputs`` are themselves the prior's draws.
+    """
+    names, prior_q, post_q, shift = [], [], [], []
     for name, da in inputs.items():
         v = np.asarray(da.values, dtype=float)
         if v.ndim != 1 or np.nanstd(v) == 0:
             continue
+        reference = np.sort(v if prior is None or name not in prior else prior[name])
         names.append(name)
-        prior.append(_weighted_quantiles(v, flat, QUANTILES))
-        post.append(_weighted_quantiles(v, weight, QUANTILES))
-        rank = (np.argsort(np.argsort(v)) + 0.5) / v.size  # the prior's CDF at each draw
-        shift.append(float(np.sum(weight * rank) - 0.5))
+        prior_q.append(np.quantile(reference, QUANTILES))
+        post_q.append(_weighted_quantiles(v, weight, QUANTILES))
+        # The prior's CDF at each draw (mid-rank among the prior's draws).
+        left = np.searchsorted(reference, v, side="left")
+        right = np.searchsorted(reference, v, side="right")
+        cdf = (left + right) / (2.0 * reference.size)
+        shift.append(float(np.sum(weight * cdf) - 0.5))
     return xr.Dataset(
         {
-            "input_prior": (("input", "quantile"), np.array(prior), {"long_name": "Input, prior"}),
+            "input_prior": (
+                ("input", "quantile"),
+                np.array(prior_q),
+                {"long_name": "Input, prior"},
+            ),
             "input_posterior": (
                 ("input", "quantile"),
-                np.array(post),
+                np.array(post_q),
                 {"long_name": "Input, posterior"},
             ),
             "input_shift": (
@@ -491,6 +670,9 @@ def calibrate(
     utilisation: tuple[float, float] = UTILISATION,
     min_ess: float = 100.0,
     inputs: Mapping[str, xr.DataArray] | None = None,
+    log_ratio: np.ndarray | None = None,
+    prior: xr.Dataset | None = None,
+    prior_inputs: Mapping[str, xr.DataArray] | None = None,
 ) -> tuple[np.ndarray, xr.Dataset]:
     """Weights and posterior draw indices of an outlook's paired supply and demand draws.
 
@@ -511,6 +693,13 @@ def calibrate(
         See :func:`importance_weights`.
     inputs
         The sampled inputs to report prior against posterior (default demand's).
+    log_ratio
+        When demand was drawn from a proposal: log(prior / proposal) per draw (see
+        :func:`proposal_log_ratio`).
+    prior
+        When demand was drawn from a proposal: the calibration record of the prior's draws,
+        whose prior predictions this record reports; ``prior_inputs`` the prior's draws of
+        the inputs (named as in ``inputs``).
 
     Returns
     -------
@@ -533,7 +722,7 @@ def calibrate(
     pairs = np.arange(demand.sizes["draw"]) % n_supply
     supply = supply[["h100e"]].isel(draw=pairs).assign_coords(draw=demand["draw"].values)
     simulated = simulate_observations(demand, supply, obs)
-    weights = importance_weights(simulated, obs, min_ess=min_ess)
+    weights = importance_weights(simulated, obs, min_ess=min_ess, log_ratio=log_ratio)
     index = resample(weights["weight"].values, seed, size=n_supply)
     w = weights["weight"].values
     sim = simulated.values
@@ -543,6 +732,8 @@ def calibrate(
     for i in np.flatnonzero(np.isfinite(sim).all(axis=1)):
         prior_q[i] = _weighted_quantiles(sim[i], flat, QUANTILES)
         post_q[i] = _weighted_quantiles(sim[i], w, QUANTILES)
+    if prior is not None:
+        prior_q = prior["simulated_prior"].sel(observation=obs["observation"]).values
     record = obs.assign(
         simulated_prior=(("observation", "quantile"), prior_q, {"long_name": "Prior prediction"}),
         simulated_posterior=(
@@ -551,13 +742,14 @@ def calibrate(
             {"long_name": "Posterior prediction"},
         ),
     ).assign_coords(quantile=list(QUANTILES))
-    record = record.merge(weights.rename(draw="prior_draw")).merge(
+    inputs = inputs if inputs is not None else _sampled(demand)
+    paired = {k: v.isel(draw=np.arange(w.size) % v.sizes["draw"]) for k, v in inputs.items()}
+    record = record.merge(weights.rename(draw="prior_draw"))
+    record = record.merge(
         _input_shift(
-            {
-                k: v.isel(draw=np.arange(w.size) % v.sizes["draw"])
-                for k, v in (inputs if inputs is not None else _sampled(demand)).items()
-            },
+            paired,
             w,
+            None if prior_inputs is None else {k: v.values for k, v in prior_inputs.items()},
         )
     )
     record.attrs = {
@@ -565,6 +757,7 @@ def calibrate(
         "method": "importance weighting of the prior draws by the stated likelihood, then "
         "systematic resampling (see workbench.gap.calibration)",
         "ess": f"{float(weights['ess']):.0f}",
+        "stage": "prior draws" if log_ratio is None else "proposal draws (second stage)",
         "as_of": obs.attrs["as_of"],
         "utilisation": obs.attrs["utilisation"],
         "source": obs.attrs["source"],

@@ -88,10 +88,12 @@ def outlook(
         Effective sample size below which calibration warns
         (:class:`~workbench.errors.CalibrationWarning`).
     oversample
-        Calibration draws ``oversample × n_draws`` demand draws from the prior (demand is
-        where the prior is wide, and cheap to draw), pairs them with the supply's draws and
-        resamples ``n_draws`` from the weighted pairs: more prior draws, a larger effective
-        sample. The first ``n_draws`` of them are the uncalibrated outlook's.
+        Calibration draws up to ``oversample × n_draws`` demand draws in all (demand is where
+        the prior is wide, and cheap to draw): half from the prior (the first ``n_draws`` of
+        them are the uncalibrated outlook's), then, while the effective sample is below half
+        of ``n_draws``, stages of ``n_draws`` from proposals each fitted to the stage before
+        (see :mod:`workbench.gap.calibration`); each demand draw is paired with a supply draw
+        and ``n_draws`` are resampled from the weighted pairs of the best stage.
 
     Returns
     -------
@@ -129,32 +131,69 @@ def outlook(
         base = supply.installed_base(projected, lifetime_years=lifetime_years, pue=pue)
     # Demand from the first observed year, so that its draws can be set against what was
     # observed; the outlook itself starts at FIRST_YEAR.
-    needed = demand.simulate(
-        scenario,
-        n_draws=n_draws * (oversample if calibrate else 1),
-        seed=seed,
-        start=OBSERVED_FROM,
-        end=horizon,
-        cooling=cooling,
-    )
+    first_stage = max(1, oversample // 2) if calibrate else 1
+
+    def simulate_demand(draws, **proposal):
+        return demand.simulate(
+            scenario,
+            n_draws=n_draws * draws,
+            seed=seed,
+            start=OBSERVED_FROM,
+            end=horizon,
+            cooling=cooling,
+            **proposal,
+        )
+
+    needed = simulate_demand(first_stage)
     supply_inputs = _supply_inputs(base, projected)
     demand_inputs = demand.sampled_inputs(needed)
     nodes: dict[str, xr.Dataset] = {}
     if calibrate:
-        inputs = {f"demand: {k}": v for k, v in demand_inputs.data_vars.items()}
-        inputs.update({f"supply: {k}": v for k, v in supply_inputs.data_vars.items()})
-        index, record = calibration.calibrate(
-            needed,
-            world_base,
-            estimated_quarters=world["quarter"].values[~world["projected"].values],
-            seed=seed,
-            utilisation=utilisation,
-            min_ess=min_ess,
-            inputs=inputs,
-        )
         # The first n_draws demand draws are the uncalibrated outlook's (uncertainty.sample).
         prior_demand = _from(needed.isel(draw=slice(0, n_draws)), FIRST_YEAR)
         nodes["/prior_gap"] = compute_gap(base, prior_demand, unit=unit)
+        settings = {
+            "estimated_quarters": world["quarter"].values[~world["projected"].values],
+            "seed": seed,
+            "utilisation": utilisation,
+        }
+
+        def named(demand_inputs):
+            inputs = {f"demand: {k}": v for k, v in demand_inputs.data_vars.items()}
+            inputs.update({f"supply: {k}": v for k, v in supply_inputs.data_vars.items()})
+            return inputs
+
+        index, record = calibration.calibrate(
+            needed, world_base, inputs=named(demand_inputs), min_ess=0.0, **settings
+        )
+        pilot, pilot_inputs = record, named(demand_inputs)
+        # Further stages draw from proposals fitted to the stage before, weights corrected
+        # by prior over proposal (see workbench.gap.calibration); the best stage is kept.
+        stage_inputs, stage_record, fitted, ratio = demand_inputs, record, None, None
+        for _ in range(oversample - first_stage):
+            if float(record["ess"]) >= n_draws / 2:
+                break
+            log_weight = stage_record["log_likelihood"].values + (0.0 if ratio is None else ratio)
+            overrides, fitted = calibration.proposal(
+                stage_inputs.data_vars, log_weight, previous=fitted
+            )
+            stage_needed = simulate_demand(1, **overrides)
+            stage_inputs = demand.sampled_inputs(stage_needed)
+            ratio = calibration.proposal_log_ratio(stage_inputs.data_vars, fitted)
+            stage_index, stage_record = calibration.calibrate(
+                stage_needed,
+                world_base,
+                inputs=named(stage_inputs),
+                log_ratio=ratio,
+                prior=pilot,
+                prior_inputs=pilot_inputs,
+                min_ess=0.0,
+                **settings,
+            )
+            if float(stage_record["ess"]) > float(record["ess"]):
+                index, record = stage_index, stage_record
+                needed, demand_inputs = stage_needed, stage_inputs
+        calibration.check_ess(record, min_ess)
         nodes["/calibration"] = record
         paired = index % n_draws
         base, projected, supply_inputs = (
