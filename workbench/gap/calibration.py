@@ -96,6 +96,7 @@ __all__ = [
     "proposal",
     "proposal_log_ratio",
     "simulate_observations",
+    "summarise_inputs",
 ]
 
 log = logging.getLogger(__name__)
@@ -673,6 +674,7 @@ def calibrate(
     log_ratio: np.ndarray | None = None,
     prior: xr.Dataset | None = None,
     prior_inputs: Mapping[str, xr.DataArray] | None = None,
+    summarise: bool = True,
 ) -> tuple[np.ndarray, xr.Dataset]:
     """Weights and posterior draw indices of an outlook's paired supply and demand draws.
 
@@ -700,6 +702,9 @@ def calibrate(
         When demand was drawn from a proposal: the calibration record of the prior's draws,
         whose prior predictions this record reports; ``prior_inputs`` the prior's draws of
         the inputs (named as in ``inputs``).
+    summarise
+        Add the inputs' prior and posterior quantiles (:func:`summarise_inputs`); ``False``
+        leaves that to the caller (for a stage that may not be kept).
 
     Returns
     -------
@@ -742,16 +747,11 @@ def calibrate(
             {"long_name": "Posterior prediction"},
         ),
     ).assign_coords(quantile=list(QUANTILES))
-    inputs = inputs if inputs is not None else _sampled(demand)
-    paired = {k: v.isel(draw=np.arange(w.size) % v.sizes["draw"]) for k, v in inputs.items()}
     record = record.merge(weights.rename(draw="prior_draw"))
-    record = record.merge(
-        _input_shift(
-            paired,
-            w,
-            None if prior_inputs is None else {k: v.values for k, v in prior_inputs.items()},
+    if summarise:
+        record = summarise_inputs(
+            record, inputs if inputs is not None else _sampled(demand), prior_inputs
         )
-    )
     record.attrs = {
         "title": "Calibration of the outlook to observations",
         "method": "importance weighting of the prior draws by the stated likelihood, then "
@@ -764,6 +764,23 @@ def calibrate(
     }
     log.info("calibration: ESS %.0f of %d draws", float(weights["ess"]), w.size)
     return index, record
+
+
+def summarise_inputs(
+    record: xr.Dataset,
+    inputs: Mapping[str, xr.DataArray],
+    prior_inputs: Mapping[str, xr.DataArray] | None = None,
+) -> xr.Dataset:
+    """``record`` with its inputs' prior and posterior quantiles and shifts (``input_*``).
+
+    ``inputs`` are the draws ``record`` weighs (a shorter input, such as the supply's, is
+    paired draw *j* to *j mod n*); ``prior_inputs`` the prior's draws when those were drawn
+    from a proposal.
+    """
+    w = record["weight"].values
+    paired = {k: v.isel(draw=np.arange(w.size) % v.sizes["draw"]) for k, v in inputs.items()}
+    prior = None if prior_inputs is None else {k: v.values for k, v in prior_inputs.items()}
+    return record.merge(_input_shift(paired, w, prior))
 
 
 def _sampled(demand: xr.Dataset) -> dict[str, xr.DataArray]:

@@ -164,7 +164,7 @@ def outlook(
             return inputs
 
         index, record = calibration.calibrate(
-            needed, world_base, inputs=named(demand_inputs), min_ess=0.0, **settings
+            needed, world_base, min_ess=0.0, summarise=False, **settings
         )
         pilot, pilot_inputs = record, named(demand_inputs)
         # Further stages draw from proposals fitted to the stage before, weights corrected
@@ -183,16 +183,18 @@ def outlook(
             stage_index, stage_record = calibration.calibrate(
                 stage_needed,
                 world_base,
-                inputs=named(stage_inputs),
                 log_ratio=ratio,
                 prior=pilot,
-                prior_inputs=pilot_inputs,
                 min_ess=0.0,
+                summarise=False,
                 **settings,
             )
             if float(stage_record["ess"]) > float(record["ess"]):
                 index, record = stage_index, stage_record
                 needed, demand_inputs = stage_needed, stage_inputs
+        record = calibration.summarise_inputs(
+            record, named(demand_inputs), None if record is pilot else pilot_inputs
+        )
         calibration.check_ess(record, min_ess)
         nodes["/calibration"] = record
         paired = index % n_draws
