@@ -46,3 +46,37 @@ def test_data_fetch_offline_is_a_clear_error(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "could not download 'epoch_models'" in result.output and "offline" in result.output
     assert not list(tmp_path.glob("*.csv")), "a failed download must leave no file behind"
+
+
+def test_data_show_gives_the_share_of_primary_rows():
+    result = runner.invoke(app, ["data", "show", "vendor_revenue"])
+    assert result.exit_code == 0, result.output
+    assert "primary sources: 45 of 45 rows (100%)" in result.output
+    result = runner.invoke(app, ["data", "show", "accelerators"])
+    assert "primary sources: unknown (no source_quality column)" in result.output
+
+
+def test_data_check_lists_findings_and_exits_1(tmp_path, monkeypatch):
+    (tmp_path / "t.csv").write_text(
+        "k,source,source_quality,notes\na,https://smbom.com/x,secondary,not yet confirmed\n"
+    )
+    (tmp_path / "t.toml").write_text(
+        'title = "t"\nlicense = "CC0-1.0"\nas_of = "2026-01-01"\nindex = ["k"]\n'
+        "[columns.k]\n[columns.source]\n[columns.source_quality]\n[columns.notes]\n"
+    )
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path))
+    result = runner.invoke(app, ["data", "check"])
+    assert result.exit_code == 1, result.output
+    for fragment in (
+        "t: 3 finding(s)",
+        "not primary",
+        "a: notes say 'not yet confirmed'",
+        "aggregator",
+        "cites smbom.com",
+    ):
+        assert fragment in result.output
+    (tmp_path / "t.csv").write_text("k,source,source_quality,notes\na,https://ir.x.org,primary,\n")
+    result = runner.invoke(app, ["data", "check", "t"])
+    assert result.exit_code == 0 and "all tables clean" in result.output
+    result = runner.invoke(app, ["data", "check", "nope"])
+    assert result.exit_code == 1 and "unknown dataset 'nope'" in result.output

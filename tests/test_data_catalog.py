@@ -137,16 +137,22 @@ def test_accelerators_cover_the_named_chips_with_dense_peaks():
     assert set(ds.market_region.values) >= {"global", "china"}
 
 
-def test_vendor_revenue_quarters_run_without_gaps():
+def test_vendor_revenue_fiscal_quarters_run_without_gaps_or_overlaps():
     ds = data.load("vendor_revenue")
     assert {"NVIDIA", "AMD", "Broadcom"} <= set(ds.vendor.values)
-    nvidia = ds.sel(vendor="NVIDIA").dropna("quarter", subset=["revenue"])
-    assert nvidia.fiscal_quarter.values[0] == "FY2023Q1"
+    assert "quarter" not in ds.dims  # rows are fiscal quarters as reported, never relabelled
+    nvidia = ds.sel(vendor="NVIDIA").dropna("fiscal_quarter", subset=["revenue"])
+    assert nvidia.fiscal_quarter.values[0] == "FY2022Q4"
     for vendor in ds.vendor.values:
-        quarters = ds.sel(vendor=vendor).dropna("quarter", subset=["revenue"]).quarter.values
-        months = np.diff(quarters.astype("datetime64[M]").astype(int))
-        assert (months == 3).all(), f"{vendor} has a gap in its quarters"
+        rows = ds.sel(vendor=vendor).dropna("fiscal_quarter", subset=["revenue"])
+        rows = rows.sortby("period_start")
+        starts, ends = rows.period_start.values, rows.period_end.values
+        assert (starts[1:] - ends[:-1] == np.timedelta64(1, "D")).all(), f"{vendor} has a gap"
+        weeks = (ends - starts + np.timedelta64(1, "D")) / np.timedelta64(7, "D")
+        assert set(weeks) <= {13.0, 14.0}, f"{vendor} has a quarter of {set(weeks)} weeks"
     assert ds.revenue.attrs["units"] == "USD"
+    assert "fiscal" in ds.revenue.attrs["long_name"]
+    assert set(np.unique(ds.source_quality.values)) <= {"primary", "secondary", "estimate", ""}
 
 
 def test_token_volume_has_several_providers():

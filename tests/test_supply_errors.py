@@ -81,7 +81,7 @@ def test_series_too_short_for_the_model():
     with pytest.raises(ParameterError) as info:
         forecast(short, method="arima")
     message = str(info.value)
-    assert "'series' parameter of forecast" in message
+    assert "'series' parameter of supply.forecast" in message
     assert "at least 6 observations for method='arima'" in message and "'4 observations'" in message
 
 

@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 from supply_cases import A100, H100, fixed_assumptions
 
-from workbench.data import data_dir, load
+from workbench.data import data_dir, load, to_calendar_quarters
 from workbench.supply import estimate_shipments
 
 H20 = "NVIDIA H20"
@@ -119,7 +119,8 @@ def test_revenue_as_dataarray_and_prices_from_file(tmp_path):
 
 def test_bundled_nvidia_estimate_is_plausible():
     ds = estimate_shipments("NVIDIA", n_draws=400, seed=0)
-    revenue = load("vendor_revenue")["revenue"].sel(vendor="NVIDIA").dropna("quarter")
+    calendar = to_calendar_quarters(load("vendor_revenue"))
+    revenue = calendar["revenue"].sel(vendor="NVIDIA").dropna("quarter")
     np.testing.assert_array_equal(ds["quarter"].values, revenue["quarter"].values)
     assert np.isfinite(ds["units"].values).all()
     cumulative = ds["h100e"].sum("chip").sel(quarter=slice("2022", "2025")).sum("quarter")
@@ -135,9 +136,12 @@ def test_all_vendors_and_google_from_broadcom_revenue():
     assert set(ds["vendor"].values) == {"NVIDIA", "AMD", "Google"}
     tpu = ds["units"].where(ds["vendor"] == "Google").sum("chip", min_count=1)
     assert np.isnan(tpu.sel(quarter="2023-07-01")).all()  # before Broadcom's first reported quarter
+    # Broadcom's first reported AI quarter (FY2024Q1) starts on 2023-10-30: calendar 2023Q4 is
+    # not covered, so the first calendar quarter with TPU shipments is 2024Q1.
+    assert np.isnan(tpu.sel(quarter="2023-10-01")).all()
     assert (tpu.sel(quarter="2024-01-01") > 0).all()
     google = estimate_shipments("Google", n_draws=50, seed=0)
-    assert str(google["quarter"].values[0])[:10] == "2023-10-01"
+    assert str(google["quarter"].values[0])[:10] == "2024-01-01"
 
 
 def test_assumptions_folder_and_share_by_period(tmp_path):
@@ -157,3 +161,18 @@ def test_assumptions_folder_and_share_by_period(tmp_path):
         "NVIDIA", n_draws=2, seed=0, assumptions=fixed_assumptions(compute_share=shares)
     )
     np.testing.assert_allclose(ds["accelerator_revenue"].isel(draw=0), [5e8, 5e8])
+
+
+def test_fiscal_revenue_becomes_calendar_quarters_by_days():
+    # NVIDIA FY2025 Q1-Q2 (2024-01-29 to 2024-07-28, 91 days each) at 1e7 USD a day: only
+    # calendar 2024Q2 (91 days) is covered in full; 2024Q1 lacks 1-28 January (NaN, not less).
+    fiscal = load("vendor_revenue").sel(vendor=["NVIDIA"], fiscal_quarter=["FY2025Q1", "FY2025Q2"])[
+        ["period_start", "period_end", "revenue"]
+    ]
+    fiscal["revenue"][:] = 91 * 1e7
+    ds = estimate_shipments(
+        "NVIDIA", n_draws=2, seed=0, assumptions=fixed_assumptions(revenue=fiscal)
+    )
+    assert [str(q)[:10] for q in ds["quarter"].values] == ["2024-04-01"]
+    np.testing.assert_allclose(ds["accelerator_revenue"].sel(quarter="2024-04-01"), 91e7 * 0.5)
+    assert ds["quarter"].attrs["long_name"] == "Calendar quarter"

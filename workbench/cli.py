@@ -65,7 +65,7 @@ def data_list():
             )
         typer.echo("\ndownloadable with `workbench data fetch NAME`:")
         for name, remote in data.REMOTE_DATASETS.items():
-            typer.echo(f"{name:<22} {remote.description}")
+            typer.echo(f"{name:<24} {remote.description}")
     except WorkbenchError as exc:
         raise fail(exc) from None
 
@@ -79,6 +79,46 @@ def data_show(name: Annotated[str, typer.Argument(help="A bundled dataset's name
         typer.echo(data.describe(data.load(name), name=name))
     except WorkbenchError as exc:
         raise fail(exc) from None
+
+
+@data_app.command("check")
+def data_check(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Bundled tables to check (default: all).", show_default=False),
+    ] = None,
+    max_age: Annotated[
+        int | None,
+        typer.Option(
+            "--max-age",
+            metavar="DAYS",
+            min=1,
+            help="A table whose newest date is older than this is stale (default: the table's "
+            "max_age_days, else 183).",
+            show_default=False,
+        ),
+    ] = None,
+):
+    """List what the tables still need: stale tables, rows without a primary source, rows whose
+    notes say a value is unconfirmed, rows citing an aggregator site. Exits 1 if any."""
+    from workbench import data
+
+    try:
+        found = data.check_tables(names or None, max_age_days=max_age)
+    except WorkbenchError as exc:
+        raise fail(exc) from None
+    tables = list(dict.fromkeys(found["table"].values))
+    for table in tables:
+        mine = found.where(found["table"] == table, drop=True)
+        typer.echo(f"{table}: {mine.sizes['finding']} finding(s)")
+        for row, kind, detail in zip(
+            mine["row"].values, mine["kind"].values, mine["detail"].values, strict=True
+        ):
+            typer.echo(f"  {kind:<18} {row + ': ' if row else ''}{detail}")
+    if tables:
+        typer.echo(f"{found.sizes['finding']} finding(s) in {len(tables)} table(s)")
+        raise typer.Exit(code=1)
+    typer.echo("all tables clean")
 
 
 @data_app.command("fetch")
@@ -195,6 +235,8 @@ def report(
         no_input = no_input or bool(batch and batch.no_input)
         jobs = jobs or (batch and batch.jobs) or 1
         scheduler = scheduler or (batch and batch.scheduler) or None
+        if scheduler:
+            reports.check_scheduler(scheduler)  # before planning: no dataset read, no kernel
         cell_timeout = cell_timeout or (batch and batch.cell_timeout) or None
         tasks = reports.plan(
             requests, out_dir, no_input=no_input, force=force, cell_timeout=cell_timeout
@@ -215,7 +257,7 @@ def report(
     except WorkbenchError as exc:
         raise fail(exc) from None
     try:
-        gallery = reports.write_gallery(out_dir)
+        gallery = reports.write_gallery(out_dir, outcomes)
         reports.write_summary(out_dir, outcomes, started, datetime.now(UTC))
     except WorkbenchError as exc:
         raise fail(exc) from None

@@ -16,17 +16,29 @@ from workbench.data.catalog import (
 from workbench.data.describe import coverage, describe, inventory
 from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
 from workbench.data.fetch import REMOTE_DATASETS, cache_dir, fetch
+from workbench.data.fiscal import to_calendar_quarters
 from workbench.data.reference import H100E_CHIP, H100E_PRECISION, h100e_peak
+from workbench.data.sources import (
+    AGGREGATOR_DOMAINS,
+    SOURCE_QUALITIES,
+    aggregator_sources,
+    check_tables,
+    primary_share,
+)
 from workbench.data.table import Column, Schema, Stack, file_sha256, read_table
 
 __all__ = [
+    "AGGREGATOR_DOMAINS",
     "H100E_CHIP",
     "H100E_PRECISION",
     "REMOTE_DATASETS",
+    "SOURCE_QUALITIES",
     "Column",
     "Schema",
     "Stack",
+    "aggregator_sources",
     "cache_dir",
+    "check_tables",
     "coverage",
     "data_dir",
     "dataset_path",
@@ -38,9 +50,11 @@ __all__ = [
     "list_datasets",
     "load",
     "load_table",
+    "primary_share",
     "read_epoch_chip_sales",
     "read_epoch_hardware",
     "read_epoch_models",
     "read_metadata",
     "read_table",
+    "to_calendar_quarters",
 ]

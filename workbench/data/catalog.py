@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import os
-import tomllib
 from pathlib import Path
 
 import xarray as xr
 
+from workbench.data.metadata import read_metadata
 from workbench.data.table import Schema, read_table
 from workbench.errors import DataError, format_choices
 
@@ -56,18 +56,6 @@ def dataset_path(name: str) -> Path:
     if name not in names:
         raise DataError(f"unknown dataset {name!r}; choose {format_choices(names)}")
     return data_dir() / f"{name}.csv"
-
-
-def read_metadata(path: str | Path) -> dict:
-    """Parse a table's TOML metadata file."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise DataError("metadata file missing", path=path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"metadata is not valid TOML ({exc})", path=path) from None
 
 
 def load_table(csv_path: str | Path, metadata_path: str | Path | None = None) -> xr.Dataset:

@@ -67,18 +67,31 @@ def describe(ds: xr.Dataset, *, name: str | None = None) -> str:
         extent = _range(da)
         detail = "; ".join(x for x in (f"[{units}]" if units else "", share, extent) if x)
         lines.append(f"    {var:<{width}}  {da.attrs.get('long_name', '')} {detail}".rstrip())
+    if "source_quality" in ds:
+        quality = ds["source_quality"].values.ravel()
+        quality = quality[quality != ""]
+        primary = int((quality == "primary").sum())
+        lines.append(
+            f"  primary sources: {primary} of {len(quality)} rows "
+            f"({100 * primary / max(len(quality), 1):.0f}%)"
+        )
+    elif "source" in ds:
+        lines.append("  primary sources: unknown (no source_quality column)")
     for key in ("source", "license", "as_of", "sha256"):
         if key in ds.attrs:
             lines.append(f"  {key}: {ds.attrs[key]}")
     return "\n".join(lines)
 
 
-def _newest_date(ds: xr.Dataset) -> np.datetime64:
-    dates = [
-        ds[name].values.max()
-        for name in [*ds.data_vars, *ds.coords]
-        if ds[name].dtype.kind == "M" and ds[name].notnull().any()
-    ]
+def newest_date(ds: xr.Dataset) -> np.datetime64:
+    """The latest date in any datetime variable or coordinate of ``ds`` (NaT if none)."""
+    dates = []
+    for name in [*ds.data_vars, *ds.coords]:
+        if ds[name].dtype.kind == "M":
+            values = ds[name].values.ravel()
+            values = values[~np.isnat(values)]  # numpy's max would return NaT
+            if values.size:
+                dates.append(values.max())
     return max(dates) if dates else np.datetime64("NaT", "ns")
 
 
@@ -114,7 +127,7 @@ def inventory() -> xr.Dataset:
                 units="1",
             ),
             "newest": column(
-                [_newest_date(t) for t in tables], long_name="Newest date in the table"
+                [newest_date(t) for t in tables], long_name="Newest date in the table"
             ),
             "as_of": column(
                 [np.datetime64(t.attrs.get("as_of", "NaT"), "ns") for t in tables],

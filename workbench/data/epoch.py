@@ -249,6 +249,11 @@ CHIP_SALES_SCHEMA = Schema(
             long_name="Units shipped",
         ),
     ),
+    ordered=(
+        ("start_date", "end_date"),
+        ("h100e_p05", "h100e_median", "h100e_p95"),
+        ("units_p05", "units_median", "units_p95"),
+    ),
     attrs={
         "title": "Epoch AI: AI chip sales estimates",
         "source": "Epoch AI, 'AI Chip Sales', https://epoch.ai/data/ai-chip-sales",
@@ -283,7 +288,9 @@ def read_epoch_hardware(path: str | Path) -> xr.Dataset:
     (FLOP/s by precision), ``memory`` (byte), ``memory_bandwidth`` (byte/s), ``tdp`` (W),
     ``release_date`` and ``launch_price`` (USD).
     """
-    return read_table(path, HARDWARE_SCHEMA, on_duplicate="rename", on_missing_key="skip")
+    return read_table(
+        path, HARDWARE_SCHEMA, on_duplicate="rename", on_missing_key="skip", on_short_row="skip"
+    )
 
 
 def read_epoch_chip_sales(path: str | Path) -> xr.Dataset:

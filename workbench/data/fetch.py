@@ -1,14 +1,26 @@
 """Download publishers' latest public datasets into a user cache, with provenance.
 
-The files change daily at the source, so no fixed hash is pinned; instead the sha256 of what
-was downloaded, the URL and the download time are recorded in the returned dataset's attrs.
+The files change daily at the source, so no fixed hash is pinned by default; instead the sha256
+of what was downloaded, the URL and the download time are recorded beside the file and in the
+returned dataset's attrs. A download goes to a temporary file of its own, is checked (its size
+against the server's ``Content-Length``, its sha256 against a known hash when one is given, its
+contents by the dataset's reader) and only then renamed over the cached copy, so a killed or
+broken download never becomes the cached file, and a leftover temporary is never read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import http.client
 import json
 import logging
 import os
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +28,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from workbench.data.epoch import read_epoch_hardware, read_epoch_models
+from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
 from workbench.data.table import file_sha256
 from workbench.errors import DataError, format_choices
 
@@ -24,13 +36,22 @@ __all__ = ["REMOTE_DATASETS", "cache_dir", "fetch"]
 
 log = logging.getLogger(__name__)
 
+#: A temporary download untouched for this long belongs to a run that died; it is removed.
+STALE_PART_SECONDS = 3600
+TIMEOUT_SECONDS = 60
+_CHUNK = 1 << 16
+
 
 @dataclass(frozen=True)
 class RemoteDataset:
     url: str
     reader: Callable[[Path], xr.Dataset]
     description: str
+    sha256: str | None = None  # a pinned file's hash; None for files updated at the source
+    suffix: str = ".csv"
 
+
+_CHIP_COUNTS = "https://raw.githubusercontent.com/epoch-research/ai-chip-counts/main/csv_export"
 
 REMOTE_DATASETS: dict[str, RemoteDataset] = {
     "epoch_models": RemoteDataset(
@@ -48,6 +69,20 @@ REMOTE_DATASETS: dict[str, RemoteDataset] = {
         read_epoch_hardware,
         "Epoch AI: machine learning hardware (CC BY 4.0)",
     ),
+    # Epoch AI's chip-sales estimates by calendar quarter, as its ai-chip-counts repository
+    # exports them (epoch.ai/data/ai-chip-sales offers a zip of a different layout).
+    **{
+        f"epoch_chip_sales_{key}": RemoteDataset(
+            f"{_CHIP_COUNTS}/{file}",
+            read_epoch_chip_sales,
+            f"Epoch AI: AI chip sales, {label}, by calendar quarter (MIT)",
+        )
+        for key, file, label in (
+            ("nvidia", "nvidia_calendar_quarter_chip_timelines.csv", "NVIDIA"),
+            ("tpu", "tpu_calendar_quarter_chip_timelines.csv", "Google TPU"),
+            ("amd", "amd_chip_timelines.csv", "AMD"),
+        )
+    },
 }
 
 
@@ -59,19 +94,23 @@ def cache_dir() -> Path:
     return Path(override) if override else Path(pooch.os_cache("compute-workbench"))
 
 
-def fetch(name: str, *, url: str | None = None, refresh: bool = True) -> xr.Dataset:
+def fetch(
+    name: str, *, url: str | None = None, refresh: bool = True, sha256: str | None = None
+) -> xr.Dataset:
     """Download dataset ``name`` from its publisher and read it.
 
     Parameters
     ----------
     name
-        One of :data:`REMOTE_DATASETS` (``epoch_models``, ``epoch_notable_models``,
-        ``epoch_hardware``).
+        One of :data:`REMOTE_DATASETS`.
     url
         Download from here instead of the registered address (a mirror, or a newer path).
     refresh
         Download again even if a cached copy exists (the publisher updates daily); with
         ``False`` a cached copy is used when present.
+    sha256
+        The hash the downloaded file must have (a pinned snapshot); by default the registered
+        one, if any.
 
     Returns
     -------
@@ -81,54 +120,145 @@ def fetch(name: str, *, url: str | None = None, refresh: bool = True) -> xr.Data
     Raises
     ------
     DataError
-        For an unknown name, or when the download fails (offline, the server refused).
+        For an unknown name; when the download fails (offline, the server refused, the
+        transfer stopped short of its ``Content-Length``); when the file's hash differs from
+        the expected one; or when the file is not a valid table. The cached copy is then left
+        as it was.
     """
-    import pooch
-
     if name not in REMOTE_DATASETS:
         raise DataError(
             f"unknown remote dataset {name!r}; choose {format_choices(REMOTE_DATASETS)}"
         )
     remote = REMOTE_DATASETS[name]
     source = url or remote.url
+    expected = sha256 or (remote.sha256 if url is None else None)
     folder = cache_dir()
-    fname = f"{name}.csv"
-    target = folder / fname
+    target = folder / f"{name}{remote.suffix}"
     provenance_path = folder / f"{name}.json"
     if refresh or not target.exists():
-        partial = folder / f"{fname}.part"
-        pooch.get_logger().setLevel(logging.WARNING)  # we log the download ourselves
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(folder, name, remote.suffix)
+        partial = _download(name, source, folder, expected)
         try:
-            pooch.retrieve(
-                source, known_hash=None, fname=partial.name, path=folder, progressbar=False
-            )
-        except Exception as exc:  # requests' and pooch's errors share no base class
+            # Read before publishing, so a bad download never replaces a good cached copy.
+            try:
+                remote.reader(partial)
+            except DataError as exc:
+                raise DataError(
+                    f"the file downloaded from {source} is not a valid {name!r} table: "
+                    f"{exc.problem}",
+                    path=source,
+                    line=exc.line,
+                    column=exc.column,
+                ) from None
+            provenance = {
+                "url": source,
+                "sha256": file_sha256(partial),
+                "downloaded": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            os.replace(partial, target)
+        finally:
             partial.unlink(missing_ok=True)
-            raise DataError(
-                f"could not download {name!r} from {source} ({type(exc).__name__}: {exc}); "
-                "are you offline? The bundled tables (workbench.data.load) need no network."
-            ) from None
-        # Read before publishing, so a bad download never replaces a good cached copy.
-        try:
-            remote.reader(partial)
-        except DataError as exc:
-            partial.unlink(missing_ok=True)
-            raise DataError(
-                f"the file downloaded from {source} is not a valid {name!r} table: {exc.problem}",
-                path=source,
-                line=exc.line,
-                column=exc.column,
-            ) from None
-        os.replace(partial, target)
-        provenance = {
-            "url": source,
-            "sha256": file_sha256(target),
-            "downloaded": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        provenance_path.write_text(json.dumps(provenance, indent=2))
+        _write_json(provenance_path, provenance)
         log.info("downloaded %s from %s", name, source)
-    provenance = json.loads(provenance_path.read_text()) if provenance_path.exists() else {}
     ds = remote.reader(target)
+    digest = file_sha256(target)
+    provenance = _read_provenance(provenance_path)
+    if provenance.get("sha256") != digest:
+        # The file changed after its provenance was written (by hand, or a run killed between
+        # the two): what the record says is not about this file.
+        warnings.warn(
+            f"{target}: its provenance record does not match the file; url and download time "
+            "unknown (fetch again to restore them)",
+            stacklevel=2,
+        )
+        provenance = {}
     ds.attrs.update(provenance)
+    ds.attrs["sha256"] = digest
     ds.attrs["cache_path"] = str(target)
     return ds
+
+
+def _download(name: str, source: str, folder: Path, expected: str | None) -> Path:
+    """Fetch ``source`` into a new temporary file in ``folder``, checked for size and hash."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    partial = Path(tmp)
+    digest = hashlib.sha256()
+    received = 0
+    length = None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            request = urllib.request.Request(source, headers={"User-Agent": "compute-workbench"})
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                header = response.headers.get("Content-Length")
+                length = int(header) if header and header.isdigit() else None
+                while block := response.read(_CHUNK):
+                    out.write(block)
+                    digest.update(block)
+                    received += len(block)
+            out.flush()
+            os.fsync(out.fileno())
+    except http.client.IncompleteRead as exc:
+        partial.unlink(missing_ok=True)
+        raise DataError(
+            f"the download of {name!r} from {source} is incomplete: the connection closed after "
+            f"{received + len(exc.partial):,} bytes of {length or '?'}; nothing was saved"
+        ) from None
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        partial.unlink(missing_ok=True)
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        raise DataError(
+            f"could not download {name!r} from {source} ({type(exc).__name__}: {reason}); "
+            "are you offline? The bundled tables (workbench.data.load) need no network."
+        ) from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    if length is not None and received != length:
+        partial.unlink(missing_ok=True)
+        raise DataError(
+            f"the download of {name!r} from {source} is incomplete: {received:,} bytes of the "
+            f"{length:,} announced; nothing was saved"
+        )
+    if expected is not None and digest.hexdigest() != expected.lower():
+        partial.unlink(missing_ok=True)
+        raise DataError(
+            f"the file downloaded from {source} has sha256 {digest.hexdigest()}, not the expected "
+            f"{expected}; nothing was saved"
+        )
+    return partial
+
+
+def _remove_stale_parts(folder: Path, name: str, suffix: str) -> None:
+    # Temporaries of runs that died. The fixed name older versions used is never in use now.
+    legacy = folder / f"{name}{suffix}.part"
+    legacy.unlink(missing_ok=True)
+    cutoff = time.time() - STALE_PART_SECONDS
+    for part in folder.glob(f".{name}.*.part"):
+        with contextlib.suppress(OSError):
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".json.tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(payload, fh, indent=2)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _read_provenance(path: Path) -> dict:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    return {
+        k: v
+        for k, v in record.items()
+        if k in ("url", "sha256", "downloaded") and isinstance(v, str)
+    }

@@ -10,8 +10,10 @@ after the whole file has passed, so a bad file never yields a half-loaded datase
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
+import itertools
 import math
 import re
 import warnings
@@ -25,11 +27,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench.data.metadata import DTYPES, check_metadata
 from workbench.errors import DataError, format_choices
 
-__all__ = ["Column", "Schema", "Stack", "file_sha256", "read_table"]
+__all__ = ["Column", "Schema", "Stack", "check_grid", "file_sha256", "read_table"]
 
-DTYPES = ("str", "float", "int", "bool", "date", "quarter")
 # Cells that mean "no value" in the publishers' files; the bundled tables use empty cells only.
 MISSING = frozenset({"", "nan", "NaN", "NA", "N/A", "n/a", "null", "NULL", "None", "-", "—"})
 TRUE = frozenset({"true", "yes", "y", "1", "t"})
@@ -37,6 +39,11 @@ FALSE = frozenset({"false", "no", "n", "0", "f"})
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m", "%Y", "%m/%d/%Y", "%Y/%m/%d", "%d %B %Y", "%B %d, %Y")
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
+# Whole years inside what datetime64[ns] holds (1677-09-21 to 2262-04-11): a date outside
+# would silently wrap around (3024 becoming 1854).
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+#: Largest dense grid a multi-column key may unstack into (all variables together).
+MAX_GRID_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -55,12 +62,15 @@ class Column:
     header: str | None = None  # the file's own column name, when it differs from ``name``
     zero_is_missing: bool = False  # some publishers write 0 for "unknown"
     units_column: str | None = None  # units differ by row and are given in this column
+    choices: tuple[str, ...] | None = None  # the only values a text column may hold
 
     def __post_init__(self):
         if self.dtype not in DTYPES:
             raise DataError(
                 f"dtype must be {format_choices(DTYPES)}; got {self.dtype!r}", column=self.name
             )
+        if self.choices is not None:
+            object.__setattr__(self, "choices", tuple(self.choices))
 
     @property
     def file_header(self) -> str:
@@ -81,12 +91,17 @@ class Stack:
 
 @dataclass(frozen=True)
 class Schema:
-    """A table's columns, key and provenance."""
+    """A table's columns, key and provenance.
+
+    ``ordered`` lists groups of columns whose values must not decrease along each row where
+    present (``("start_date", "end_date")``, ``("p05", "median", "p95")``).
+    """
 
     columns: tuple[Column, ...]
     index: tuple[str, ...]
     stacks: tuple[Stack, ...] = ()
     attrs: Mapping[str, str] = field(default_factory=dict)
+    ordered: tuple[tuple[str, ...], ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -96,30 +111,23 @@ class Schema:
 
     @classmethod
     def from_metadata(cls, meta: Mapping, *, path: str | Path = "<metadata>") -> Schema:
-        """Build a schema from a parsed ``NAME.toml`` metadata mapping (see data/README.md)."""
-        for key in ("title", "license", "as_of", "index", "columns"):
-            if key not in meta:
-                raise DataError(f"metadata lacks the required key {key!r}", path=path)
-        columns = []
-        for name, spec in meta["columns"].items():
-            unknown = set(spec) - {f.name for f in Column.__dataclass_fields__.values()}
-            if unknown:
-                raise DataError(f"unknown metadata keys {sorted(unknown)}", path=path, column=name)
-            columns.append(Column(name=name, **spec))
-        names = {c.name for c in columns}
-        index = tuple(meta["index"])
-        missing = [i for i in index if i not in names]
-        if missing:
-            raise DataError(f"index column(s) {missing} are not declared in [columns]", path=path)
-        stacks = []
-        for name, spec in meta.get("stack", {}).items():
-            stack = Stack(name=name, **spec)
-            absent = [c for c in stack.columns.values() if c not in names]
-            if absent:
-                raise DataError(f"stack {name!r} names undeclared columns {absent}", path=path)
-            stacks.append(stack)
-        attrs = {k: str(v) for k, v in meta.items() if k not in ("columns", "stack", "index")}
-        return cls(columns=tuple(columns), index=index, stacks=tuple(stacks), attrs=attrs)
+        """Build a schema from a parsed ``NAME.toml`` metadata mapping (see data/README.md).
+
+        The mapping is checked against :data:`~workbench.data.metadata.METADATA_SCHEMA` first.
+        """
+        meta = check_metadata(meta, path=path)
+        columns = tuple(Column(name=name, **spec) for name, spec in meta["columns"].items())
+        stacks = tuple(Stack(name=name, **spec) for name, spec in meta.get("stack", {}).items())
+        attrs = {
+            k: str(v) for k, v in meta.items() if k not in ("columns", "stack", "index", "ordered")
+        }
+        return cls(
+            columns=columns,
+            index=tuple(meta["index"]),
+            stacks=stacks,
+            attrs=attrs,
+            ordered=tuple(tuple(group) for group in meta.get("ordered", ())),
+        )
 
 
 def file_sha256(path: str | Path) -> str:
@@ -137,6 +145,7 @@ def read_table(
     *,
     on_duplicate: Literal["error", "rename"] = "error",
     on_missing_key: Literal["error", "skip"] = "error",
+    on_short_row: Literal["error", "skip"] = "error",
 ) -> xr.Dataset:
     """Read ``path`` as ``schema`` describes and return a Dataset.
 
@@ -151,6 +160,10 @@ def read_table(
         with `` (2)``, `` (3)`` … and warning (publishers' files sometimes repeat a name).
     on_missing_key
         ``"error"`` raises on a row with no key; ``"skip"`` drops it with a warning.
+    on_short_row
+        ``"skip"`` drops, with a warning, a row that holds a single field (a bare label line,
+        as Epoch AI's hardware export has); ``"error"`` raises. Any other row whose field count
+        differs from the header's is always an error: its cells would be shifted.
 
     Raises
     ------
@@ -158,28 +171,23 @@ def read_table(
         Naming the file, the 1-based line and the column of the first problem found.
     """
     path = Path(path)
-    header, records = _read_records(path)
+    header, records = _read_records(path, on_short_row)
     positions = _locate_columns(path, header, schema)
     values: dict[str, list] = {col.name: [] for col in schema.columns}
     lines: list[int] = []
     key_columns = [schema.column(name) for name in schema.index]
     for line, record in records:
-        cells = {
-            col.name: (
-                record[positions[col.name]]
-                if positions.get(col.name) is not None and positions[col.name] < len(record)
-                else ""
-            ).strip()
-            for col in schema.columns
-        }
+        cells = {col.name: record[positions[col.name]].strip() for col in schema.columns}
         if any(cells[k.name] in MISSING for k in key_columns):
             if on_missing_key == "skip":
                 warnings.warn(f"{path}, line {line}: row without a key skipped", stacklevel=2)
                 continue
             empty = next(k.name for k in key_columns if cells[k.name] in MISSING)
             raise DataError("the key is empty", path=path, line=line, column=empty)
-        for col in schema.columns:
-            values[col.name].append(_parse_cell(cells[col.name], col, path, line))
+        row = {col.name: _parse_cell(cells[col.name], col, path, line) for col in schema.columns}
+        _check_order(row, schema, path, line)
+        for name, value in row.items():
+            values[name].append(value)
         lines.append(line)
     if not lines:
         raise DataError("the file has a header but no data rows", path=path)
@@ -188,10 +196,10 @@ def read_table(
     attrs.setdefault("source", str(path))
     attrs["sha256"] = file_sha256(path)
     attrs["file"] = path.name
-    return _to_dataset(values, keys, schema, attrs)
+    return _to_dataset(values, keys, schema, attrs, path)
 
 
-def _read_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_records(path: Path, on_short_row: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the records with the 1-based line each starts on."""
     try:
         raw = path.read_bytes()
@@ -218,34 +226,75 @@ def _read_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise DataError(f"is not valid CSV ({exc})", path=path, line=start) from None
+    # Every row has exactly the header's fields: one more or one fewer means a stray or a
+    # missing comma (an unquoted "Google, DeepMind"), and every later cell would be shifted.
     width = len(header)
+    kept = []
     for line, record in records:
-        if len(record) > width and any(cell.strip() for cell in record[width:]):
+        if len(record) < width and on_short_row == "skip" and len(record) == 1:
+            warnings.warn(f"{path}, line {line}: a row with a single field skipped", stacklevel=3)
+            continue
+        if len(record) != width:
             raise DataError(
-                f"the row has {len(record)} fields but the header has {width}", path=path, line=line
+                f"the row has {len(record)} fields but the header has {width} (an unquoted "
+                "comma, or a missing one?)",
+                path=path,
+                line=line,
             )
-    return header, records
+        kept.append((line, record))
+    return header, kept
 
 
-def _locate_columns(path: Path, header: list[str], schema: Schema) -> dict[str, int | None]:
+def _locate_columns(path: Path, header: list[str], schema: Schema) -> dict[str, int]:
+    """Position of each declared column in the header; every declared column must be there."""
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
         if name and name in seen:
             raise DataError(f"the header repeats column {name!r}", path=path, line=1)
         seen[name] = i
-    positions: dict[str, int | None] = {}
+    positions: dict[str, int] = {}
+    declared = {col.file_header for col in schema.columns}
     for col in schema.columns:
         pos = seen.get(col.file_header)
-        if pos is None and (col.required or col.name in schema.index):
-            found = [h for h in header if h]
+        if pos is None:
+            spare = [h for h in header if h and h not in declared]
+            close = difflib.get_close_matches(col.file_header, spare, n=3, cutoff=0.6)
+            hint = (
+                f"the closest header names are {', '.join(map(repr, close))}"
+                if close
+                else f"the header has {', '.join(repr(h) for h in header if h)}"
+            )
+            kind = "required" if col.required or col.name in schema.index else "declared"
             raise DataError(
-                f"the required column is missing; the header has {', '.join(map(repr, found))}",
+                f"the {kind} column is missing from the header; {hint}",
                 path=path,
                 line=1,
                 column=col.file_header,
             )
         positions[col.name] = pos
     return positions
+
+
+def _check_order(row: dict, schema: Schema, path: Path, line: int) -> None:
+    for group in schema.ordered:
+        present = [(name, row[name]) for name in group if row[name] is not None]
+        for (a, va), (b, vb) in itertools.pairwise(present):
+            if vb < va:
+                col_a, col_b = schema.column(a), schema.column(b)
+                word = "before" if col_b.dtype in ("date", "quarter") else "below"
+                raise DataError(
+                    f"{col_b.file_header!r} ({_shown(vb)}) is {word} {col_a.file_header!r} "
+                    f"({_shown(va)})",
+                    path=path,
+                    line=line,
+                    column=col_b.file_header,
+                )
+
+
+def _shown(value) -> str:
+    if isinstance(value, np.datetime64):
+        return str(np.datetime_as_string(value, "D"))
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _parse_cell(text: str, col: Column, path: Path, line: int):
@@ -257,6 +306,8 @@ def _parse_cell(text: str, col: Column, path: Path, line: int):
             raise DataError("a value is required", path=path, line=line, column=col.file_header)
         return None
     if col.dtype == "str":
+        if col.choices is not None and text not in col.choices:
+            fail(f"expected {format_choices(col.choices)}")
         return text
     if col.dtype in ("float", "int"):
         number = text[1:] if col.units == "USD" and text.startswith("$") else text
@@ -287,15 +338,20 @@ def _parse_cell(text: str, col: Column, path: Path, line: int):
     if col.dtype == "date":
         for fmt in DATE_FORMATS:
             try:
-                return np.datetime64(datetime.strptime(text, fmt), "ns")
+                when = datetime.strptime(text, fmt)
             except ValueError:
                 continue
+            if not FIRST_YEAR <= when.year <= LAST_YEAR:
+                fail(f"expected a date in the years {FIRST_YEAR} to {LAST_YEAR}")
+            return np.datetime64(when, "ns")
         fail("expected a date such as 2024-05-31")
     if col.dtype == "quarter":
         match = QUARTER.match(text)
         if not match:
             fail("expected a quarter such as 2024Q3")
         year, q = int(match.group(1)), int(match.group(2))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            fail(f"expected a quarter in the years {FIRST_YEAR} to {LAST_YEAR}")
         return np.datetime64(f"{year:04d}-{3 * (q - 1) + 1:02d}-01", "ns")
     raise AssertionError(col.dtype)  # unreachable: dtypes are checked in Column
 
@@ -332,6 +388,25 @@ def _unique_keys(path, values, lines, schema, on_duplicate) -> list[tuple]:
     return keys
 
 
+def check_grid(sizes: Mapping[str, int], *, rows: int, variables: int, path) -> None:
+    """Refuse to unstack ``rows`` into a dense grid of ``sizes`` that would not fit in memory.
+
+    A multi-column key becomes one dimension per column; when the columns vary together
+    (10^5 rows, each a new pair) the grid has 10^10 cells, almost all empty.
+    """
+    cells = math.prod(sizes.values())
+    need = cells * variables * 8
+    if need > MAX_GRID_BYTES:
+        shape = " x ".join(f"{n:,} {name}" for name, n in sizes.items())
+        raise DataError(
+            f"the key ({', '.join(sizes)}) spans {shape} = {cells:.3g} combinations for "
+            f"{rows:,} rows: as a grid the table would need {need / 2**30:.1f} GiB (at most "
+            f"{MAX_GRID_BYTES / 2**30:g} GiB is allowed); key on one column instead",
+            path=path,
+            column=", ".join(sizes),
+        )
+
+
 def _as_array(values: list, dtype: str) -> np.ndarray:
     if dtype in ("float", "int"):
         return np.array([np.nan if v is None else v for v in values], dtype=float)
@@ -359,7 +434,7 @@ def _variable_attrs(col: Column | Stack) -> dict[str, str]:
     return attrs
 
 
-def _to_dataset(values, keys, schema: Schema, attrs) -> xr.Dataset:
+def _to_dataset(values, keys, schema: Schema, attrs, path: Path) -> xr.Dataset:
     frame = pd.DataFrame(
         {
             col.name: _as_array(values[col.name], col.dtype)
@@ -371,6 +446,12 @@ def _to_dataset(values, keys, schema: Schema, attrs) -> xr.Dataset:
         index = pd.Index([k[0] for k in keys], name=schema.index[0])
     else:
         index = pd.MultiIndex.from_tuples(keys, names=list(schema.index))
+        check_grid(
+            {name: len(level) for name, level in zip(schema.index, index.levels, strict=True)},
+            rows=len(keys),
+            variables=max(len(frame.columns), 1),
+            path=path,
+        )
     frame.index = index
     ds = xr.Dataset.from_dataframe(frame)
     if len(schema.index) > 1:

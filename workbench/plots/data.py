@@ -81,19 +81,29 @@ def accelerator_chart(
 
 
 def revenue_chart(vendor_revenue: xr.Dataset) -> alt.Chart:
-    """Quarterly data-centre / AI revenue by vendor."""
-    table = vendor_revenue["revenue"].to_dataframe().reset_index().dropna(subset=["revenue"])
+    """Data-centre / AI revenue by vendor per fiscal quarter, as reported, at each quarter's end."""
+    table = (
+        vendor_revenue[["revenue", "period_end"]]
+        .to_dataframe()
+        .reset_index()
+        .dropna(subset=["revenue"])
+    )
     table["revenue_busd"] = table["revenue"] / 1e9
     return (
         alt.Chart(table)
         .mark_line(point=True)
         .encode(
-            x=alt.X("quarter:T", title="Calendar quarter"),
-            y=alt.Y("revenue_busd:Q", title="Revenue [billion USD]"),
+            x=alt.X("period_end:T", title="End of fiscal quarter"),
+            y=alt.Y("revenue_busd:Q", title="Revenue per fiscal quarter [billion USD]"),
             color="vendor:N",
-            tooltip=["vendor", "quarter:T", alt.Tooltip("revenue_busd:Q", format=".1f")],
+            tooltip=[
+                "vendor",
+                "fiscal_quarter",
+                "period_end:T",
+                alt.Tooltip("revenue_busd:Q", format=".1f"),
+            ],
         )
-        .properties(title="Data-centre / AI revenue per quarter", width=560, height=280)
+        .properties(title="Data-centre / AI revenue per fiscal quarter", width=560, height=280)
     )
 
 

@@ -25,7 +25,14 @@ Examples
 >>> reports.write_gallery("reports")  # doctest: +SKIP
 """
 
-from workbench.reports.batch import ReportRequest, plan, requests_for, run_tasks, write_summary
+from workbench.reports.batch import (
+    ReportRequest,
+    check_scheduler,
+    plan,
+    requests_for,
+    run_tasks,
+    write_summary,
+)
 from workbench.reports.build import ReportOutcome, ReportTask, build_report
 from workbench.reports.config import BatchConfig, load_config
 from workbench.reports.gallery import write_gallery
@@ -48,6 +55,7 @@ __all__ = [
     "ReportTask",
     "build_report",
     "check_parameters",
+    "check_scheduler",
     "default_suite",
     "find_notebook",
     "input_hashes",

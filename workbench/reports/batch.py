@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +23,7 @@ from workbench.reports.build import FAILED, ReportOutcome, ReportTask, build_rep
 from workbench.reports.files import write_atomically
 from workbench.reports.keys import input_hashes, report_key
 from workbench.reports.notebooks import default_suite, find_notebook
+from workbench.reports.output import check_output_folder, check_report_name, claim_output_folder
 from workbench.reports.params import (
     NotebookParameter,
     check_parameters,
@@ -29,11 +33,21 @@ from workbench.reports.params import (
 )
 from workbench.reports.sweep import expand_sweep, member_folder, parse_sweep, sweep_values
 
-__all__ = ["SUMMARY_NAME", "ReportRequest", "plan", "requests_for", "run_tasks", "write_summary"]
+__all__ = [
+    "SUMMARY_NAME",
+    "ReportRequest",
+    "check_scheduler",
+    "plan",
+    "requests_for",
+    "run_tasks",
+    "write_summary",
+]
 
 logger = logging.getLogger(__name__)
 
 SUMMARY_NAME = "summary.json"
+#: The protocols of dask.distributed's scheduler addresses.
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ucx", "ws", "wss")
 
 
 @dataclass(frozen=True)
@@ -126,7 +140,10 @@ def plan(
         For an unknown parameter or a value not of the declared kind (before any kernel), or
         a ``cell_timeout`` that is not a positive whole number of seconds.
     ReportError
-        When two requests would publish into the same folder, or datasets cannot be read.
+        When two requests would publish into the same folder, a report's name is not a plain
+        name, a notebook lies inside its own report's folder (publishing would replace it),
+        ``out`` cannot be used (:func:`~workbench.reports.output.check_output_folder`), or
+        datasets cannot be read.
     """
     if cell_timeout is not None and (
         isinstance(cell_timeout, bool) or not isinstance(cell_timeout, int) or cell_timeout < 1
@@ -134,10 +151,11 @@ def plan(
         raise ParameterError.invalid(
             "cell_timeout", "plan", "a whole number of seconds, at least 1", cell_timeout
         )
-    out = Path(out).resolve()
+    out = check_output_folder(out)
     inputs = input_hashes()
     tasks: list[ReportTask] = []
     for request in requests:
+        check_report_name(request.report)
         declared: dict[str, NotebookParameter] = {}
         if request.parameters or request.sweep:
             declared = inspect_parameters(request.notebook)
@@ -178,6 +196,12 @@ def plan(
             )
     seen: dict[Path, str] = {}
     for task in tasks:
+        if task.folder in task.notebook.parents or task.folder == task.notebook:
+            raise ReportError(
+                f"notebook {task.notebook} is inside the folder of its own report "
+                f"{task.label!r} ({task.folder}), where publishing would replace it; "
+                "give --out another folder, or move the notebook"
+            )
         if task.folder in seen:
             raise ReportError(
                 f"reports {seen[task.folder]!r} and {task.label!r} would both be published "
@@ -185,6 +209,43 @@ def plan(
             )
         seen[task.folder] = task.label
     return tasks
+
+
+def check_scheduler(address: str) -> str:
+    """``address`` if it is a dask scheduler's address, ``PROTOCOL://HOST:PORT``.
+
+    ``HOST:PORT`` alone means ``tcp://HOST:PORT``, as in dask; IPv6 hosts are bracketed
+    (``tcp://[::1]:8786``).
+
+    Raises
+    ------
+    ParameterError
+        For anything else (``garbage``, ``http://…``, ``tcp://[::1``), naming the protocols.
+    """
+    from urllib.parse import urlsplit
+
+    text = str(address).strip()
+    expected = (
+        f"a dask scheduler address PROTOCOL://HOST:PORT, with PROTOCOL one of "
+        f"{', '.join(SCHEDULER_PROTOCOLS)} (such as tcp://10.0.0.5:8786)"
+    )
+    error = ParameterError.invalid("scheduler", "workbench report", expected, address)
+    try:
+        parts = urlsplit(text if "://" in text else f"tcp://{text}")
+        port = parts.port
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+        raise error from None
+    if (
+        parts.scheme not in SCHEDULER_PROTOCOLS
+        or not parts.hostname
+        or port is None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise error
+    return text
 
 
 def run_tasks(
@@ -218,7 +279,11 @@ def run_tasks(
             "Give --jobs or --scheduler, not both: the cluster decides how many run at once.",
             parameter="jobs",
         )
+    if scheduler:
+        check_scheduler(scheduler)
     report = on_outcome or (lambda outcome: None)
+    for out in dict.fromkeys(task.out for task in tasks):
+        claim_output_folder(out)
     if scheduler:
         return _run_on_cluster(tasks, scheduler, report)
     if jobs > 1 and len(tasks) > 1:
@@ -257,9 +322,11 @@ def write_summary(
             for outcome in outcomes
         ],
     }
-    path = Path(out) / SUMMARY_NAME
-    Path(out).mkdir(parents=True, exist_ok=True)
-    write_atomically(path, json.dumps(summary, indent=2) + "\n")
+    path = claim_output_folder(out) / SUMMARY_NAME
+    try:
+        write_atomically(path, json.dumps(summary, indent=2) + "\n")
+    except OSError as exc:
+        raise ReportError(f"cannot write the summary {path}: {exc.strerror or exc}") from exc
     return path
 
 
@@ -270,12 +337,52 @@ def _run_in_processes(tasks, jobs, report) -> list[ReportOutcome]:
     # "spawn": a forked copy of a process that has started threads (zmq, dask) can deadlock.
     context = multiprocessing.get_context("spawn")
     outcomes = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)),
+        mp_context=context,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    with pool:
         futures = {pool.submit(build_report, task): task for task in tasks}
         for future in as_completed(futures):
             outcomes.append(_result(future, futures[future]))
             report(outcomes[-1])
     return outcomes
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker process end when ``parent``, the run that started it, ends.
+
+    A worker of a parent killed with SIGKILL would otherwise go on building and publishing,
+    then block for ever writing its result to a pipe no one reads. On Linux the kernel sends
+    the worker SIGKILL as its parent dies (``PR_SET_PDEATHSIG``); elsewhere a thread checks
+    once a second. The worker's notebook kernel notices its own parent (this worker) is
+    gone and exits too (ipykernel's parent poller).
+    """
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the thread below still watches
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="workbench-parent-watch", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _run_on_cluster(tasks, address, report) -> list[ReportOutcome]:

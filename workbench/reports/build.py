@@ -70,6 +70,11 @@ class ReportTask:
     cell_timeout: int | None = None
 
     @property
+    def out(self) -> Path:
+        """The reports folder the task publishes into (the gallery's folder)."""
+        return self.folder.parent.parent if self.sweep else self.folder.parent
+
+    @property
     def label(self) -> str:
         """``compute_outlook`` or, for a sweep member, ``compute_outlook[scenario=high]``."""
         return f"{self.report}[{member_folder(self.sweep)}]" if self.sweep else self.report

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 from workbench.errors import ReportError, format_choices
 from workbench.reports.batch import ReportRequest
 from workbench.reports.notebooks import find_notebook
+from workbench.reports.output import check_report_name
 
 __all__ = ["BatchConfig", "load_config"]
 
@@ -106,6 +108,7 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
     requests = []
     for name, entry in reports.items():
         where = f"[reports.{name}]"
+        check_report_name(name, f"{path}: [reports.{json.dumps(name)}]")
         if not isinstance(entry, dict):
             raise ReportError(f"{path}: {where} must be a table")
         _check_keys(path, where, entry, _REPORT_KEYS)

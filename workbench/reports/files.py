@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-__all__ = ["fsync_directory", "write_atomically"]
+__all__ = ["fsync_directory", "remove_stale_temporaries", "write_atomically"]
+
+# What write_atomically names its temporary files: ``.<name>.<pid>.tmp``.
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -25,6 +29,37 @@ def write_atomically(path: Path, text: str) -> None:
     finally:
         temporary.unlink(missing_ok=True)
     fsync_directory(path.parent)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files of :func:`write_atomically` left in ``folder`` by dead runs.
+
+    A run killed between writing and renaming leaves ``.<name>.<pid>.tmp``; one whose process
+    is still alive may be writing it now and is left alone. Returns the files deleted.
+    """
+    removed = []
+    for path in Path(folder).glob(".*.tmp"):
+        match = _TEMPORARY.match(path.name)
+        if match is None or _is_alive(int(match.group(1))):
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue  # gone already, or not ours to delete: either way not trusted
+        removed.append(path)
+    return removed
+
+
+def _is_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # another user's live process
+    except (ProcessLookupError, OverflowError, ValueError):
+        return False
+    return True
 
 
 def fsync_directory(folder: Path) -> None:

@@ -9,7 +9,9 @@ The page is static: no script, nothing fetched.
 
 from __future__ import annotations
 
+import dataclasses
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
@@ -21,6 +23,7 @@ from workbench.errors import ReportError
 from workbench.reports.files import write_atomically
 from workbench.reports.manifest import MANIFEST_NAME, Manifest, read_manifest
 from workbench.reports.notebooks import LEAD_REPORT
+from workbench.reports.output import claim_output_folder
 from workbench.reports.params import format_value
 from workbench.reports.publish import ReportFolder
 
@@ -80,15 +83,39 @@ class GalleryEntry:
         return "unknown" if self.current_problem else "failed"
 
 
-def collect_entries(out: Path) -> list[GalleryEntry]:
+def collect_entries(out: Path, outcomes: Sequence = ()) -> list[GalleryEntry]:
     """Every report and sweep member under ``out``: compute_outlook first, then by name.
 
-    Sweep members follow their report, by folder name.
+    Sweep members follow their report, by folder name. ``outcomes`` are this run's
+    (:class:`~workbench.reports.build.ReportOutcome`): a report that failed before it could
+    keep a failed run (its folder not writable, its lock held) is shown as failed with that
+    message, so the gallery and ``summary.json`` always agree.
     """
     out = Path(out)
     entries = []
-    if not out.is_dir():
-        return entries
+    if out.is_dir():
+        entries = _entries_on_disk(out)
+    by_folder = {entry.folder: index for index, entry in enumerate(entries)}
+    for outcome in outcomes:
+        if outcome.ok or outcome.failed_run is not None:
+            continue  # built, up to date, or failed with its run kept: the disk says so
+        try:
+            folder = _relative(out, Path(outcome.folder))
+        except ValueError:
+            continue
+        if folder in by_folder:
+            index = by_folder[folder]
+            entries[index] = dataclasses.replace(
+                entries[index], failure=None, failure_problem=outcome.message
+            )
+        else:
+            report, _, member = str(folder).partition("/")
+            entries.append(GalleryEntry(report, member, folder, failure_problem=outcome.message))
+    return entries
+
+
+def _entries_on_disk(out: Path) -> list[GalleryEntry]:
+    entries = []
     folders = [p for p in out.iterdir() if p.is_dir() and not _hidden(p)]
     # The same order as the default suite: the flagship report first, then by name.
     for folder in sorted(folders, key=lambda p: (p.name != LEAD_REPORT, p.name)):
@@ -115,15 +142,24 @@ def render_gallery(entries: list[GalleryEntry]) -> str:
     )
 
 
-def write_gallery(out: Path) -> Path:
-    """Write ``<out>/index.html`` from the reports on disk (atomically) and return its path."""
-    out = Path(out)
+def write_gallery(out: Path, outcomes: Sequence = ()) -> Path:
+    """Write ``<out>/index.html`` from the reports on disk (atomically) and return its path.
+
+    ``outcomes``, this run's, show failures that left nothing on disk
+    (:func:`collect_entries`).
+
+    Raises
+    ------
+    ReportError
+        When ``out`` is not a reports folder the workbench may write
+        (:func:`~workbench.reports.output.check_output_folder`) or the page cannot be written.
+    """
+    out = claim_output_folder(out)
     path = out / GALLERY_NAME
     try:
-        out.mkdir(parents=True, exist_ok=True)
         # Two batches finishing together: the later one writes last and sees both.
         with filelock.FileLock(out / ".gallery.lock"):
-            write_atomically(path, render_gallery(collect_entries(out)))
+            write_atomically(path, render_gallery(collect_entries(out, outcomes)))
     except OSError as exc:
         raise ReportError(f"cannot write the gallery {path}: {exc.strerror or exc}") from exc
     return path

@@ -18,6 +18,28 @@ MANIFEST_NAME = "manifest.json"
 #: Raise when a field's meaning changes, so old manifests are recognised as such.
 FORMAT_VERSION = 1
 _REQUIRED = ("report", "notebook", "status", "key")
+_STATUSES = ("ok", "failed", "running")
+# The JSON types each field may hold; a manifest with any other is damaged.
+_FIELD_TYPES = {
+    "report": str,
+    "notebook": str,
+    "status": str,
+    "key": str,
+    "title": str,
+    "parameters": dict,
+    "defaults": dict,
+    "sweep": dict,
+    "inputs": dict,
+    "versions": dict,
+    "started": str,
+    "finished": str,
+    "duration_s": (int, float),
+    "error": (str, type(None)),
+    "html": (str, type(None)),
+    "executed_notebook": (str, type(None)),
+    "no_input": bool,
+    "format_version": int,
+}
 #: The distributions whose versions shape a report's content or rendering.
 RECORDED_PACKAGES = (
     "compute-workbench",
@@ -114,8 +136,9 @@ def read_manifest(path: Path) -> Manifest:
     Raises
     ------
     ReportError
-        When the file is missing, is not JSON, or lacks required fields; the message names
-        the file.
+        When the file is missing, is not JSON, lacks required fields or holds a field of the
+        wrong type (``"duration_s": "abc"``); the message names the file. A caller treats
+        such a manifest as no manifest: the report is rebuilt.
     """
     path = Path(path)
     if path.is_dir():
@@ -131,11 +154,17 @@ def read_manifest(path: Path) -> Manifest:
     missing = [name for name in _REQUIRED if not isinstance(content.get(name), str)]
     if missing:
         raise ReportError(f"manifest {path} is incomplete (no {', '.join(missing)})")
+    for name, kinds in _FIELD_TYPES.items():
+        if name not in content:
+            continue
+        value = content[name]
+        wrong_bool = isinstance(value, bool) and kinds in ((int, float), int)
+        if not isinstance(value, kinds) or wrong_bool:
+            raise ReportError(f"manifest {path} is damaged ({name!r} is {value!r})")
+    if content["status"] not in _STATUSES:
+        raise ReportError(f"manifest {path} is damaged (status {content['status']!r})")
     known = {f.name for f in dataclasses.fields(Manifest)}
-    try:
-        return Manifest(**{name: value for name, value in content.items() if name in known})
-    except TypeError as exc:
-        raise ReportError(f"manifest {path} is incomplete ({exc})") from None
+    return Manifest(**{name: value for name, value in content.items() if name in known})
 
 
 def package_versions() -> dict[str, str]:

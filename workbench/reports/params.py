@@ -24,6 +24,12 @@ any       ``true``/``false`` → bool, ``none``/``null`` → None, integers → 
 Surrounding whitespace is ignored; quote a string to keep it. Values that are already typed
 (from ``reports.toml`` or Python) are checked against the kind instead: an int is accepted where
 a float is declared, nothing else is converted (``"2030"`` is not an int there).
+
+Whatever the kind, a value is data, never code: only JSON's types are accepted (str, int,
+float, bool, None, lists, and dicts with str keys), so bytes, tuples, sets, complex numbers,
+dates or non-string keys are refused with a :class:`~workbench.errors.ParameterError`, and the
+cell injected into the notebook is written from the checked value by :func:`python_literal`,
+never from the text given.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import ast
 import difflib
 import json
 import logging
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +54,7 @@ __all__ = [
     "inspect_parameters",
     "parse_assignment",
     "parse_text",
+    "python_literal",
     "split_items",
 ]
 
@@ -283,7 +291,7 @@ def parse_text(text: str, kind: str = "any", item_kind: str = "any") -> object:
     if kind == "dict":
         value = _literal(text)
         if isinstance(value, dict):
-            return value
+            return _check_data(value)
         raise ValueError(text)
     return _parse_any(text)
 
@@ -332,13 +340,16 @@ def check_parameters(
             )
         try:
             if text:
-                checked[name] = parse_text(str(value), parameter.kind, parameter.item_kind)
+                parsed = parse_text(str(value), parameter.kind, parameter.item_kind)
             else:
-                checked[name] = _check_typed(value, parameter.kind, parameter.item_kind)
-        except ValueError:
+                parsed = _check_typed(value, parameter.kind, parameter.item_kind)
+            checked[name] = _check_data(parsed)
+        except ValueError as exc:
             expected = _EXPECTED[parameter.kind]
             if parameter.kind == "list" and parameter.item_kind != "any":
                 expected += f" of {parameter.item_kind} items"
+            if isinstance(exc, _NotData):
+                expected += f" ({exc})"
             error = ParameterError.invalid(name, f"report {report!r}", expected, value)
             raise ParameterError(
                 f"{error}\n{describe_parameters(report, declared)}", parameter=name
@@ -371,6 +382,66 @@ def format_value(value: object) -> str:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     return str(value)
+
+
+def python_literal(value: object) -> str:
+    """``value`` as Python source that evaluates back to it: what is injected into a notebook.
+
+    Only the types :func:`check_parameters` lets through are written (JSON's types); the
+    text is built from the value, so no part of it comes from what a user typed. Infinite
+    and NaN floats, which have no literal, are written as ``float("inf")`` and the like.
+
+    Raises
+    ------
+    ValueError
+        For any other type.
+
+    Examples
+    --------
+    >>> python_literal({"a": [1, 2.5, None, True]})
+    "{'a': [1, 2.5, None, True]}"
+    >>> python_literal(float("-inf"))
+    "float('-inf')"
+    """
+    _check_data(value)
+    return _literal_source(value)
+
+
+def _literal_source(value: object) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"  # 'inf', '-inf' or 'nan'
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal_source(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{key!r}: {_literal_source(item)}" for key, item in value.items())
+        return "{" + ", ".join(items) + "}"
+    return repr(value)  # str, int, float, bool, None: repr is a literal of the same value
+
+
+class _NotData(ValueError):
+    """A value of a type that is not plain data (JSON's types); the message says which."""
+
+
+def _check_data(value: object, depth: int = 0) -> object:
+    """``value`` if it is made only of JSON's types (dict keys str); else :class:`_NotData`."""
+    if depth > _MAX_NESTING:
+        raise _NotData(f"nested more than {_MAX_NESTING} levels deep")
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list):
+        for item in value:
+            _check_data(item, depth + 1)
+        return value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _NotData(f"keys must be strings; got the key {key!r}")
+            _check_data(item, depth + 1)
+        return value
+    raise _NotData(
+        f"{type(value).__name__} values are not accepted: only strings, numbers, booleans, "
+        "none, lists and mappings with string keys"
+    )
 
 
 def _kind_of(annotation: str, default: str) -> tuple[str, str]:

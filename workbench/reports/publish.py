@@ -108,9 +108,12 @@ class ReportFolder:
         """
         try:
             (self.path / _BUILDS).mkdir(parents=True, exist_ok=True)
-            probe = self.path / _BUILDS / f".probe-{os.getpid()}-{secrets.token_hex(4)}"
-            probe.touch()
-            probe.unlink()
+            # Every folder a run writes: the links and the lock, the build, the failed runs.
+            for folder in (self.path, self.path / _BUILDS, self.failed_dir):
+                if folder.is_dir():
+                    probe = folder / f".probe-{os.getpid()}-{secrets.token_hex(4)}"
+                    probe.touch()
+                    probe.unlink()
         except OSError as exc:
             raise ReportError(
                 f"cannot write report {self.name!r} in {self.path}: "
@@ -222,6 +225,13 @@ class ReportFolder:
         """Point ``link`` at ``target`` (relative) through a new link renamed over the old."""
         if link.is_symlink() and os.readlink(link) == str(target):
             return
+        if (
+            os.path.lexists(link) and not link.is_symlink()
+        ):  # never a file the workbench did not make
+            raise ReportError(
+                f"cannot publish over {link}: it is a file, not a link made by the workbench; "
+                "move it away or give --out another folder"
+            )
         temporary = link.with_name(f".{link.name}.link-tmp")
         temporary.unlink(missing_ok=True)
         os.symlink(target, temporary)

@@ -18,14 +18,17 @@ from pathlib import Path
 import nbformat
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
+from papermill.translators import PythonTranslator, papermill_translators
 from traitlets import Unicode
 from traitlets.config import Config
 
 from workbench.errors import ReportError
+from workbench.reports.params import python_literal
 
 __all__ = [
     "KERNEL_ENVIRONMENT",
     "NotebookFailure",
+    "ParameterTranslator",
     "ReportKernelManager",
     "execute_notebook",
     "notebook_title",
@@ -88,6 +91,30 @@ class ReportKernelManager(AsyncKernelManager):
             kwargs.setdefault("stdout", log)
             kwargs.setdefault("stderr", log)
             return await super().start_kernel(**kwargs)
+
+
+class ParameterTranslator(PythonTranslator):
+    """Papermill's translator for the report kernel: the parameters cell, from values alone.
+
+    Papermill's own Python translator writes types it does not know (bytes, tuples, sets)
+    as their ``str()`` inside quotes, without escaping, so a crafted value becomes code.
+    Every value here is written by :func:`~workbench.reports.params.python_literal`, which
+    accepts JSON's types only and builds the source from the value.
+    """
+
+    @classmethod
+    def translate(cls, val):
+        return python_literal(val)
+
+    @classmethod
+    def codify(cls, parameters, comment="Parameters"):
+        lines = [cls.comment(comment)]
+        lines += [cls.assign(name, cls.translate(value)) for name, value in parameters.items()]
+        return "\n".join(lines) + "\n"
+
+
+# Found by kernel name before papermill's translator for the language.
+papermill_translators.register(_KERNEL_NAME, ParameterTranslator)
 
 
 class NotebookFailure(ReportError):

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.data import load, load_table
-from workbench.errors import ParameterError, format_choices
+from workbench.data import load, load_table, to_calendar_quarters
+from workbench.errors import DataError, ParameterError, format_choices
 from workbench.uncertainty import (
     Beta,
     Distribution,
@@ -231,10 +231,18 @@ def read_assumptions(
 
 
 def _read_revenue(value: Any, single: str | None) -> xr.Dataset:
+    """Revenue by calendar quarter; a table of fiscal quarters is allocated by days."""
     key = "revenue"
     if value is None:
-        return load("vendor_revenue")
+        return to_calendar_quarters(load("vendor_revenue"))
     table = _as_table(value, key)
+    if table is not None and "fiscal_quarter" in table.dims:
+        try:
+            table = to_calendar_quarters(table)
+        except DataError as exc:
+            raise ParameterError.invalid(
+                _entry(key), OWNER, "fiscal quarters with valid period dates", str(exc)
+            ) from None
     if table is None:
         if isinstance(value, Mapping):
             value = pd.Series(

@@ -157,8 +157,11 @@ def estimate_shipments(
         ``compute_share``, ``shipment_mix``, ``shipment_prices``, ``accelerators`` tables
         (``NAME.csv`` + ``NAME.toml``), or a mapping with any of these entries:
 
-        - ``"revenue"``: a Dataset in the ``vendor_revenue`` layout, a DataArray along
-          ``quarter`` (USD, for a single vendor), ``{"2024Q1": usd, ...}`` or a CSV path;
+        - ``"revenue"``: a Dataset in the ``vendor_revenue`` layout (fiscal quarters with
+          their dates, allocated to calendar quarters by days with
+          :func:`~workbench.data.to_calendar_quarters`) or along calendar ``quarter``, a
+          DataArray along ``quarter`` (USD, for a single vendor), ``{"2024Q1": usd, ...}``
+          or a CSV path;
         - ``"compute_share"``: a share (number), a ``(low, high)`` 90% interval (beta), any
           :func:`~workbench.uncertainty.as_distribution` spec, ``{period: spec}`` with periods
           like ``"2024Q1-2025Q4"``, or a table; applies to ``revenue``;
