@@ -91,6 +91,7 @@ __all__ = [
     "UTILISATION",
     "ShiftedScores",
     "calibrate",
+    "calibrate_adaptively",
     "importance_weights",
     "observations",
     "proposal",
@@ -757,13 +758,82 @@ def calibrate(
         "method": "importance weighting of the prior draws by the stated likelihood, then "
         "systematic resampling (see workbench.gap.calibration)",
         "ess": f"{float(weights['ess']):.0f}",
-        "stage": "prior draws" if log_ratio is None else "proposal draws (second stage)",
+        "stage": "prior draws" if log_ratio is None else "proposal draws",
         "as_of": obs.attrs["as_of"],
         "utilisation": obs.attrs["utilisation"],
         "source": obs.attrs["source"],
     }
     log.info("calibration: ESS %.0f of %d draws", float(weights["ess"]), w.size)
     return index, record
+
+
+def calibrate_adaptively(
+    first: xr.Dataset,
+    supply: xr.Dataset,
+    draw_demand,
+    *,
+    stages: int,
+    target_ess: float,
+    supply_inputs: xr.Dataset | None = None,
+    min_ess: float = 100.0,
+    **settings,
+) -> tuple[xr.Dataset, np.ndarray, xr.Dataset]:
+    """Calibrate demand draws in stages: the prior's, then proposals fitted to each stage.
+
+    Parameters
+    ----------
+    first
+        Demand drawn from the prior (:func:`workbench.demand.simulate`).
+    supply
+        The world's installed base on its own draws (paired by position modulo its size).
+    draw_demand
+        ``draw_demand(**overrides)`` draws demand again with the inputs in ``overrides``
+        replaced by proposal distributions (:class:`ShiftedScores`).
+    stages
+        At most this many proposal stages, stopped once the effective sample reaches
+        ``target_ess``.
+    supply_inputs
+        The supply's sampled inputs, reported beside demand's (``"supply: name"``).
+    min_ess
+        See :func:`importance_weights` (checked on the stage kept).
+    **settings
+        ``estimated_quarters``, ``seed``, ``as_of``, ``utilisation`` of :func:`calibrate`.
+
+    Returns
+    -------
+    (xarray.Dataset, numpy.ndarray, xarray.Dataset)
+        The demand draws of the stage kept (the one of largest effective sample), the
+        posterior indices into them, and the calibration record.
+    """
+
+    def named(demand: xr.Dataset) -> dict[str, xr.DataArray]:
+        inputs = {f"demand: {k}": v for k, v in _sampled(demand).items()}
+        if supply_inputs is not None:
+            inputs.update({f"supply: {k}": v for k, v in supply_inputs.data_vars.items()})
+        return inputs
+
+    index, record = calibrate(first, supply, min_ess=0.0, summarise=False, **settings)
+    record.attrs["stage"] = "prior draws"
+    kept, pilot = first, record
+    stage, stage_record, fitted, ratio = first, record, None, None
+    for k in range(1, int(stages) + 1):
+        if float(record["ess"]) >= target_ess:
+            break
+        log_weight = stage_record["log_likelihood"].values + (0.0 if ratio is None else ratio)
+        overrides, fitted = proposal(_sampled(stage), log_weight, previous=fitted)
+        stage = draw_demand(**overrides)
+        ratio = proposal_log_ratio(_sampled(stage), fitted)
+        stage_index, stage_record = calibrate(
+            stage, supply, log_ratio=ratio, prior=pilot, min_ess=0.0, summarise=False, **settings
+        )
+        if float(stage_record["ess"]) > float(record["ess"]):
+            index, record, kept = stage_index, stage_record, stage
+            record.attrs["stage"] = f"proposal stage {k}"
+    stage_name = record.attrs["stage"]
+    record = summarise_inputs(record, named(kept), None if kept is first else named(first))
+    record.attrs["stage"] = stage_name
+    check_ess(record, min_ess)
+    return kept, index, record
 
 
 def summarise_inputs(

@@ -99,9 +99,9 @@ def outlook(
     -------
     xarray.DataTree
         Nodes ``supply`` (installed base, quarterly), ``shipments`` (history and projection),
-        ``demand`` (the simulation, from the first observed year), ``gap`` (from the first
-        year of the outlook) (:func:`compute_gap`, annual) and ``drivers``
-        (of the gap's surplus, per year), all on the posterior draws when calibrated; then
+        ``demand`` (the simulation, from the first observed year), ``gap``
+        (:func:`compute_gap`, from the outlook's first year) and ``drivers`` (of the gap's
+        surplus, per year), all on the posterior draws when calibrated; then
         also ``calibration`` (observations, weights, effective sample size, inputs' prior and
         posterior) and ``prior_gap`` (the gap on the prior draws).
     """
@@ -152,50 +152,19 @@ def outlook(
         # The first n_draws demand draws are the uncalibrated outlook's (uncertainty.sample).
         prior_demand = _from(needed.isel(draw=slice(0, n_draws)), FIRST_YEAR)
         nodes["/prior_gap"] = compute_gap(base, prior_demand, unit=unit)
-        settings = {
-            "estimated_quarters": world["quarter"].values[~world["projected"].values],
-            "seed": seed,
-            "utilisation": utilisation,
-        }
-
-        def named(demand_inputs):
-            inputs = {f"demand: {k}": v for k, v in demand_inputs.data_vars.items()}
-            inputs.update({f"supply: {k}": v for k, v in supply_inputs.data_vars.items()})
-            return inputs
-
-        index, record = calibration.calibrate(
-            needed, world_base, min_ess=0.0, summarise=False, **settings
+        needed, index, record = calibration.calibrate_adaptively(
+            needed,
+            world_base,
+            lambda **proposal: simulate_demand(1, **proposal),
+            stages=oversample - first_stage,
+            target_ess=n_draws / 2,
+            estimated_quarters=world["quarter"].values[~world["projected"].values],
+            seed=seed,
+            utilisation=utilisation,
+            min_ess=min_ess,
+            supply_inputs=supply_inputs,
         )
-        pilot, pilot_inputs = record, named(demand_inputs)
-        # Further stages draw from proposals fitted to the stage before, weights corrected
-        # by prior over proposal (see workbench.gap.calibration); the best stage is kept.
-        stage_inputs, stage_record, fitted, ratio = demand_inputs, record, None, None
-        for _ in range(oversample - first_stage):
-            if float(record["ess"]) >= n_draws / 2:
-                break
-            log_weight = stage_record["log_likelihood"].values + (0.0 if ratio is None else ratio)
-            overrides, fitted = calibration.proposal(
-                stage_inputs.data_vars, log_weight, previous=fitted
-            )
-            stage_needed = simulate_demand(1, **overrides)
-            stage_inputs = demand.sampled_inputs(stage_needed)
-            ratio = calibration.proposal_log_ratio(stage_inputs.data_vars, fitted)
-            stage_index, stage_record = calibration.calibrate(
-                stage_needed,
-                world_base,
-                log_ratio=ratio,
-                prior=pilot,
-                min_ess=0.0,
-                summarise=False,
-                **settings,
-            )
-            if float(stage_record["ess"]) > float(record["ess"]):
-                index, record = stage_index, stage_record
-                needed, demand_inputs = stage_needed, stage_inputs
-        record = calibration.summarise_inputs(
-            record, named(demand_inputs), None if record is pilot else pilot_inputs
-        )
-        calibration.check_ess(record, min_ess)
+        demand_inputs = demand.sampled_inputs(needed)
         nodes["/calibration"] = record
         paired = index % n_draws
         base, projected, supply_inputs = (
