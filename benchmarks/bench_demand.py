@@ -1,8 +1,10 @@
 """Benchmark: the demand simulation in memory, against a per-draw loop, and at 10^8 draws on dask.
 
-Targets (issue 5):
+Targets (issues 5 and 12):
 
-- 10^6 draws x 10 years in memory in under 5 s;
+- 10^6 draws x 10 years in memory in under 5 s, in a fresh process (issue 12): the default
+  result (every output in float64) and a lean one (``variables=`` the gap needs,
+  ``dtype="float32"``), each timed in its own fresh interpreter, import time apart;
 - 10^8 draws x 10 years with dask at a peak resident memory under 4 GB;
 - the in-memory speed-up over a plain Python loop over draws, for 10^4 draws.
 
@@ -60,6 +62,56 @@ def in_memory() -> dict:
     }
 
 
+LEAN = {"variables": ["h100e", "flops_provisioned", "power", "energy"], "dtype": "float32"}
+
+
+def fresh_child(lean: bool) -> dict:
+    """Run in a fresh process: one call of 10^6 draws, timed apart from the imports."""
+    began = time.perf_counter()
+    import workbench.demand as demand  # noqa: F401  (import time measured apart)
+
+    imported = time.perf_counter() - began
+    began, began_cpu = time.perf_counter(), time.process_time()
+    result = simulate("base", n_draws=IN_MEMORY_DRAWS, seed=1, **YEARS, **(LEAN if lean else {}))
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    return {
+        "lean": lean,
+        "import_s": imported,
+        "call_s": elapsed,
+        "cpu_s": cpu,
+        "result_gb": result.nbytes / 1e9,
+        "median_h100e_last_year": float(np.median(result.h100e.values[:, -1])),
+    }
+
+
+def fresh_processes(repeats: int = 3, baseline: str | None = None) -> list[dict]:
+    """Fresh interpreters, interleaved: this code (default, lean) and optionally a baseline.
+
+    ``baseline`` is the root of another checkout (e.g. the main branch before this change),
+    run with the default call only, so that a shared machine's load hits both alike and the
+    ratio means something.
+    """
+    variants = [("default", False, None), ("lean", True, None)]
+    if baseline:
+        variants.append(("baseline", False, baseline))
+    runs = []
+    for _ in range(repeats):
+        for label, lean, root in variants:
+            env = dict(os.environ)
+            if root:
+                env["PYTHONPATH"] = root
+            child = subprocess.run(
+                [sys.executable, __file__, "--fresh", "--lean" if lean else "--full"],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+            )
+            run = json.loads(child.stdout.strip().splitlines()[-1])
+            runs.append({**run, "label": label})
+    return runs
+
+
 def loop_ratio() -> dict:
     began = time.perf_counter()
     vectorised = simulate("base", n_draws=LOOP_DRAWS, seed=2, **YEARS)
@@ -115,9 +167,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dask-draws", type=float, default=DASK_DRAWS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fresh", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--lean", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fresh-only", action="store_true", help="only the fresh-process runs")
+    parser.add_argument("--baseline", help="root of a checkout to compare with (fresh runs)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(dask_child(int(args.dask_draws))))
+        return
+    if args.fresh:
+        print(json.dumps(fresh_child(args.lean)))
+        return
+
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other work shares them)")
+    names = {
+        "default": "default (all outputs, float64)",
+        "lean": "lean (variables=, float32)",
+        "baseline": f"baseline {args.baseline} (all outputs, float64)",
+    }
+    runs = fresh_processes(baseline=args.baseline)
+    for run in runs:
+        print(
+            f"fresh process, {IN_MEMORY_DRAWS:,} draws x 10 years, {names[run['label']]}: call "
+            f"{run['call_s']:.2f} s, {run['cpu_s']:.2f} s CPU, result {run['result_gb']:.2f} GB "
+            f"(target < {TARGET_SECONDS} s: "
+            f"{'met' if run['call_s'] < TARGET_SECONDS else 'NOT met'})"
+        )
+    if args.baseline:
+        best = {k: min(r["call_s"] for r in runs if r["label"] == k) for k in names}
+        print(
+            "best call over the baseline's best: default "
+            f"{best['default'] / best['baseline']:.2f}x, "
+            f"lean {best['lean'] / best['baseline']:.2f}x"
+        )
+    if args.fresh_only:
         return
 
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other work shares them)")

@@ -159,3 +159,11 @@ def test_token_volume_has_several_providers():
     ds = data.load("token_volume")
     assert len(set(ds.provider.values)) >= 5
     assert (ds.refers_to <= ds.date).all()
+
+
+def test_inventory_gives_each_tables_share_of_primary_rows():
+    inventory = data.inventory()
+    assert inventory.primary_share.sel(dataset="vendor_revenue").item() == 1.0
+    assert inventory.primary_share.attrs["units"] == "1"
+    newest = inventory.newest.sel(dataset="vendor_revenue").values
+    assert str(newest)[:10] == "2026-05-03"  # NaT cells in the table do not hide the newest date

@@ -15,6 +15,7 @@ from workbench.demand import (
 )
 from workbench.demand.simulate import IN_MEMORY_CHUNK
 from workbench.demand.tokens import SECONDS_PER_YEAR
+from workbench.errors import ParameterError
 
 N = 1_000
 
@@ -69,9 +70,10 @@ def test_accounting_identities(base):
     np.testing.assert_allclose(base.h100e, base.inference_h100e + base.training_h100e)
     np.testing.assert_allclose(base.h100e * peak, base.flops_provisioned)
     np.testing.assert_allclose(base.accelerators.sel(chip=REFERENCE_CHIP), base.h100e)
-    np.testing.assert_allclose(
-        base.energy, base.power * base.power_load_factor * SECONDS_PER_YEAR / 3600 / 1e6
-    )
+    from workbench.demand.power import world_electricity
+
+    uncapped = base.power * base.power_load_factor * SECONDS_PER_YEAR / 3600 / 1e6
+    np.testing.assert_allclose(base.energy, np.minimum(uncapped, world_electricity(base.year)))
     # Installed capacity is never used beyond its peak: the rooflines and the derates see to it.
     assert (base.utilisation > 0).all() and (base.utilisation <= 1).all()
     assert (base.tokens_per_second_peak >= base.tokens_per_second).all()
@@ -211,3 +213,79 @@ def test_local_cluster_gives_the_in_memory_result():
         ran = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.task_groups))
     assert ran > 0
     xr.testing.assert_identical(expected, result)
+
+
+# --- instants, lean results, dependence, precision ----------------------------------------
+
+
+def test_quarterly_demand_is_evaluated_at_quarter_ends():
+    annual = simulate(n_draws=200, start=2026, end=2027, seed=2)
+    quarterly = simulate(n_draws=200, start=2025, end=2026, seed=2, freq="quarter")
+    assert quarterly.h100e.dims == ("draw", "quarter") and quarterly.sizes["quarter"] == 8
+    assert quarterly.quarter.attrs["instant"] == "end"
+    assert annual.year.attrs["instant"] == "start"
+    # 2025Q4 ends on 1 January 2026: the same instant, the same draws, the same numbers.
+    np.testing.assert_allclose(
+        quarterly.h100e.sel(quarter="2025-10-01"), annual.h100e.sel(year="2026-01-01")
+    )
+
+
+def test_variables_and_float32_make_a_lean_result_with_every_input():
+    full = simulate(n_draws=500, end=2028, seed=4)
+    lean = simulate(n_draws=500, end=2028, seed=4, variables=["h100e", "energy"], dtype="float32")
+    outputs = [n for n, da in lean.data_vars.items() if da.attrs.get("role") != "input"]
+    assert sorted(outputs) == ["energy", "h100e"]
+    assert set(sampled_inputs(lean).data_vars) == set(sampled_inputs(full).data_vars)
+    assert lean.h100e.dtype == np.float32 and lean.model_params.dtype == np.float32
+    np.testing.assert_allclose(lean.h100e, full.h100e, rtol=1e-4)  # float32 arithmetic
+    with pytest.raises(ParameterError, match="'variables' parameter of simulate"):
+        simulate(n_draws=10, end=2027, variables=["nope"])
+
+
+def test_stated_correlations_are_used_by_default():
+    from scipy import stats
+
+    stated = simulate(n_draws=4_000, end=2027, seed=5)
+    independent = simulate(n_draws=4_000, end=2027, seed=5, correlation="none")
+    rho = stats.spearmanr(stated.model_params, stated.kv_bytes_per_token)[0]
+    assert rho == pytest.approx(6 / np.pi * np.arcsin(0.3), abs=0.04)  # rho 0.6 in the table
+    assert abs(stats.spearmanr(independent.model_params, independent.kv_bytes_per_token)[0]) < 0.05
+    assert "model_params~kv_bytes_per_token=0.6" in stated.attrs["correlation"]
+
+
+def test_correlation_sensitivity_reports_both_runs():
+    from workbench.demand import correlation_sensitivity
+
+    out = correlation_sensitivity(n_draws=1_000, end=2028, seed=1)
+    assert out.correlation.values.tolist() == ["independent", "stated"]
+    assert (out.lower < out["median"]).all() and (out["median"] < out.upper).all()
+    assert out["median"].attrs["units"] == "1" and out.attrs["stated"]
+
+
+def test_serving_at_one_byte_per_parameter_uses_the_fp8_peak():
+    # Prefill is compute-bound: at 1 byte per weight it runs at the fp8 peak (twice bf16 on
+    # an H100), so it needs half the H100-equivalents of the same draws at 2 bytes.
+    common = dict(n_draws=300, end=2027, seed=6, correlation="none", variables=["prefill_h100e"])
+    fp8 = simulate(bytes_per_param=1.0, **common)
+    bf16 = simulate(bytes_per_param=2.0, **common)
+    specs = (
+        chip_specs(REFERENCE_CHIP, precision="fp8")["peak_flops"]
+        / chip_specs(REFERENCE_CHIP)["peak_flops"]
+    )
+    ratio = (bf16.prefill_h100e / fp8.prefill_h100e).values
+    assert np.median(ratio) == pytest.approx(float(specs), rel=0.05)
+
+
+def test_inference_is_prefill_plus_decode(base):
+    np.testing.assert_allclose(base.inference_h100e, base.prefill_h100e + base.decode_h100e)
+
+
+def test_energy_is_bounded_by_the_worlds_electricity_with_a_warning():
+    from workbench.demand.power import world_electricity
+
+    with pytest.warns(RuntimeWarning, match="left physics"):
+        ds = simulate(n_draws=500, end=2030, seed=1, training_compute_growth=(20.0, 40.0))
+    bound = world_electricity(ds.year)
+    assert (ds.energy <= bound * (1 + 1e-9)).all()
+    assert "world's electricity" in ds.attrs["energy_bound"]
+    assert float(world_electricity(2024)) == pytest.approx(27_700)  # IEA: 415 TWh is 1.5%

@@ -139,3 +139,41 @@ def test_ceiling_bad_inputs():
     bad["reference_chip"][:] = "NVIDIA H999"
     with pytest.raises(ParameterError, match=r"accelerators table.*'NVIDIA H999'"):
         capacity_ceiling(assumptions={"packaging": bad})
+
+
+# --- the grid-power ceiling --------------------------------------------------------------
+
+
+def test_power_ceiling_spreads_each_year_over_its_quarters():
+    import xarray as xr
+
+    from workbench.supply import power_ceiling
+
+    table = xr.Dataset(
+        {"low": ("year", [3990.0]), "high": ("year", [4010.0]), "level": ("year", [0.9])},
+        coords={"year": [2027]},
+        attrs={"license": "CC0-1.0", "as_of": "2026-01-01"},
+    )
+    p = power_ceiling(n_draws=500, seed=1, ai_share=0.5, table=table)
+    assert p.power.dims == ("quarter", "draw") and p.sizes["quarter"] == 4
+    assert p.power.values == pytest.approx(4000 / 4 * 0.5, rel=0.01)
+    assert p.power.attrs["units"] == "MW"
+    assert (p.facility_multiplier >= 1.3 * 1.1).all() and (p.facility_multiplier <= 1.8 * 1.5).all()
+    assert p.attrs["random_streams"] == "supply.power_ceiling@1"
+    with pytest.raises(ParameterError, match="'ai_share' parameter of power_ceiling"):
+        power_ceiling(n_draws=10, ai_share=2.0)
+
+
+def test_projected_shipments_fit_in_the_grid_power():
+    from workbench.supply import power_ceiling, project_shipments
+
+    shipments = estimate_shipments("all", n_draws=300, seed=0)
+    grid = power_ceiling(n_draws=300, seed=0)
+    projected = project_shipments(shipments, end=2029, power_ceiling=grid)
+    future = projected.where(projected.projected, drop=True)
+    covered = future.quarter.isin(grid.quarter)
+    facility_mw = (future.power * grid.facility_multiplier / 1e6).where(covered, drop=True)
+    allowed = grid.power.sel(quarter=facility_mw.quarter)
+    assert (facility_mw <= allowed * (1 + 1e-9)).all()
+    assert float(projected.power_capped_share.max()) > 0  # the grid binds somewhere
+    assert "supply.power_ceiling@0" in projected.attrs["random_streams"]

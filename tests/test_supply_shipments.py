@@ -103,9 +103,9 @@ def test_revenue_as_dataarray_and_prices_from_file(tmp_path):
     revenue = xr.DataArray([1e9, 1e9, 1e9], dims="quarter", coords={"quarter": quarters})
     shutil.copy(data_dir() / "shipment_prices.toml", tmp_path / "shipment_prices.toml")
     (tmp_path / "shipment_prices.csv").write_text(
-        "chip,vendor,dist,low,high,level,source,notes\n"
-        f"{H100},NVIDIA,lognormal,20000,20000.000001,0.9,test,\n"
-        f"{A100},NVIDIA,lognormal,10000,10000.000001,0.9,test,\n"
+        "chip,vendor,dist,low,high,level,source,source_quality,notes\n"
+        f"{H100},NVIDIA,lognormal,20000,20000.000001,0.9,test,estimate,\n"
+        f"{A100},NVIDIA,lognormal,10000,10000.000001,0.9,test,estimate,\n"
     )
     ds = estimate_shipments(
         "NVIDIA",
@@ -148,7 +148,7 @@ def test_assumptions_folder_and_share_by_period(tmp_path):
     shutil.copy(data_dir() / "shipment_prices.toml", tmp_path / "shipment_prices.toml")
     bundled = (data_dir() / "shipment_prices.csv").read_text().splitlines()
     doubled = [bundled[0]] + [
-        line.replace(",lognormal,22000,35000,", ",lognormal,44000,70000,") for line in bundled[1:]
+        line.replace(",lognormal,20000,40000,", ",lognormal,40000,80000,") for line in bundled[1:]
     ]
     (tmp_path / "shipment_prices.csv").write_text("\n".join(doubled) + "\n")
     default = estimate_shipments("NVIDIA", n_draws=200, seed=0)

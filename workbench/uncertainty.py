@@ -655,8 +655,8 @@ def map_draws(
         Also return ``draws``' variables (materialised by the same tasks, so dask-backed
         draws are sampled once).
     dtype
-        Floating dtype of the outputs (e.g. ``numpy.float32`` halves the result's memory);
-        ``None`` keeps ``func``'s.
+        Floating dtype of the outputs and kept inputs (e.g. ``numpy.float32`` halves the
+        result's memory); ``None`` keeps theirs.
     sub_block
         Draws passed to ``func`` at once.
 
@@ -685,11 +685,17 @@ def map_draws(
     if template is None:
         template = func(draws.isel(draw=slice(0, 1)).compute())
     names = list(draws.data_vars)
+
+    def kept_dtype(name):
+        kind = draws[name].dtype
+        return np.dtype(dtype) if dtype is not None and kind.kind == "f" else kind
+
+    inputs = {n: draws[n].astype(kept_dtype(n)) for n in names}
     if not draws.chunks:
         arrays = {n: draws[n].values for n in names}
         out = _evaluate_into(func, arrays, _allocate(template, n_draws, dtype), sub_block)
         result = _assemble(template, out, draws["draw"])
-        return result.assign(draws.data_vars) if keep_inputs else result
+        return result.assign(inputs) if keep_inputs else result
     sizes = draws.chunks["draw"]
     if not compute:
         import dask.array as dsa
@@ -705,9 +711,9 @@ def map_draws(
                 parts[name].append(dsa.from_delayed(result[name], shape=shape, dtype=kind))
         lazy = {n: dsa.concatenate(p, axis=0) for n, p in parts.items()}
         result = _assemble(template, lazy, draws["draw"])
-        return result.assign(draws.data_vars) if keep_inputs else result
+        return result.assign(inputs) if keep_inputs else result
     outputs = _allocate(template, n_draws, dtype)
-    kept = {n: np.empty(n_draws, dtype=draws[n].dtype) for n in names} if keep_inputs else {}
+    kept = {n: np.empty(n_draws, dtype=kept_dtype(n)) for n in names} if keep_inputs else {}
     tasks, start = [], 0
     for size, arrays in zip(sizes, _chunk_arrays(draws), strict=True):
         window = slice(start, start + size)

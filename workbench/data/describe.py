@@ -99,10 +99,12 @@ def inventory() -> xr.Dataset:
     """One row per bundled table: title, size, coverage and freshness.
 
     Variables along ``dataset``: ``title``, ``entries`` (length of the first dimension),
-    ``variables``, ``coverage`` (mean share of filled cells), ``newest`` (latest date found in
-    the table), ``as_of`` (when it was last checked) and ``license``.
+    ``variables``, ``coverage`` (mean share of filled cells), ``primary_share`` (share of rows
+    with a primary source; NaN for a table without ``source_quality``), ``newest`` (latest
+    date found in the table), ``as_of`` (when it was last checked) and ``license``.
     """
     from workbench.data.catalog import list_datasets, load
+    from workbench.data.sources import primary_share
 
     names = list_datasets()
     tables = [load(name) for name in names]
@@ -124,6 +126,11 @@ def inventory() -> xr.Dataset:
             "coverage": column(
                 [float(coverage(t).to_array().mean()) for t in tables],
                 long_name="Mean share of filled cells",
+                units="1",
+            ),
+            "primary_share": column(
+                [primary_share(t) for t in tables],
+                long_name="Share of rows whose source_quality is primary (NaN: not rated)",
                 units="1",
             ),
             "newest": column(

@@ -19,11 +19,19 @@ from workbench.demand.scenarios import (
     InputSpec,
     ScenarioInputs,
     list_scenarios,
+    load_correlations,
     load_scenarios,
     scenario_inputs,
 )
-from workbench.demand.simulate import DEFAULT_CHIPS, REFERENCE_CHIP, sampled_inputs, simulate
+from workbench.demand.simulate import (
+    DEFAULT_CHIPS,
+    REFERENCE_CHIP,
+    correlation_sensitivity,
+    sampled_inputs,
+    simulate,
+)
 from workbench.demand.tokens import (
+    TokenGrowthFit,
     decaying_growth,
     fit_token_growth,
     token_anchor,
@@ -37,10 +45,12 @@ __all__ = [
     "REFERENCE_CHIP",
     "InputSpec",
     "ScenarioInputs",
+    "TokenGrowthFit",
     "annual_energy",
     "attention_flops_per_token",
     "chip_seconds_per_token",
     "chip_specs",
+    "correlation_sensitivity",
     "decaying_growth",
     "decode_throughput",
     "decode_workload",
@@ -48,6 +58,7 @@ __all__ = [
     "fit_token_growth",
     "kv_cache_bytes_per_token",
     "list_scenarios",
+    "load_correlations",
     "load_scenarios",
     "mixed_pue",
     "prefill_throughput",

@@ -6,19 +6,39 @@ the base date and by ``efficiency_growth`` a year since. Hosts, networking and s
 ``host_overhead`` per watt of accelerator; the facility adds cooling and power conversion
 through its PUE, which mixes air- and liquid-cooled halls. Energy is the provisioned power
 times the average load over a year.
+
+Energy is bounded by physics: no scenario's AI compute can draw more than the world's whole
+electricity consumption (:func:`world_electricity`). Draws whose energy would exceed it are
+capped at it, and :func:`workbench.demand.simulate` warns which years' tails left physics.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 
 from workbench.demand._checks import as_array, check_range, fresh_attrs
 from workbench.demand.tokens import SECONDS_PER_YEAR
 
-__all__ = ["COOLING", "annual_energy", "facility_power", "mixed_pue"]
+__all__ = [
+    "COOLING",
+    "WORLD_ELECTRICITY_2024_TWH",
+    "WORLD_ELECTRICITY_GROWTH",
+    "annual_energy",
+    "bound_energy",
+    "facility_power",
+    "mixed_pue",
+    "world_electricity",
+]
 
 COOLING = ("mixed", "air", "liquid")
 HOURS_PER_YEAR = SECONDS_PER_YEAR / 3600.0
+# IEA (2025), Energy and AI: data centres used about 415 TWh in 2024, "about 1.5% of global
+# electricity consumption", i.e. about 27,700 TWh; IEA Electricity 2025: world demand grew
+# 4.3% in 2024 and is forecast to grow close to 4% a year to 2027
+# (https://www.iea.org/reports/energy-and-ai ; https://www.iea.org/reports/electricity-2025).
+WORLD_ELECTRICITY_2024_TWH = 27_700.0
+WORLD_ELECTRICITY_GROWTH = 1.04
 
 
 @fresh_attrs
@@ -59,3 +79,23 @@ def annual_energy(power, *, load_factor) -> xr.DataArray:
     mw = as_array(power, "power", "annual_energy")
     energy = mw * load_factor * HOURS_PER_YEAR / 1e6
     return energy.assign_attrs(units="TWh", long_name="Energy per year")
+
+
+def world_electricity(years) -> xr.DataArray:
+    """The world's electricity consumption [TWh/yr] in ``years`` (ints or datetimes).
+
+    The 2024 level grown by :data:`WORLD_ELECTRICITY_GROWTH` a year (the IEA's near-term
+    forecast, held): an upper bound for any single use, not a forecast of it.
+    """
+    values = xr.DataArray(years) if not isinstance(years, xr.DataArray) else years
+    if values.dtype.kind == "M":
+        values = values.dt.year + (values.dt.dayofyear - 1) / 365.2425
+    elapsed = values.astype(float) - 2024.0
+    return (WORLD_ELECTRICITY_2024_TWH * WORLD_ELECTRICITY_GROWTH**elapsed).assign_attrs(
+        units="TWh", long_name="World electricity consumption per year"
+    )
+
+
+def bound_energy(energy: xr.DataArray, bound: xr.DataArray) -> xr.DataArray:
+    """``energy`` capped at ``bound`` (keeping its attrs): draws beyond physics are cut."""
+    return np.minimum(energy, bound).assign_attrs(energy.attrs)

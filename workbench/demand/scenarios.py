@@ -31,11 +31,13 @@ __all__ = [
     "InputSpec",
     "ScenarioInputs",
     "list_scenarios",
+    "load_correlations",
     "load_scenarios",
     "scenario_inputs",
 ]
 
 TABLE = "demand_scenarios"
+CORRELATIONS = "demand_correlations"
 TOKEN_MODELS = ("observed", "drivers")
 
 
@@ -364,3 +366,56 @@ def scenario_inputs(
         as_of=str(table.attrs.get("as_of", "")),
         source=f"scenario table {table.attrs.get('file', TABLE)}",
     )
+
+
+def load_correlations(
+    correlation="stated", *, inputs=None, owner: str = "load_correlations"
+) -> dict[tuple[str, str], float]:
+    """Correlations between demand inputs as ``{(input_a, input_b): rho}``.
+
+    Parameters
+    ----------
+    correlation
+        ``"stated"``: the bundled ``demand_correlations`` table (each pair with a source and a
+        rationale); ``None``, ``"none"`` or ``{}``: independent inputs; the path of a CSV in
+        the same format; or a mapping ``{(a, b): rho}``.
+    inputs
+        If given, pairs naming an input not in it are left out (e.g. the ``drivers`` token
+        model has no ``long_run_token_growth``).
+    owner
+        The public function named in error messages.
+    """
+    if correlation is None or (isinstance(correlation, str) and correlation == "none"):
+        return {}
+    if isinstance(correlation, dict) or hasattr(correlation, "items"):
+        pairs = {tuple(k): float(v) for k, v in dict(correlation).items()}
+    elif isinstance(correlation, (str, Path)):
+        if correlation == "stated":
+            table = load_table(dataset_path(CORRELATIONS))
+        else:
+            path = Path(correlation)
+            if not path.exists():
+                raise ParameterError.invalid(
+                    "correlation",
+                    owner,
+                    "'stated', 'none', a mapping {(a, b): rho} or an existing CSV",
+                    str(correlation),
+                )
+            toml = path.with_suffix(".toml")
+            bundled = dataset_path(CORRELATIONS).with_suffix(".toml")
+            table = load_table(path, toml if toml.exists() else bundled)
+        frame = table["rho"].to_series().dropna()
+        pairs = {(str(a), str(b)): float(v) for (a, b), v in frame.items()}
+    else:
+        raise ParameterError.invalid(
+            "correlation", owner, "'stated', 'none', a mapping or a CSV path", correlation
+        )
+    for a, b in pairs:
+        for name in (a, b):
+            if name not in INPUTS:
+                raise ParameterError.invalid(
+                    "correlation", owner, f"pairs of inputs ({format_choices(INPUTS)})", name
+                )
+    if inputs is not None:
+        pairs = {k: v for k, v in pairs.items() if k[0] in inputs and k[1] in inputs}
+    return pairs

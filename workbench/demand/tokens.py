@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
+from scipy import stats
 
 from workbench.demand._checks import as_array, fresh_attrs
-from workbench.errors import DataError, ParameterError
+from workbench.errors import DataError, ParameterError, format_choices
 
 __all__ = [
     "ANCHOR_SERIES",
     "GROWTH_SERIES",
     "SECONDS_PER_YEAR",
+    "TokenGrowthFit",
     "decaying_growth",
     "fit_token_growth",
     "statement_series",
@@ -79,17 +82,129 @@ def _load_token_volume(token_volume: xr.Dataset | None) -> xr.Dataset:
     return token_volume
 
 
+@dataclass(frozen=True)
+class TokenGrowthFit:
+    """A common yearly growth of token volume fitted within series, with its uncertainty.
+
+    The model is ``log v_ij = a_i + r (t_ij - t̄_i) + e_ij``: series *i* keeps its own level
+    ``a_i`` (all products, API only, another provider), its dates are centred on their own
+    mean ``t̄_i``, and only the common log growth rate ``r`` is shared. Centring the dates per
+    series is what keeps a short, late series from passing its level off as growth. ``r`` is
+    the ordinary least squares estimate on the within-series deviations; its standard error
+    uses ``n - n_series - 1`` residual degrees of freedom and intervals are Student-t.
+    """
+
+    log_rate: float  # r, per year
+    se: float  # standard error of r
+    dof: int
+    n_statements: int
+    n_series: int
+    series: tuple[str, ...]
+    centre: np.datetime64  # mean date of all statements: where the fitted rate applies
+    last: np.datetime64  # date of the latest statement used
+    levels: dict  # series -> (mean log volume a_i, its mean date t̄_i)
+    level: float = 0.9
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def growth_per_year(self) -> float:
+        """The fitted growth as a multiple per year, ``exp(r)``."""
+        return float(np.exp(self.log_rate))
+
+    def conf_int(self, level: float | None = None) -> dict[str, tuple[float, float]]:
+        """Central interval of ``log_rate`` and ``growth_per_year`` (default ``self.level``)."""
+        level = self.level if level is None else float(level)
+        if not 0 < level < 1:
+            raise ParameterError.invalid("level", "conf_int", "a probability in (0, 1)", level)
+        half = float(stats.t.ppf(0.5 + level / 2, self.dof)) * self.se
+        low, high = self.log_rate - half, self.log_rate + half
+        return {
+            "log_rate": (low, high),
+            "growth_per_year": (float(np.exp(low)), float(np.exp(high))),
+        }
+
+    def predict(self, times, series: str | None = None, *, level: float | None = None):
+        """Fitted tokens per month of ``series`` (default: the first) at ``times``, with bounds.
+
+        Returns a Dataset along ``time`` with ``mean``, ``lower`` and ``upper``: the bounds
+        carry the growth rate's uncertainty only (not the scatter of statements).
+        """
+        series = self.series[0] if series is None else series
+        if series not in self.levels:
+            raise ParameterError.invalid(
+                "series", "predict", f"one of {format_choices(self.levels)}", series
+            )
+        level = self.level if level is None else float(level)
+        mean_log, mean_date = self.levels[series]
+        when = np.asarray(times, dtype="datetime64[ns]").reshape(-1)
+        dt = (when - np.datetime64(mean_date, "ns")) / np.timedelta64(1, "D") / 365.2425
+        low, high = self.conf_int(level)["log_rate"]
+        coords = {"time": when}
+        parts = {"mean": self.log_rate, "lower": np.where(dt >= 0, low, high), "upper": None}
+        parts["upper"] = np.where(dt >= 0, high, low)
+        out = xr.Dataset(
+            {
+                name: ("time", np.exp(mean_log + rate * dt), {"units": "1/month"})
+                for name, rate in parts.items()
+            },
+            coords=coords,
+            attrs={"series": series, "level": level},
+        )
+        out["mean"].attrs["long_name"] = f"Fitted tokens per month ({series})"
+        return out
+
+    def summary(self) -> str:
+        """A short plain-text table of the estimate."""
+        low, high = self.conf_int()["growth_per_year"]
+        return "\n".join(
+            [
+                "Token-volume growth, within-series OLS (dates centred per series)",
+                f"  growth per year   {self.growth_per_year:8.3g}   "
+                f"{self.level:.0%} interval {low:.3g} to {high:.3g}",
+                f"  log rate          {self.log_rate:8.4f}   se {self.se:.4f}, dof {self.dof}",
+                f"  statements {self.n_statements} in {self.n_series} series "
+                f"({', '.join(self.series)}); rate refers to {str(self.centre)[:10]}",
+            ]
+        )
+
+    def to_dataset(self) -> xr.Dataset:
+        """``estimate``, ``lower``, ``upper`` along ``param``: growth_per_year, log_rate."""
+        bounds = self.conf_int()
+        names = ["growth_per_year", "log_rate"]
+        estimates = [self.growth_per_year, self.log_rate]
+        return xr.Dataset(
+            {
+                "estimate": ("param", estimates, {"long_name": "Estimate"}),
+                "lower": ("param", [bounds[n][0] for n in names], {"long_name": "Lower bound"}),
+                "upper": ("param", [bounds[n][1] for n in names], {"long_name": "Upper bound"}),
+                "se": ("param", [np.nan, self.se], {"long_name": "Standard error"}),
+            },
+            coords={
+                "param": names,
+                "units": ("param", ["1", "1/year"]),
+            },
+            attrs={
+                **self.attrs,
+                "level": self.level,
+                "n_statements": self.n_statements,
+                "dof": self.dof,
+                "centre_date": str(self.centre)[:10],
+                "last_date": str(self.last)[:10],
+            },
+        )
+
+
 def fit_token_growth(
     token_volume: xr.Dataset | None = None,
     *,
     series: Sequence[str] = GROWTH_SERIES,
     level: float = 0.9,
-) -> xr.Dataset:
-    """Yearly growth of token volume fitted to providers' statements, with its interval.
+) -> TokenGrowthFit:
+    """Yearly growth of token volume, fitted within series, with its interval.
 
-    Each series is divided by its own geometric mean, so a series' level (all products, API
-    only, another provider) does not pass for growth; the pooled, normalised volumes are then
-    fitted against the date each figure refers to with :func:`workbench.scaling.fit_trend`.
+    Each series keeps its own level and its dates are centred on the series' own mean date;
+    the common growth rate is the OLS slope of the within-series deviations of log volume on
+    those of time (the fixed-effects estimator). See :class:`TokenGrowthFit`.
 
     Parameters
     ----------
@@ -102,51 +217,72 @@ def fit_token_growth(
 
     Returns
     -------
-    xarray.Dataset
-        Scalars ``growth_per_year``, ``growth_low`` and ``growth_high`` [1] (multiples per
-        year) and ``n_statements``.
-    """
-    from workbench.scaling import fit_trend
+    TokenGrowthFit
+        ``growth_per_year``, ``conf_int()``, ``predict()``, ``summary()``, ``to_dataset()``.
 
+    Examples
+    --------
+    >>> fit = fit_token_growth()
+    >>> low, high = fit.conf_int()["growth_per_year"]
+    >>> bool(low < fit.growth_per_year < high)
+    True
+    """
     owner = "fit_token_growth"
+    if not 0 < level < 1:
+        raise ParameterError.invalid("level", owner, "a probability in (0, 1)", level)
     table = _load_token_volume(token_volume)
-    labels = statement_series(table)
-    keep = labels.isin(list(series))
-    if int(keep.sum()) < 3:
+    labels = statement_series(table).values
+    keep = np.isin(labels, list(series))
+    volume = np.asarray(table["tokens_per_month"].values, dtype=float)[keep]
+    when = np.asarray(table["refers_to"].values, dtype="datetime64[ns]")[keep]
+    groups = labels[keep]
+    ok = np.isfinite(volume) & (volume > 0) & ~np.isnat(when)
+    volume, when, groups = volume[ok], when[ok], groups[ok]
+    present = [s for s in series if (groups == s).any()]
+    n = volume.size
+    if n - len(present) < 2:
         raise ParameterError.invalid(
-            "series", owner, "series with at least 3 statements in all", list(series)
+            "series",
+            owner,
+            "series with at least two more statements than series (to fit and test a growth)",
+            list(series),
         )
-    volume = table["tokens_per_month"].where(keep, drop=True)
-    groups = labels.where(keep, drop=True).rename("series")
-    log_volume = np.log(volume)
-    normalised = np.exp(log_volume.groupby(groups) - log_volume.groupby(groups).mean())
-    when = table["refers_to"].sel(statement=normalised["statement"])
-    order = np.argsort(when.values)
-    normalised = normalised.isel(statement=order)
-    when = when.isel(statement=order)
-    fit = fit_trend(normalised, when, level=level)
-    interval = fit.conf_int(level)["growth_per_year"]
-    low, high = (float(v) for v in interval)
-    return xr.Dataset(
-        {
-            "growth_per_year": xr.DataArray(
-                float(fit.growth_per_year),
-                attrs={"units": "1", "long_name": "Fitted token-volume growth (multiple per year)"},
-            ),
-            "growth_low": xr.DataArray(
-                low, attrs={"units": "1", "long_name": f"Lower end of the {level:.0%} interval"}
-            ),
-            "growth_high": xr.DataArray(
-                high, attrs={"units": "1", "long_name": f"Upper end of the {level:.0%} interval"}
-            ),
-            "n_statements": xr.DataArray(int(normalised.size), attrs={"units": "1"}),
-        },
+    origin = when.min()
+    t = (when - origin) / np.timedelta64(1, "D") / 365.2425
+    y = np.log(volume)
+    t_dev, y_dev, levels = np.empty(n), np.empty(n), {}
+    for name in present:
+        mask = groups == name
+        t_mean, y_mean = t[mask].mean(), y[mask].mean()
+        t_dev[mask], y_dev[mask] = t[mask] - t_mean, y[mask] - y_mean
+        mean_date = origin + np.timedelta64(round(t_mean * 365.2425 * 86_400e9), "ns")
+        levels[name] = (float(y_mean), mean_date)
+    sxx = float(np.sum(t_dev**2))
+    if sxx == 0:
+        raise ParameterError.invalid(
+            "series", owner, "series whose statements span more than one date", list(series)
+        )
+    rate = float(np.sum(t_dev * y_dev) / sxx)
+    dof = n - len(present) - 1
+    residual = y_dev - rate * t_dev
+    se = float(np.sqrt(np.sum(residual**2) / dof / sxx))
+    centre = origin + np.timedelta64(round(t.mean() * 365.2425 * 86_400e9), "ns")
+    return TokenGrowthFit(
+        log_rate=rate,
+        se=se,
+        dof=dof,
+        n_statements=int(n),
+        n_series=len(present),
+        series=tuple(present),
+        centre=centre,
+        last=when.max(),
+        levels=levels,
+        level=float(level),
         attrs={
-            "series": ", ".join(series),
-            "level": level,
-            "method": "OLS of log volume on time, each series normalised by its geometric mean",
+            "method": "within-series OLS of log volume on time (each series its own level, "
+            "dates centred per series), Student-t interval",
             "source": table.attrs.get("source", "token_volume"),
-            "license": table.attrs.get("license", "CC-BY-4.0"),
+            "license": table.attrs.get("license", "unknown"),
             "as_of": table.attrs.get("as_of", ""),
         },
     )
@@ -174,20 +310,30 @@ def token_anchor(
 
 
 @fresh_attrs
-def decaying_growth(elapsed, *, initial, long_run, half_life) -> xr.DataArray:
-    """Cumulative growth multiple after ``elapsed`` years of a decaying growth rate.
+def decaying_growth(elapsed, *, initial, long_run, half_life, lead=0.0) -> xr.DataArray:
+    """Cumulative growth multiple ``elapsed`` years after the anchor, the growth rate decaying.
 
-    The log growth rate starts at ``log(initial)`` and approaches ``log(long_run)``, the gap
-    halving every ``half_life`` years:
-    ``log g(t) = r∞·t + (r₀ − r∞)·(1 − e^{−kt})/k`` with ``k = ln 2 / half_life``.
-    Negative ``elapsed`` runs the same curve backwards.
+    The log growth rate is ``log(initial)`` at ``lead`` years before the anchor (the date a
+    fitted rate refers to: the centre of the data it was fitted to) and approaches
+    ``log(long_run)`` after it, the gap halving every ``half_life`` years. With
+    ``k = ln 2 / half_life``, ``r0 = log(initial)``, ``r∞ = log(long_run)`` and ``L = lead``,
+    from the anchor on: ``log g(t) = r∞·t + (r0 − r∞)·e^{−kL}·(1 − e^{−kt})/k``.
+
+    The curve is anchored at the last observation (``g(0) = 1``) and never run backwards
+    past the data: before the date the rate refers to (``t < −L``) the rate stays at
+    ``r0``, the rate the data themselves show, instead of growing ever faster into the past.
     """
     owner = "decaying_growth"
     elapsed = as_array(elapsed, "elapsed", owner)
     r0 = np.log(as_array(initial, "initial", owner))
     r_inf = np.log(as_array(long_run, "long_run", owner))
     k = np.log(2.0) / as_array(half_life, "half_life", owner)
-    log_growth = r_inf * elapsed + (r0 - r_inf) * (-np.expm1(-k * elapsed)) / k
+    lead = as_array(lead, "lead", owner)
+    if lead.chunks is None and bool((lead < 0).any()):
+        raise ParameterError.invalid("lead", owner, "years >= 0", float(lead.min()))
+    after = np.maximum(elapsed, -lead)  # the decaying part stops at the rate's own date
+    decay = np.exp(-k * lead) * (-np.expm1(-k * after)) / k
+    log_growth = r_inf * after + (r0 - r_inf) * decay + r0 * np.minimum(elapsed + lead, 0.0)
     return np.exp(log_growth).assign_attrs(units="1", long_name="Cumulative growth multiple")
 
 

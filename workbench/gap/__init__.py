@@ -5,8 +5,8 @@
 
 from workbench.gap.backtest import backtest, backtest_note, backtest_scores
 from workbench.gap.calibration import calibrate, importance_weights, observations
-from workbench.gap.core import UNITS, align_periods, compute_gap
-from workbench.gap.drivers import drivers
+from workbench.gap.core import UNITS, align_periods, compute_gap, instants
+from workbench.gap.drivers import drivers, value_of_information
 from workbench.gap.outlook import (
     COOLING,
     REGIONS,
@@ -34,9 +34,11 @@ __all__ = [
     "drivers",
     "headline",
     "importance_weights",
+    "instants",
     "moved_inputs",
     "observations",
     "outlook",
     "prior_posterior",
     "summary",
+    "value_of_information",
 ]

@@ -1,10 +1,22 @@
-"""Which uncertain inputs drive the spread of an output: rank correlation and first-order indices.
+"""Which uncertain inputs drive the spread of an output, and what knowing them would be worth.
 
 For each input sampled along ``draw`` this gives the Spearman rank correlation with the output,
 a variance-based first-order index (the share of the output's variance explained by the input
 alone, estimated from the output's mean within quantile bins of the input, as in a
 correlation ratio), and the "swing": the output's median when the input is in its lowest and in
 its highest decile, which is what a tornado chart draws.
+
+The output to explain is ``log(supply / demand)`` per year (a gap from
+:func:`~workbench.gap.compute_gap` is read as its ``log_ratio``): the raw surplus is dominated
+by the few draws where both sides are huge, so its indices change from seed to seed, while the
+log ratio's are stable.
+
+:func:`value_of_information` says how much of the uncertainty would go if one input were known
+exactly (the expected value of perfect information about it, measured as uncertainty removed):
+the log ratio's variance, ``Var(E[Y | X])``, and the uncertainty about whether there is a
+shortfall, ``p(1 − p) − E[p(X)(1 − p(X))] = Var(P(shortfall | X))`` (the expected fall of the
+Brier-score uncertainty). The probability of a shortfall itself does not shrink on average
+when an input is learnt (it is a martingale); what shrinks is how uncertain the answer is.
 """
 
 from __future__ import annotations
@@ -17,7 +29,7 @@ from scipy import stats
 
 from workbench.errors import ParameterError
 
-__all__ = ["drivers"]
+__all__ = ["drivers", "value_of_information"]
 
 BINS = 20
 
@@ -75,8 +87,26 @@ def _collect_inputs(inputs, draws: int) -> dict[str, np.ndarray]:
     return out
 
 
+def _as_output(output, owner: str) -> xr.DataArray:
+    """The quantity to explain: a DataArray, or a gap Dataset's ``log_ratio``."""
+    if isinstance(output, xr.Dataset):
+        if "log_ratio" not in output:
+            raise ParameterError.invalid(
+                "output", owner, "a DataArray or a compute_gap Dataset (with 'log_ratio')", output
+            )
+        output = output["log_ratio"]
+    if not isinstance(output, xr.DataArray) or "draw" not in output.dims:
+        raise ParameterError.invalid(
+            "output",
+            owner,
+            "a DataArray with a 'draw' dimension",
+            tuple(getattr(output, "dims", ())),
+        )
+    return output
+
+
 def drivers(
-    output: xr.DataArray,
+    output: xr.DataArray | xr.Dataset,
     inputs: xr.Dataset | Mapping[str, xr.Dataset],
     *,
     bins: int = BINS,
@@ -86,8 +116,10 @@ def drivers(
     Parameters
     ----------
     output
-        Draws of the quantity of interest along ``draw`` (e.g. ``gap.surplus``), optionally with
-        other dims (e.g. ``year``): the analysis is done for each of their values.
+        Draws of the quantity of interest along ``draw``, optionally with other dims (e.g.
+        ``year``): the analysis is done for each of their values. A gap Dataset from
+        :func:`~workbench.gap.compute_gap` stands for its ``log_ratio`` (log supply/demand),
+        the recommended output.
     inputs
         The sampled inputs along ``draw``: a Dataset, or a mapping ``{"supply": ds, ...}``
         whose keys prefix the input names. Inputs fixed across draws are skipped.
@@ -103,10 +135,7 @@ def drivers(
         decile) and ``median`` (the output's overall median).
     """
     owner = "drivers"
-    if "draw" not in output.dims:
-        raise ParameterError.invalid(
-            "output", owner, "a DataArray with a 'draw' dimension", tuple(output.dims)
-        )
+    output = _as_output(output, owner)
     draws = output.sizes["draw"]
     if draws < 2 * bins:
         raise ParameterError.invalid("output", owner, f"at least {2 * bins} draws", draws)
@@ -168,6 +197,115 @@ def drivers(
         "as_of": max(as_of) if as_of else "",
         "method": "Spearman rank correlation; first-order index from equal-count bins "
         f"({bins}); swing = medians in the lowest and highest input deciles",
+        "draws": draws,
+    }
+    return ds
+
+
+def value_of_information(
+    output: xr.DataArray | xr.Dataset,
+    inputs: xr.Dataset | Mapping[str, xr.Dataset],
+    *,
+    threshold: float = 0.0,
+    bins: int = BINS,
+) -> xr.Dataset:
+    """How much uncertainty would go if each input were known exactly.
+
+    Parameters
+    ----------
+    output
+        Draws along ``draw`` (optionally per ``year``), or a gap Dataset (its ``log_ratio``).
+    inputs
+        The sampled inputs along ``draw``, as for :func:`drivers`.
+    threshold
+        A shortfall is ``output < threshold`` (0 for the log ratio: demand above supply).
+    bins
+        Equal-count bins of each input for the conditional means (bias-corrected).
+
+    Returns
+    -------
+    xarray.Dataset
+        On ``input`` (sorted by ``variance_share``) and the output's other dims:
+        ``variance_reduction`` (``Var(E[Y|X])``, in the output's units squared),
+        ``variance_share`` (of ``Var(Y)``), ``shortfall_uncertainty_reduction``
+        (``Var(P(shortfall | X))``), ``shortfall_share`` (of ``p(1 − p)``); and
+        ``shortfall_probability`` and ``variance`` of the output.
+    """
+    owner = "value_of_information"
+    output = _as_output(output, owner)
+    draws = output.sizes["draw"]
+    if draws < 2 * bins:
+        raise ParameterError.invalid("output", owner, f"at least {2 * bins} draws", draws)
+    named = _collect_inputs(inputs, draws)
+    names = list(named)
+    y_all = output.transpose(..., "draw").compute()
+    other = [d for d in y_all.dims if d != "draw"]
+    flat = np.asarray(y_all.values, dtype=float).reshape(-1, draws)
+    n_in, n_out = len(names), flat.shape[0]
+    share = np.full((n_in, n_out), np.nan)
+    short_share = np.full((n_in, n_out), np.nan)
+    variance = np.full(n_out, np.nan)
+    p = np.full(n_out, np.nan)
+    for j in range(n_out):
+        y = flat[j]
+        if not np.isfinite(y).all():
+            continue
+        event = (y < threshold).astype(float)
+        variance[j], p[j] = y.var(), event.mean()
+        for i, name in enumerate(names):
+            share[i, j] = _first_order_index(named[name], y, bins)
+            short_share[i, j] = _first_order_index(named[name], event, bins)
+    shape = (n_in, *[y_all.sizes[d] for d in other])
+    coords = {d: y_all[d] for d in other if d in y_all.coords}
+    units = output.attrs.get("units", "1")
+    label = output.attrs.get("long_name", output.name or "output")
+    bernoulli = p * (1 - p)
+
+    def var(values, **attrs):
+        return xr.DataArray(values.reshape(shape), dims=("input", *other), attrs=attrs)
+
+    def per_output(values, **attrs):
+        return xr.DataArray(values.reshape(shape[1:]), dims=tuple(other), attrs=attrs)
+
+    ds = xr.Dataset(
+        {
+            "variance_reduction": var(
+                share * variance[None, :],
+                units=f"({units})2" if units != "1" else "1",
+                long_name=f"Expected fall of the variance of {label} if the input were known",
+            ),
+            "variance_share": var(
+                share, units="1", long_name=f"Share of the variance of {label} removed"
+            ),
+            "shortfall_uncertainty_reduction": var(
+                short_share * bernoulli[None, :],
+                units="1",
+                long_name="Expected fall of p(1 - p) of a shortfall if the input were known",
+            ),
+            "shortfall_share": var(
+                short_share, units="1", long_name="Share of the shortfall's uncertainty removed"
+            ),
+            "shortfall_probability": per_output(
+                p, units="1", long_name=f"Probability that {label} < {threshold:g}"
+            ),
+            "variance": per_output(variance, units="1", long_name=f"Variance of {label}"),
+        },
+        coords={"input": names, **coords},
+    )
+    strength = ds["variance_share"]
+    if other:
+        strength = strength.max(other)
+    ds = ds.isel(input=np.argsort(-strength.fillna(0).values, kind="stable"))
+    as_of = [str(d.attrs["as_of"]) for d in _groups(inputs).values() if d.attrs.get("as_of")]
+    licences = {str(d.attrs.get("license") or "unknown") for d in _groups(inputs).values()}
+    ds.attrs = {
+        "title": f"Value of information about the inputs of {label}",
+        "source": f"workbench.gap.value_of_information over {draws} draws of {label}",
+        "license": "; ".join(sorted(licences)),
+        "as_of": max(as_of) if as_of else "",
+        "method": "Var(E[Y|X]) and Var(P(Y < threshold | X)) from equal-count bins of X "
+        f"({bins}), bias-corrected",
+        "threshold": threshold,
         "draws": draws,
     }
     return ds

@@ -8,13 +8,14 @@
 """
 
 from workbench.supply.backtest import backtest
-from workbench.supply.ceiling import cap_forecast, capacity_ceiling
+from workbench.supply.ceiling import cap_forecast, capacity_ceiling, power_ceiling
 from workbench.supply.chips import H100_REFERENCE
+from workbench.supply.domestic import domestic_china_shipments, with_domestic_china
 from workbench.supply.forecast import forecast
 from workbench.supply.installed_base import installed_base, survival
 from workbench.supply.methods import METHODS
 from workbench.supply.projection import project_shipments, shipment_totals
-from workbench.supply.published import compare_to_published
+from workbench.supply.published import compare_by_quarter, compare_to_published
 from workbench.supply.shipments import estimate_shipments
 
 __all__ = [
@@ -23,11 +24,15 @@ __all__ = [
     "backtest",
     "cap_forecast",
     "capacity_ceiling",
+    "compare_by_quarter",
     "compare_to_published",
+    "domestic_china_shipments",
     "estimate_shipments",
     "forecast",
     "installed_base",
+    "power_ceiling",
     "project_shipments",
     "shipment_totals",
     "survival",
+    "with_domestic_china",
 ]

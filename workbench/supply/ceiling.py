@@ -1,10 +1,18 @@
-"""The manufacturing ceiling: the most accelerators packaging and memory supply allow.
+"""Ceilings on supply: the most accelerators packaging, memory and grid power allow.
 
 Per quarter: CoWoS-class wafer starts x good packages per wafer x yield, and HBM supply /
 HBM per package; the ceiling is the smaller of the two, for the quarter's reference package.
 Capacity roadmaps err together (a source that overstates one quarter overstates the next), so
 each input takes one random quantile per draw, shared by all quarters.
 :func:`cap_forecast` then caps a forecast by it and says where the cap binds.
+
+:func:`power_ceiling` is the grid's ceiling: the new data-centre power that can be connected
+per year (the ``grid_power`` table, from published grid and utility data), the share of it
+that goes to AI accelerators, and the facility power each accelerator needs (server overhead
+and PUE, the ``facility_power`` table). :func:`~workbench.supply.project_shipments` applies
+it like the packaging ceiling: a quarter's shipments cannot draw more new facility power than
+the quarter's share of the year's connectable power. Like the roadmaps, grid estimates err
+together, so each draw takes one quantile for all years.
 """
 
 from __future__ import annotations
@@ -29,13 +37,20 @@ from workbench.uncertainty import (
     Normal,
     Uniform,
     as_distribution,
+    distributions_from_table,
     sample,
 )
 
-__all__ = ["cap_forecast", "capacity_ceiling"]
+__all__ = ["AI_SHARE", "cap_forecast", "capacity_ceiling", "power_ceiling"]
 
 OWNER = "capacity_ceiling"
 STREAM = "supply.ceiling"
+POWER_STREAM = "supply.power_ceiling"
+# Share of new data-centre power taken by AI accelerators: in the IEA's base case (Energy and
+# AI, 2025) AI-focused data centres more than quadruple their use by 2030 while all data
+# centres double (415 to 945 TWh), so AI takes about half of the growth or more; hyperscale
+# builds since 2024 are mostly for AI. A 90% interval of a beta.
+AI_SHARE = (0.4, 0.8)
 CEILING_KEYS = ("packaging", "allocation", "accelerators")
 _INPUTS = ("wafers", "dies_per_wafer", "yield", "hbm")
 
@@ -336,3 +351,109 @@ def cap_forecast(
         f"{forecast.attrs.get('source', '')}; capped by {ceiling.attrs.get('source', '')}"
     )
     return result
+
+
+def power_ceiling(
+    *,
+    n_draws: int = 10_000,
+    seed: int = 0,
+    ai_share: Any = AI_SHARE,
+    table: xr.Dataset | str | Path | None = None,
+) -> xr.Dataset:
+    """The new facility power AI accelerators can be connected to, per quarter, as draws.
+
+    Parameters
+    ----------
+    n_draws, seed
+        Monte Carlo draws and their seed (stream ``"supply.power_ceiling"``).
+    ai_share
+        Share of new data-centre power that goes to AI accelerators: a ``(low, high)`` 90%
+        interval of a beta (default :data:`AI_SHARE`), a number, or a Distribution.
+    table
+        A table like ``grid_power`` (``year``, ``low``, ``high``, ``level`` in MW per year);
+        the bundled one by default.
+
+    Returns
+    -------
+    xr.Dataset
+        ``power`` (quarter, draw) [MW]: new facility power for AI accelerators connectable in
+        the quarter (a quarter of the year's); ``grid_power`` (quarter, draw) [MW] for all data
+        centres; ``facility_multiplier`` (draw) [1]: facility watts per watt of accelerator
+        TDP (server overhead × PUE), which turns it into accelerators.
+    """
+    owner = "power_ceiling"
+    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
+        raise ParameterError.invalid("n_draws", owner, "a positive integer", n_draws)
+    grid = _table(table, "grid_power", "grid_power")
+    missing = [c for c in ("low", "high", "level") if c not in grid]
+    if missing or "year" not in grid.dims:
+        raise ParameterError.invalid(
+            "table", owner, "a table on 'year' with columns low, high, level", missing
+        )
+    if isinstance(ai_share, (tuple, list)) and len(ai_share) == 2:
+        share = Beta.from_interval(float(ai_share[0]), float(ai_share[1]), name="ai_share")
+    else:
+        share = as_distribution(ai_share, name="ai_share")
+    lo, hi = share.interval(0.999999)
+    if not (0 <= lo and hi <= 1):
+        raise ParameterError.invalid("ai_share", owner, "a share in [0, 1]", ai_share)
+    presets = distributions_from_table(load("facility_power"))
+    inputs = {
+        "grid": Uniform(0.0, 1.0),
+        "ai_share": share,
+        "pue": presets["pue_mixed"],
+        "server_overhead": presets["server_overhead"],
+    }
+    draws = sample(inputs, n_draws=int(n_draws), seed=seed, stream=POWER_STREAM)
+    years = [int(y) for y in grid["year"].values]
+    u = draws["grid"].values
+    per_year = np.empty((len(years), u.size))
+    for i, year in enumerate(years):
+        row = grid.sel(year=grid["year"].values[i])
+        low, high = float(row["low"]), float(row["high"])
+        if not 0 < low < high:
+            raise ParameterError.invalid(
+                "table", owner, "rows with 0 < low < high", (year, low, high)
+            )
+        per_year[i] = LogNormal.from_interval(low, high, level=float(row["level"])).ppf(u)
+    quarters = pd.date_range(f"{min(years)}-01-01", f"{max(years)}-10-01", freq="QS")
+    index = [years.index(q.year) for q in quarters]
+    grid_q = per_year[index] / 4.0
+    ai = grid_q * draws["ai_share"].values[None, :]
+    multiplier = draws["pue"].values * draws["server_overhead"].values
+    dims = ("quarter", "draw")
+    return xr.Dataset(
+        {
+            "power": (
+                dims,
+                ai,
+                {"units": "MW", "long_name": "New facility power for AI accelerators per quarter"},
+            ),
+            "grid_power": (
+                dims,
+                grid_q,
+                {"units": "MW", "long_name": "New data-centre power connectable per quarter"},
+            ),
+            "facility_multiplier": (
+                ("draw",),
+                multiplier,
+                {"units": "1", "long_name": "Facility W per W of accelerator TDP"},
+            ),
+            "ai_share": (
+                ("draw",),
+                draws["ai_share"].values,
+                {"units": "1", "long_name": "AI share"},
+            ),
+        },
+        coords={"quarter": quarters.values.astype("datetime64[ns]"), "draw": np.arange(n_draws)},
+        attrs={
+            "title": "Grid-power ceiling on AI accelerators",
+            "source": "workbench.supply.power_ceiling over the grid_power and facility_power "
+            "tables; AI share " + repr(share),
+            "license": str(grid.attrs.get("license", "unknown")),
+            "as_of": str(grid.attrs.get("as_of", "")),
+            "seed": int(seed),
+            STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
+            "n_draws": int(n_draws),
+        },
+    )

@@ -87,6 +87,7 @@ def project_shipments(
     method: str = "capacity",
     level: float = 0.9,
     ceiling: xr.Dataset | None = None,
+    power_ceiling: xr.Dataset | None = None,
     growth: dict | None = None,
     seed: int | None = None,
 ) -> xr.Dataset:
@@ -113,6 +114,10 @@ def project_shipments(
     ceiling
         Optional :func:`~workbench.supply.capacity_ceiling` result (same number of draws): each
         draw is capped by the ceiling's ``h100e`` in the quarters it covers.
+    power_ceiling
+        Optional :func:`~workbench.supply.power_ceiling` result (same number of draws): each
+        draw's shipments of a quarter are capped so that their facility power (TDP × the
+        draw's facility multiplier) fits in the quarter's new power for AI accelerators.
     seed
         Seed of the growth draws or path scores (stream ``"supply.projection"``); ``None``
         uses the shipments' seed, so one seed drives the analysis, each stage on its own
@@ -123,7 +128,8 @@ def project_shipments(
     xr.Dataset
         ``units``, ``h100e``, ``flops``, ``power`` along ``quarter`` (history then future) and
         ``draw``; ``projected`` (bool, quarter) marks the future; ``capped_share`` (quarter)
-        the share of draws the ceiling cut. Attrs record the forecast method and its choice.
+        the share of draws the manufacturing ceiling cut, ``power_capped_share`` the share the
+        power ceiling cut. Attrs record the forecast method and its choice.
     """
     if (
         not isinstance(shipments, xr.Dataset)
@@ -221,6 +227,24 @@ def project_shipments(
         name: (recent[name].sum("quarter") / recent["h100e"].sum("quarter")).values
         for name in ("units", "flops", "power")
     }
+    power_capped = np.zeros(len(future_quarters))
+    if power_ceiling is not None:
+        if power_ceiling.sizes.get("draw") != n_draws:
+            raise ParameterError.invalid(
+                "power_ceiling",
+                OWNER,
+                f"a power_ceiling with {n_draws} draws",
+                power_ceiling.sizes.get("draw"),
+            )
+        known = pd.DatetimeIndex(power_ceiling["quarter"].values)
+        multiplier = power_ceiling["facility_multiplier"].values
+        watts = per_h100e["power"] * multiplier  # facility W per H100e shipped now
+        for i, quarter in enumerate(future_quarters):
+            if quarter in known:
+                per = watts * np.broadcast_to(trend.get("power", 1.0), h100e.shape)[i]
+                cap = power_ceiling["power"].sel(quarter=quarter).values * 1e6 / per
+                power_capped[i] = float(np.mean(h100e[i] > cap))
+                h100e[i] = np.minimum(h100e[i], cap)
     coords = {"quarter": future_quarters, "draw": history["draw"].values}
     projected = xr.Dataset(
         {
@@ -245,16 +269,24 @@ def project_shipments(
         dims="quarter",
         attrs={"units": "1", "long_name": "Share of draws capped by the manufacturing ceiling"},
     )
+    out["power_capped_share"] = xr.DataArray(
+        np.r_[np.zeros(len(quarters)), power_capped],
+        dims="quarter",
+        attrs={"units": "1", "long_name": "Share of draws capped by the grid-power ceiling"},
+    )
     out.attrs = {
         **shipments.attrs,
         "title": "Accelerator shipments: estimated history and projected future",
         "projection": description
-        + ("; capped by the manufacturing ceiling" if ceiling is not None else ""),
+        + ("; capped by the manufacturing ceiling" if ceiling is not None else "")
+        + ("; capped by the grid-power ceiling" if power_ceiling is not None else ""),
         "projection_method": chosen,
         "projection_selection": selection,
         "projection_seed": int(seed),
         STREAMS_ATTR: merge_streams(
-            shipments, stream(int(seed), STREAM), *([ceiling] if ceiling is not None else [])
+            shipments,
+            stream(int(seed), STREAM),
+            *[c for c in (ceiling, power_ceiling) if c is not None],
         ),
     }
     return out

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
+from workbench._validation import check_level, invalid, public
 from workbench.data import load, load_table
 from workbench.errors import ParameterError
 
-__all__ = ["compare_to_published"]
+__all__ = ["compare_by_quarter", "compare_to_published"]
 
 OWNER = "compare_to_published"
 QUANTITIES = {"units": "units", "h100e": "h100e"}
@@ -132,4 +134,128 @@ def compare_to_published(
         "as_of": shipments.attrs.get("as_of", ""),
         "level": float(level),
     }
+    return ds
+
+
+@public
+def compare_by_quarter(
+    shipments: xr.Dataset,
+    published: xr.Dataset,
+    *,
+    quantity: str = "h100e",
+    level: float = 0.9,
+) -> xr.Dataset:
+    """The workbench's shipments against a published per-quarter estimate, quarter by quarter.
+
+    A total over several years can agree while the quarters do not (a fiscal/calendar shift
+    moves volume between neighbours); this compares each calendar quarter both cover.
+
+    Parameters
+    ----------
+    shipments
+        A :func:`~workbench.supply.estimate_shipments` result.
+    published
+        Per-quarter estimates along ``quarter``, ``chip`` and ``quantile`` (0.05, 0.5, 0.95)
+        with a ``manufacturer`` per chip, as :func:`workbench.data.read_epoch_chip_sales`
+        reads Epoch AI's chip-sales files (or ``data.fetch("epoch_chip_sales_nvidia")``).
+    quantity
+        ``"h100e"`` or ``"units"``.
+    level
+        Probability of the workbench's central interval.
+
+    Returns
+    -------
+    xr.Dataset
+        Along ``quarter`` (those both cover): ``estimate_lower``, ``estimate_median``,
+        ``estimate_upper`` (the workbench, over the published file's manufacturers);
+        ``published_low``, ``published_median``, ``published_high``; ``ratio`` (medians);
+        ``inside`` (the published median lies in the workbench's interval); the log widths
+        of both intervals. Attrs: ``quarters``, ``quarters_outside``, ``median_ratio``,
+        ``width_ratio`` (median of our log width over theirs).
+
+    Notes
+    -----
+    The published file gives quantiles per chip; a quarter's published interval is the sum of
+    its chips' quantiles, exact when the chips' errors move together (they share one revenue
+    line) and otherwise wider than the true interval of the sum.
+    """
+    if not isinstance(shipments, xr.Dataset) or "vendor" not in shipments.coords:
+        raise invalid(
+            "shipments",
+            "a Dataset from estimate_shipments (vendor along chip)",
+            type(shipments).__name__,
+        )
+    if quantity not in QUANTITIES:
+        raise invalid("quantity", "'units' or 'h100e'", quantity)
+    level = check_level(level)
+    needed = {"quarter", "chip", "quantile"}
+    if not needed <= set(published.dims) or quantity not in published:
+        raise invalid(
+            "published",
+            f"per-quarter estimates with dims {sorted(needed)} and a {quantity!r} variable",
+            dict(published.sizes),
+        )
+    makers = {str(m).lower() for m in np.atleast_1d(published["manufacturer"].values)}
+    ours_vendor = [str(v).lower() in makers for v in shipments["vendor"].values]
+    if not any(ours_vendor):
+        raise invalid(
+            "published",
+            "estimates for a vendor the shipments cover "
+            f"({sorted({str(v) for v in shipments['vendor'].values})})",
+            sorted(makers),
+        )
+    ours = shipments[QUANTITIES[quantity]].isel(chip=np.flatnonzero(ours_vendor))
+    ours = ours.sum("chip", min_count=1)
+    theirs = published[quantity].sum("chip", min_count=1)
+    common = np.intersect1d(ours["quarter"].values, theirs["quarter"].values)
+    ours = ours.sel(quarter=common)
+    complete = (
+        ours.notnull().all("draw").values
+        & theirs.sel(quarter=common).notnull().all("quantile").values
+    )
+    common = common[complete]
+    if common.size == 0:
+        raise invalid(
+            "published",
+            "estimates for quarters the shipments cover",
+            "no common quarter",
+        )
+    probs = [0.5 - level / 2, 0.5, 0.5 + level / 2]
+    q = ours.sel(quarter=common).quantile(probs, dim="draw").values  # (prob, quarter)
+    theirs = theirs.sel(quarter=common)
+    low, mid, high = (theirs.sel(quantile=p, method="nearest").values for p in (0.05, 0.5, 0.95))
+    inside = (mid >= q[0]) & (mid <= q[2])
+    ours_width = np.log(q[2] / q[0])
+    their_width = np.log(high / low)
+
+    def var(values, long_name, units="1"):
+        return ("quarter", values, {"units": units, "long_name": long_name})
+
+    unit = "1"
+    ds = xr.Dataset(
+        {
+            "estimate_lower": var(q[0], f"Workbench {level:.0%} interval, lower", unit),
+            "estimate_median": var(q[1], "Workbench median", unit),
+            "estimate_upper": var(q[2], f"Workbench {level:.0%} interval, upper", unit),
+            "published_low": var(low, "Published 5th percentile", unit),
+            "published_median": var(mid, "Published median", unit),
+            "published_high": var(high, "Published 95th percentile", unit),
+            "ratio": var(q[1] / mid, "Workbench median / published median"),
+            "inside": ("quarter", inside, {"long_name": "Published median inside our interval"}),
+            "estimate_log_width": var(ours_width, "Log width of the workbench interval"),
+            "published_log_width": var(their_width, "Log width of the published 90% interval"),
+        },
+        coords={"quarter": common},
+        attrs={
+            "title": f"Shipments per calendar quarter ({quantity}): workbench against published",
+            **merge(shipments, published, method="workbench.supply.compare_by_quarter"),
+            "level": float(level),
+            "quantity": quantity,
+            "vendors": ", ".join(sorted(makers)),
+            "quarters": int(common.size),
+            "quarters_outside": int((~inside).sum()),
+            "median_ratio": float(np.median(q[1] / mid)),
+            "width_ratio": float(np.median(ours_width / their_width)),
+        },
+    )
     return ds
