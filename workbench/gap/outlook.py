@@ -33,6 +33,7 @@ COOLING = ("mixed", "air", "liquid")
 REGIONS = ("world", "china", "rest of world")
 FIRST_YEAR = 2026  # the outlook's first year
 OBSERVED_FROM = 2024  # demand is simulated from here, to be compared with observations
+TARGET_ESS_SHARE = 0.1  # proposal stages stop once the effective sample is a tenth of n_draws
 LOW_ESS = 100  # below this effective sample, the posterior's intervals are not to be trusted
 
 
@@ -89,10 +90,10 @@ def outlook(
         (:class:`~workbench.errors.CalibrationWarning`).
     oversample
         Calibration draws up to ``oversample × n_draws`` demand draws in all (demand is where
-        the prior is wide, and cheap to draw): half from the prior (the first ``n_draws`` of
-        them are the uncalibrated outlook's), then, while the effective sample is below half
-        of ``n_draws``, stages of ``n_draws`` from proposals each fitted to the stage before
-        (see :mod:`workbench.gap.calibration`); each demand draw is paired with a supply draw
+        the prior is wide, and cheap to draw): ``n_draws`` from the prior (the uncalibrated
+        outlook's), then, while the effective sample is below a tenth of ``n_draws``, stages
+        of ``n_draws`` from proposals each fitted to the stage before (see
+        :mod:`workbench.gap.calibration`); each demand draw is paired with its supply draw
         and ``n_draws`` are resampled from the weighted pairs of the best stage.
 
     Returns
@@ -131,7 +132,6 @@ def outlook(
         base = supply.installed_base(projected, lifetime_years=lifetime_years, pue=pue)
     # Demand from the first observed year, so that its draws can be set against what was
     # observed; the outlook itself starts at FIRST_YEAR.
-    first_stage = max(1, oversample // 2) if calibrate else 1
 
     def simulate_demand(draws, **proposal):
         return demand.simulate(
@@ -144,7 +144,7 @@ def outlook(
             **proposal,
         )
 
-    needed = simulate_demand(first_stage)
+    needed = simulate_demand(1)
     supply_inputs = _supply_inputs(base, projected)
     demand_inputs = demand.sampled_inputs(needed)
     nodes: dict[str, xr.Dataset] = {}
@@ -156,8 +156,8 @@ def outlook(
             needed,
             world_base,
             lambda **proposal: simulate_demand(1, **proposal),
-            stages=oversample - first_stage,
-            target_ess=n_draws / 2,
+            stages=oversample - 1,
+            target_ess=n_draws * TARGET_ESS_SHARE,
             estimated_quarters=world["quarter"].values[~world["projected"].values],
             seed=seed,
             utilisation=utilisation,
