@@ -173,7 +173,10 @@ def backtest(
     rows = []
     for date in dates:
         with published_before(date), warnings.catch_warnings():
+            # The runs' own warnings (small effective samples, demand tails) are summarised
+            # by the scores and the ess column, not repeated per run.
             warnings.simplefilter("ignore", CalibrationWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
             tree = outlook(
                 scenario,
                 horizon=max(2027, date.year + 2),

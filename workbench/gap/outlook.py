@@ -8,6 +8,8 @@ drive its spread, in one ``xarray.DataTree``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -33,6 +35,7 @@ COOLING = ("mixed", "air", "liquid")
 REGIONS = ("world", "china", "rest of world")
 FIRST_YEAR = 2026  # the outlook's first year
 OBSERVED_FROM = 2024  # demand is simulated from here, to be compared with observations
+PROPOSAL_NOISE = "demand energy left physics"  # demand.simulate's warning on its draws' tails
 TARGET_ESS_SHARE = 0.1  # proposal stages stop once the effective sample is a tenth of n_draws
 LOW_ESS = 100  # below this effective sample, the posterior's intervals are not to be trusted
 
@@ -133,16 +136,21 @@ def outlook(
     # Demand from the first observed year, so that its draws can be set against what was
     # observed; the outlook itself starts at FIRST_YEAR.
 
-    def simulate_demand(draws, **proposal):
-        return demand.simulate(
-            scenario,
-            n_draws=n_draws * draws,
-            seed=seed,
-            start=OBSERVED_FROM,
-            end=horizon,
-            cooling=cooling,
-            **proposal,
-        )
+    def simulate_demand(draws, quiet=False, **proposal):
+        with warnings.catch_warnings():
+            if quiet:
+                # A proposal's draws are reweighted: warnings about their tails are not
+                # about the outlook's distribution.
+                warnings.filterwarnings("ignore", message=PROPOSAL_NOISE)
+            return demand.simulate(
+                scenario,
+                n_draws=n_draws * draws,
+                seed=seed,
+                start=OBSERVED_FROM,
+                end=horizon,
+                cooling=cooling,
+                **proposal,
+            )
 
     needed = simulate_demand(1)
     supply_inputs = _supply_inputs(base, projected)
@@ -155,7 +163,7 @@ def outlook(
         needed, index, record = calibration.calibrate_adaptively(
             needed,
             world_base,
-            lambda **proposal: simulate_demand(1, **proposal),
+            lambda **proposal: simulate_demand(1, quiet=True, **proposal),
             stages=oversample - 1,
             target_ess=n_draws * TARGET_ESS_SHARE,
             estimated_quarters=world["quarter"].values[~world["projected"].values],
