@@ -141,9 +141,11 @@ def test_simulated_observations_interpolate_in_log_time():
         coords={"year": years, "draw": [0]},
         attrs={"base_date": "2024-01-01"},
     )
+    # A quarter's stock refers to the quarter's end: 2023Q4 is the stock on 1 January 2024.
+    quarters = np.array(["2023-10-01", "2024-10-01"], dtype="datetime64[ns]")
     supply = xr.Dataset(
         {"h100e": (("quarter", "draw"), np.array([[2.0], [8.0]]))},
-        coords={"quarter": years, "draw": [0]},
+        coords={"quarter": quarters, "draw": [0]},
     )
     mid = years[0] + (years[1] - years[0]) / 2
     obs = _obs([1.0, 1.0], 0.1).assign(

@@ -83,6 +83,7 @@ from workbench import data
 from workbench._random import stream
 from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_between
 from workbench.errors import CalibrationWarning, ParameterError
+from workbench.gap.core import instants
 from workbench.uncertainty import Distribution
 
 __all__ = [
@@ -119,6 +120,7 @@ TOKEN_LOG_SD = 0.2
 UTILISATION_WOBBLE = 0.1
 COMPUTE_LOG_SD, COMPUTE_SHARED_SD = 0.5, 0.3
 RECORDS_FROM = "2023-01-01"
+IN_USE_FROM = 2024  # the demand model is not meant for the years before
 # Statements that overlap another provider's (a router's traffic is other providers' tokens).
 OVERLAPPING_SERIES = ("openrouter", "google-api")
 QUANTILES = (0.05, 0.5, 0.95)
@@ -302,9 +304,11 @@ def _time_dim(ds: xr.Dataset) -> str:
 
 
 def _log_interp(da: xr.DataArray, times: np.ndarray) -> np.ndarray:
-    """``da`` (time × draw) at ``times`` by linear interpolation of its log; NaN outside."""
+    """``da`` (time × draw) at instants ``times``, interpolating its log; NaN outside."""
     dim = _time_dim(da.to_dataset(name="v"))
-    grid = da[dim].values.astype("datetime64[ns]").astype("int64").astype(float)
+    # The instants the labels refer to (a quarter's stock is at its end; see gap.core).
+    when = instants(da.to_dataset(name="v"), dim)
+    grid = when.values.astype("datetime64[ns]").astype("int64").astype(float)
     values = np.log(np.maximum(da.transpose(dim, "draw").values.astype(float), 1e-300))
     at = np.asarray(times, dtype="datetime64[ns]").astype("int64").astype(float)
     out = np.full((at.size, values.shape[1]), np.nan)
@@ -716,12 +720,11 @@ def calibrate(
         ``weight``, ``ess``, and the inputs' prior and posterior quantiles (``input_shift``
         sorts the inputs that moved most).
     """
-    dim = _time_dim(demand)
-    quarters = pd.DatetimeIndex(np.asarray(estimated_quarters, dtype="datetime64[ns]"))
-    instants = pd.DatetimeIndex(demand[dim].values)
-    periods = set(quarters.to_period("Q"))
+    # Demand's instants at which the installed base rests on revenue data.
+    estimated = np.isin(supply["quarter"].values, np.asarray(estimated_quarters, "datetime64[ns]"))
+    measured = instants(supply, "quarter")[estimated]
     in_use = [
-        t for t in instants if t.to_period("Q") in periods and t >= pd.Timestamp("2024-01-01")
+        t for t in instants(demand) if t in measured and t >= pd.Timestamp(f"{IN_USE_FROM}-01-01")
     ]
     obs = observations(as_of=as_of, utilisation=utilisation, in_use_times=in_use)
     n_supply = supply.sizes["draw"]
