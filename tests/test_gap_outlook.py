@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
 import xarray as xr
 
-from workbench.errors import ParameterError
-from workbench.gap import headline, outlook, summary
+from workbench.errors import CalibrationWarning, ParameterError
+from workbench.gap import (
+    calibration_note,
+    headline,
+    moved_inputs,
+    outlook,
+    prior_posterior,
+    summary,
+)
+
+
+def _quiet(**kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        return outlook("base", horizon=2028, n_draws=400, seed=3, **kwargs)
 
 
 @pytest.fixture(scope="module")
 def tree():
-    return outlook("base", horizon=2028, n_draws=400, seed=3)
+    return _quiet()
+
+
+@pytest.fixture(scope="module")
+def prior():
+    return _quiet(calibrate=False)
 
 
 def test_outlook_holds_every_stage(tree):
-    assert set(tree.children) == {"supply", "shipments", "demand", "gap", "drivers"}
+    assert set(tree.children) == {
+        "supply",
+        "shipments",
+        "demand",
+        "gap",
+        "drivers",
+        "calibration",
+        "prior_gap",
+    }
     gap = tree["gap"].to_dataset()
     assert gap.year.dt.year.values.tolist() == [2026, 2027, 2028]
     assert gap.surplus.dims == ("year", "draw") or set(gap.surplus.dims) == {"year", "draw"}
@@ -26,7 +55,7 @@ def test_outlook_holds_every_stage(tree):
 
 
 def test_outlook_is_reproducible(tree):
-    again = outlook("base", horizon=2028, n_draws=400, seed=3)
+    again = _quiet()
     xr.testing.assert_identical(tree["gap"].to_dataset(), again["gap"].to_dataset())
 
 
@@ -45,8 +74,60 @@ def test_headline_and_summary(tree):
         ({"cooling": "oil"}, "'cooling' parameter"),
         ({"region": "mars"}, "'region' parameter"),
         ({"horizon": 2020}, "'horizon' parameter"),
+        ({"calibrate": "yes"}, "'calibrate' parameter"),
+        ({"oversample": 0}, "'oversample' parameter"),
     ],
 )
 def test_bad_outlook_parameters(kwargs, message):
     with pytest.raises(ParameterError, match=message):
         outlook(n_draws=100, **kwargs)
+
+
+def test_calibrate_false_is_the_prior_of_the_calibrated_outlook(tree, prior):
+    assert set(prior.children) == {"supply", "shipments", "demand", "gap", "drivers"}
+    assert prior.attrs["calibrated"] == "False"
+    # The calibrated tree's prior gap is the uncalibrated outlook's gap, draw for draw.
+    xr.testing.assert_allclose(tree["prior_gap"].to_dataset(), prior["gap"].to_dataset())
+    np.testing.assert_allclose(
+        headline(tree, 2028, prior=True)["ratio"], headline(prior, 2028)["ratio"]
+    )
+
+
+def test_posterior_draws_are_a_resample_of_paired_prior_draws(tree):
+    record = tree["calibration"].to_dataset()
+    n = tree["gap"].sizes["draw"]
+    # Every stage (the prior's, then proposals) holds n demand draws.
+    assert record.sizes["prior_draw"] == n
+    assert record.attrs["stage"] in ("prior draws", *(f"proposal stage {k}" for k in (1, 2, 3)))
+    assert float(record["weight"].sum()) == pytest.approx(1.0)
+    assert 1 <= float(record["ess"]) <= n
+    assert ("caution" in summary(tree)) == (float(record["ess"]) < 100)
+    # Every posterior demand draw is a prior demand draw, with its own inputs.
+    demand = tree["demand"].to_dataset()
+    ratio = demand["other_providers_ratio"].values
+    prior_ratio = record["input_prior"].sel(input="demand: other_providers_ratio").values
+    assert prior_ratio[0] <= np.median(ratio) <= prior_ratio[2] * 10
+    assert demand["year"].dt.year.values[0] == 2024  # demand starts at the observed present
+    observed = record["simulated_posterior"].sel(observation="tokens-google-2026-05-io")
+    assert observed.sel(quantile=0.5) == pytest.approx(3.2e15, rel=0.5)
+
+
+def test_prior_posterior_side_by_side(tree):
+    both = prior_posterior(tree)
+    assert both["distribution"].values.tolist() == ["prior", "posterior"]
+    assert both["year"].values.tolist() == [2026, 2028]
+    assert both["ratio"].dims == ("distribution", "year", "quantile")
+    moved = moved_inputs(tree, 5)
+    assert moved.sizes["input"] == 5
+    shifts = np.abs(moved["input_shift"].values)
+    assert (np.diff(shifts) <= 0).all() and (shifts <= 0.5).all()
+    note = calibration_note(tree)
+    assert "What calibration changed" in note and "draws" in note
+    assert "\\_" in note or "_" not in note.split("moved most:")[1].split("The weighted")[0]
+
+
+def test_uncalibrated_outlook_says_so(prior):
+    assert "not calibrated" in calibration_note(prior)
+    assert "before calibration" in summary(prior)
+    with pytest.raises(ParameterError, match="'tree' parameter of prior_posterior"):
+        prior_posterior(prior)

@@ -13,6 +13,7 @@ from pathlib import Path
 __all__ = [
     "BoundaryWarning",
     "BracketWarning",
+    "CalibrationWarning",
     "ConvergenceWarning",
     "DataError",
     "FitError",
@@ -91,6 +92,10 @@ class FitError(WorkbenchError, ValueError):
 
 class ReportError(WorkbenchError, RuntimeError):
     """A report could not be built; the previous good report is left in place."""
+
+
+class CalibrationWarning(UserWarning):
+    """A calibration's effective sample collapsed: its posterior rests on few draws."""
 
 
 class ConvergenceWarning(UserWarning):

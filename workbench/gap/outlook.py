@@ -8,20 +8,36 @@ drive its spread, in one ``xarray.DataTree``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from workbench import demand, supply
 from workbench.errors import ParameterError, format_choices
+from workbench.gap import calibration
 from workbench.gap.core import compute_gap
 from workbench.gap.drivers import drivers
 
-__all__ = ["COOLING", "REGIONS", "headline", "outlook", "summary"]
+__all__ = [
+    "COOLING",
+    "REGIONS",
+    "calibration_note",
+    "headline",
+    "moved_inputs",
+    "outlook",
+    "prior_posterior",
+    "summary",
+]
 
 COOLING = ("mixed", "air", "liquid")
 REGIONS = ("world", "china", "rest of world")
-# Seed offsets keep every stage on its own random stream (see workbench.uncertainty).
-SEED_OFFSETS = {"shipments": 0, "ceiling": 10, "demand": 20}
+FIRST_YEAR = 2026  # the outlook's first year
+OBSERVED_FROM = 2024  # demand is simulated from here, to be compared with observations
+PROPOSAL_NOISE = "demand energy left physics"  # demand.simulate's warning on its draws' tails
+TARGET_ESS_SHARE = 0.1  # proposal stages stop once the effective sample is a tenth of n_draws
+LOW_ESS = 100  # below this effective sample, the posterior's intervals are not to be trusted
 
 
 def outlook(
@@ -35,8 +51,12 @@ def outlook(
     seed: int = 0,
     supply_method: str = "capacity",
     lifetime_years=(4, 6),
+    calibrate: bool = True,
+    utilisation: tuple[float, float] = calibration.UTILISATION,
+    min_ess: float = 100.0,
+    oversample: int = 4,
 ) -> xr.DataTree:
-    """Supply against demand to ``horizon``, with the drivers of the gap.
+    """Supply against demand to ``horizon``, calibrated to the observed present, with drivers.
 
     Parameters
     ----------
@@ -51,23 +71,43 @@ def outlook(
     region
         ``"world"``, or ``"china"`` / ``"rest of world"`` for the supply of that region alone
         (demand is global: a regional gap reads as the share of world demand the region could
-        serve).
+        serve). Calibration always compares world demand with the world's installed base.
     unit
         Unit of the gap: ``"h100e"``, ``"flops"`` or ``"power"``.
     seed
-        One seed for the whole outlook; each stage draws from its own offset stream.
+        One seed for the whole outlook; each stage draws from its own named stream of it
+        (:mod:`workbench._random`), calibration's resampling from ``"gap.calibration"``.
     supply_method
         How shipments continue after the revenue-based history (see
         :func:`workbench.supply.project_shipments`).
     lifetime_years
         Accelerator service life (see :func:`workbench.supply.installed_base`).
+    calibrate
+        Condition the draws on the observations of :mod:`workbench.gap.calibration` (token
+        volumes, the installed base in use, frontier training compute) by importance
+        weighting and resampling; ``False`` gives the prior.
+    utilisation
+        90% interval of the share of the installed base in use in the observed quarters.
+    min_ess
+        Effective sample size below which calibration warns
+        (:class:`~workbench.errors.CalibrationWarning`).
+    oversample
+        Calibration draws up to ``oversample × n_draws`` demand draws in all (demand is where
+        the prior is wide, and cheap to draw): ``n_draws`` from the prior (the uncalibrated
+        outlook's), then, while the effective sample is below a tenth of ``n_draws``, stages
+        of ``n_draws`` from proposals each fitted to the stage before (see
+        :mod:`workbench.gap.calibration`); each demand draw is paired with its supply draw
+        and ``n_draws`` are resampled from the weighted pairs of the best stage.
 
     Returns
     -------
     xarray.DataTree
         Nodes ``supply`` (installed base, quarterly), ``shipments`` (history and projection),
-        ``demand`` (the simulation), ``gap`` (:func:`compute_gap`, annual) and ``drivers``
-        (of the gap's surplus, per year).
+        ``demand`` (the simulation, from the first observed year), ``gap``
+        (:func:`compute_gap`, from the outlook's first year) and ``drivers`` (of the gap's
+        surplus, per year), all on the posterior draws when calibrated; then
+        also ``calibration`` (observations, weights, effective sample size, inputs' prior and
+        posterior) and ``prior_gap`` (the gap on the prior draws).
     """
     owner = "outlook"
     if cooling not in COOLING:
@@ -76,36 +116,70 @@ def outlook(
         raise ParameterError.invalid("region", owner, f"one of {format_choices(REGIONS)}", region)
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 2027:
         raise ParameterError.invalid("horizon", owner, "a year from 2027 on", horizon)
-    shipments = supply.estimate_shipments(
-        "all", n_draws=n_draws, seed=seed + SEED_OFFSETS["shipments"]
-    )
-    if region != "world":
-        shipments = shipments.where(shipments["region"].str.lower() == region, drop=True)
-    ceiling = supply.capacity_ceiling(n_draws=n_draws, seed=seed + SEED_OFFSETS["ceiling"])
-    projected = supply.project_shipments(
-        shipments, end=horizon, method=supply_method, ceiling=ceiling if region == "world" else None
-    )
+    if not isinstance(calibrate, bool):
+        raise ParameterError.invalid("calibrate", owner, "True or False", calibrate)
+    if isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer)):
+        raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
+    if oversample < 1:
+        raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
+    shipments = supply.estimate_shipments("all", n_draws=n_draws, seed=seed)
+    ceiling = supply.capacity_ceiling(n_draws=n_draws, seed=seed)
     pue = None if cooling == "mixed" else cooling
-    base = supply.installed_base(projected, lifetime_years=lifetime_years, pue=pue)
-    needed = demand.simulate(
-        scenario,
-        n_draws=n_draws,
-        seed=seed + SEED_OFFSETS["demand"],
-        end=horizon,
-        cooling=cooling,
-    )
-    gap = compute_gap(base, needed, unit=unit)
-    supply_inputs = xr.Dataset(
-        {name: base[name] for name in ("pue", "server_overhead") if name in base}
-    )
-    # The supply's level uncertainty: each draw's recent shipments relative to the median.
-    recent = (
-        projected["h100e"].where(~projected["projected"], drop=True).isel(quarter=slice(-4, None))
-    )
-    supply_inputs["recent_shipments"] = recent.sum("quarter").assign_attrs(
-        units="1", long_name="H100e shipped in the last four estimated quarters"
-    )
+    world = supply.project_shipments(shipments, end=horizon, method=supply_method, ceiling=ceiling)
+    world_base = supply.installed_base(world, lifetime_years=lifetime_years, pue=pue)
+    if region == "world":
+        projected, base = world, world_base
+    else:
+        regional = shipments.where(shipments["region"].str.lower() == region, drop=True)
+        projected = supply.project_shipments(regional, end=horizon, method=supply_method)
+        base = supply.installed_base(projected, lifetime_years=lifetime_years, pue=pue)
+    # Demand from the first observed year, so that its draws can be set against what was
+    # observed; the outlook itself starts at FIRST_YEAR.
+
+    def simulate_demand(draws, quiet=False, **proposal):
+        with warnings.catch_warnings():
+            if quiet:
+                # A proposal's draws are reweighted: warnings about their tails are not
+                # about the outlook's distribution.
+                warnings.filterwarnings("ignore", message=PROPOSAL_NOISE)
+            return demand.simulate(
+                scenario,
+                n_draws=n_draws * draws,
+                seed=seed,
+                start=OBSERVED_FROM,
+                end=horizon,
+                cooling=cooling,
+                **proposal,
+            )
+
+    needed = simulate_demand(1)
+    supply_inputs = _supply_inputs(base, projected)
     demand_inputs = demand.sampled_inputs(needed)
+    nodes: dict[str, xr.Dataset] = {}
+    if calibrate:
+        # The first n_draws demand draws are the uncalibrated outlook's (uncertainty.sample).
+        prior_demand = _from(needed.isel(draw=slice(0, n_draws)), FIRST_YEAR)
+        nodes["/prior_gap"] = compute_gap(base, prior_demand, unit=unit)
+        needed, index, record = calibration.calibrate_adaptively(
+            needed,
+            world_base,
+            lambda **proposal: simulate_demand(1, quiet=True, **proposal),
+            stages=oversample - 1,
+            target_ess=n_draws * TARGET_ESS_SHARE,
+            estimated_quarters=world["quarter"].values[~world["projected"].values],
+            seed=seed,
+            utilisation=utilisation,
+            min_ess=min_ess,
+            supply_inputs=supply_inputs,
+        )
+        demand_inputs = demand.sampled_inputs(needed)
+        nodes["/calibration"] = record
+        paired = index % n_draws
+        base, projected, supply_inputs = (
+            _redraw(ds, paired) for ds in (base, projected, supply_inputs)
+        )
+        needed, demand_inputs = (_redraw(ds, index) for ds in (needed, demand_inputs))
+    gap = compute_gap(base, _from(needed, FIRST_YEAR), unit=unit)
     explained = drivers(gap["surplus"], {"supply": supply_inputs, "demand": demand_inputs})
     settings = {
         "scenario": str(scenario),
@@ -116,6 +190,8 @@ def outlook(
         "unit": unit,
         "seed": int(seed),
         "supply_method": supply_method,
+        "calibrated": str(calibrate),
+        "oversample": int(oversample) if calibrate else 1,
     }
     tree = xr.DataTree.from_dict(
         {
@@ -124,25 +200,59 @@ def outlook(
             "/demand": needed,
             "/gap": gap,
             "/drivers": explained,
+            **nodes,
         }
     )
     tree.attrs = {
-        "title": f"Compute outlook to {horizon}: {scenario} demand, {cooling} cooling, {region}",
+        "title": f"Compute outlook to {horizon}: {scenario} demand, {cooling} cooling, {region}"
+        + (", calibrated to observations" if calibrate else ", prior (uncalibrated)"),
         **{k: str(v) for k, v in settings.items()},
         "source": "workbench.gap.outlook over workbench.supply and workbench.demand",
         "license": "CC-BY-4.0",
         "as_of": max(str(base.attrs.get("as_of", "")), str(needed.attrs.get("as_of", ""))),
     }
+    if calibrate:
+        tree.attrs["ess"] = record.attrs["ess"]
     return tree
 
 
-def headline(tree: xr.DataTree, year: int | None = None) -> xr.Dataset:
+def _supply_inputs(base: xr.Dataset, projected: xr.Dataset) -> xr.Dataset:
+    """The supply's sampled inputs along ``draw`` (for drivers and calibration)."""
+    inputs = xr.Dataset({name: base[name] for name in ("pue", "server_overhead") if name in base})
+    # The supply's level uncertainty: each draw's recent shipments relative to the median.
+    recent = (
+        projected["h100e"].where(~projected["projected"], drop=True).isel(quarter=slice(-4, None))
+    )
+    inputs["recent_shipments"] = recent.sum("quarter").assign_attrs(
+        units="1", long_name="H100e shipped in the last four estimated quarters"
+    )
+    return inputs
+
+
+def _redraw(ds: xr.Dataset, index: np.ndarray) -> xr.Dataset:
+    """``ds`` on the posterior draws ``index`` (renumbered 0..n-1, attrs kept)."""
+    if "draw" not in ds.dims:
+        return ds
+    out = ds.isel(draw=index)
+    return out.assign_coords(draw=np.arange(index.size))
+
+
+def _from(ds: xr.Dataset, year: int) -> xr.Dataset:
+    """``ds`` from 1 January of ``year`` on (its year or quarter dimension)."""
+    dim = "quarter" if "quarter" in ds.dims else "year"
+    return ds.sel({dim: ds[dim] >= np.datetime64(f"{year}-01-01", "ns")})
+
+
+def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False) -> xr.Dataset:
     """The outlook's key numbers for one year (default: the horizon), with 90% intervals.
 
     Variables along ``quantile`` (0.05, 0.5, 0.95): ``supply_h100e``, ``demand_h100e``,
     ``supply_power``, ``demand_power`` (MW), ``ratio``; and ``shortfall_probability``.
+    ``prior=True`` gives the numbers before calibration (the prior draws of a calibrated
+    outlook; an uncalibrated outlook is its own prior).
     """
-    gap = tree["gap"].to_dataset()
+    node = "prior_gap" if prior and "prior_gap" in tree.children else "gap"
+    gap = tree[node].to_dataset()
     year = (
         int(tree.attrs.get("horizon", gap["year"].dt.year.values[-1]))
         if year is None
@@ -160,8 +270,100 @@ def headline(tree: xr.DataTree, year: int | None = None) -> xr.Dataset:
         }
     )
     out["shortfall_probability"] = at["shortfall_probability"]
-    out.attrs = {**tree.attrs, "year": year}
+    out.attrs = {**tree.attrs, "year": year, "distribution": "prior" if prior else "posterior"}
+    if prior or tree.attrs.get("calibrated") != "True":
+        out.attrs["distribution"] = "prior"
     return out
+
+
+def prior_posterior(tree: xr.DataTree, years=None) -> xr.Dataset:
+    """The headline numbers before and after calibration, side by side.
+
+    Parameters
+    ----------
+    tree
+        A calibrated :func:`outlook`.
+    years
+        Years to show (default: the first year and the horizon).
+
+    Returns
+    -------
+    xarray.Dataset
+        The variables of :func:`headline` along ``distribution`` (``prior``, ``posterior``),
+        ``year`` (int) and ``quantile``.
+    """
+    if "calibration" not in tree.children:
+        raise ParameterError.invalid(
+            "tree", "prior_posterior", "a calibrated outlook (calibrate=True)", "uncalibrated"
+        )
+    gap_years = tree["gap"].to_dataset()["year"].dt.year.values
+    years = [int(gap_years[0]), int(tree.attrs["horizon"])] if years is None else years
+    rows = []
+    for prior in (True, False):
+        rows.append(
+            xr.concat(
+                [headline(tree, y, prior=prior).expand_dims(year=[int(y)]) for y in years],
+                dim="year",
+            )
+        )
+    out = xr.concat(rows, dim=pd.Index(["prior", "posterior"], name="distribution"))
+    out.attrs = {
+        "title": "Headline numbers before (prior) and after (posterior) calibration",
+        "ess": tree.attrs.get("ess", ""),
+        "source": tree.attrs.get("source", ""),
+        "license": tree.attrs.get("license", ""),
+        "as_of": tree.attrs.get("as_of", ""),
+    }
+    return out
+
+
+def moved_inputs(tree: xr.DataTree, n: int = 8) -> xr.Dataset:
+    """The ``n`` inputs the calibration moved most: prior and posterior quantiles, the shift."""
+    if "calibration" not in tree.children:
+        raise ParameterError.invalid(
+            "tree", "moved_inputs", "a calibrated outlook (calibrate=True)", "uncalibrated"
+        )
+    record = tree["calibration"].to_dataset()
+    shifts = record["input_shift"]
+    order = np.argsort(-np.abs(shifts.values))[:n]
+    return record[["input_prior", "input_posterior", "input_shift"]].isel(input=order)
+
+
+def calibration_note(tree: xr.DataTree) -> str:
+    """One paragraph of Markdown: what the calibration changed in the outlook."""
+    if "calibration" not in tree.children:
+        return "This outlook is **not calibrated**: it shows the prior (`calibrate=False`)."
+    both = prior_posterior(tree)
+    record = tree["calibration"].to_dataset()
+    used = int(record["used"].sum())
+    ess, n = float(record["ess"]), int(record.sizes["prior_draw"])
+
+    def ratio(dist, year):
+        r = both["ratio"].sel(distribution=dist, year=year).values
+        return f"{r[1]:.2g}× ({r[0]:.2g}–{r[2]:.2g}×)"
+
+    def demand(dist, year):
+        d = both["demand_h100e"].sel(distribution=dist, year=year).values / 1e6
+        return f"{d[1]:,.1f} M"
+
+    first, last = (int(y) for y in both["year"].values)
+    moved = moved_inputs(tree, 3)
+    names = []
+    for name in moved["input"].values:
+        q = moved["input_posterior"].sel(input=name).values
+        p = moved["input_prior"].sel(input=name).values
+        names.append(f"{_escape(str(name).split(': ')[-1])} (median {p[1]:.3g} → {q[1]:.3g})")
+    return (
+        f"**What calibration changed.** Conditioning the draws on {used} observations (providers' "
+        "token volumes, the installed base in use in the quarters with revenue data, and "
+        "frontier training compute) moved demand in "
+        f"{first} from {demand('prior', first)} to {demand('posterior', first)} H100e and in "
+        f"{last} from {demand('prior', last)} to {demand('posterior', last)}; supply covers "
+        f"demand {ratio('posterior', first)} in {first} (prior {ratio('prior', first)}) and "
+        f"{ratio('posterior', last)} in {last} (prior {ratio('prior', last)}). The inputs that "
+        f"moved most: {'; '.join(names)}. The weighted sample is worth {ess:,.0f} of {n:,} draws"
+        + (" (few: read the posterior as rough)." if ess < LOW_ESS else ".")
+    )
 
 
 def summary(tree: xr.DataTree, year: int | None = None) -> str:
@@ -177,7 +379,12 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
     ratio = numbers["ratio"].values
     lines = [
         f"**In {year}**, under the *{tree.attrs['scenario']}* demand scenario with "
-        f"{tree.attrs['cooling']} cooling ({tree.attrs['region']}):",
+        f"{tree.attrs['cooling']} cooling ({tree.attrs['region']}), "
+        + (
+            "calibrated to the observed present:"
+            if numbers.attrs["distribution"] == "posterior"
+            else "before calibration (the prior):"
+        ),
         "",
         f"- installed supply: {fmt('supply_h100e', 1e6, ' million')} H100-equivalents;",
         f"- demand: {fmt('demand_h100e', 1e6, ' million')} H100-equivalents;",
@@ -189,4 +396,17 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
             f"- power: the installed base draws {fmt('supply_power', 1e3, ' GW')} at full load "
             f"against {fmt('demand_power', 1e3, ' GW')} that demand needs on average."
         )
+    if numbers.attrs["distribution"] == "posterior" and "calibration" in tree.children:
+        ess = float(tree["calibration"]["ess"])
+        if ess < LOW_ESS:
+            lines.append(
+                f"- **caution**: the calibrated draws are worth an effective sample of only "
+                f"{ess:,.0f} prior draws (the prior and the observations disagree), so these "
+                "intervals are too narrow to trust; compare the prior (`calibrate=False`)."
+            )
     return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    """``text`` safe inside Markdown (no emphasis or links from names like ``*_share``)."""
+    return "".join("\\" + c if c in "\\`*_[]<>#|" else c for c in text)

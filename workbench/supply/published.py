@@ -17,6 +17,8 @@ __all__ = ["compare_by_quarter", "compare_to_published"]
 
 OWNER = "compare_to_published"
 QUANTITIES = {"units": "units", "h100e": "h100e"}
+# Rows the outlook is compared with (workbench.gap.compare_published), not shipments.
+OUTLOOK_QUANTITIES = ("energy", "power", "production_h100e")
 
 
 def compare_to_published(
@@ -67,6 +69,8 @@ def compare_to_published(
     for name in table["estimate"].values:
         row = table.sel(estimate=name)
         quantity = str(row["quantity"].item())
+        if quantity in OUTLOOK_QUANTITIES:
+            continue
         if quantity not in QUANTITIES:
             raise ParameterError.invalid(
                 "estimates", OWNER, "quantities 'units' or 'h100e'", (name, quantity)

@@ -1,0 +1,65 @@
+"""The outlook beside published estimates: scopes, conversions, ratios."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from workbench import data
+from workbench.errors import CalibrationWarning, ParameterError
+from workbench.gap import compare_published, outlook
+from workbench.gap.published import HOURS_PER_YEAR, US_SHARE
+
+
+@pytest.fixture(scope="module")
+def tree():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        return outlook(n_draws=400, seed=2)
+
+
+def test_published_rows_are_sourced_and_scoped():
+    table = data.load("published_estimates")
+    for name in table["estimate"].values:
+        row = table.sel(estimate=name)
+        assert str(row["source"].item()).count("http") >= 1
+        assert str(row["scope"].item()) and str(row["conversion"].item())
+    iea = table.sel(estimate="iea-energy-2030")
+    assert float(iea["median"]) == 945 and str(iea["units"].item()) == "TWh"
+    lbnl = table.sel(estimate="lbnl-energy-2028")
+    assert (float(lbnl["low"]), float(lbnl["high"])) == (325, 580)
+
+
+def test_compare_published_converts_and_divides(tree):
+    cmp = compare_published(tree)
+    assert "epoch-nvidia-2026-03" not in cmp["estimate"].values  # per-vendor: supply's job
+    np.testing.assert_allclose(cmp["ratio"], cmp["ours_median"] / cmp["published_median"])
+    demand = tree["demand"].to_dataset()
+    at = demand.sel(year="2028-01-01")
+    us = cmp.sel(estimate="lbnl-energy-2028")
+    assert float(us["ours_median"]) == pytest.approx(
+        float(np.median(at["energy"].values * US_SHARE))
+    )
+    world = cmp.sel(estimate="rand-power-2030")
+    assert float(world["ours_median"]) == pytest.approx(
+        float(np.median(demand["power"].sel(year="2030-01-01").values)) / 1e3
+    )
+    # 2023 precedes demand's years: the installed base's power at demand's load factor.
+    old = cmp.sel(estimate="lbnl-energy-2023")
+    assert "installed base" in str(old["basis"].item())
+    power = tree["supply"]["power"].sel(quarter=slice("2023-01-01", "2023-10-01")).mean("quarter")
+    energy = power.values * demand["power_load_factor"].values * HOURS_PER_YEAR / 1e6
+    assert float(old["ours_median"]) == pytest.approx(float(np.median(energy * US_SHARE)))
+    cumulative = cmp.sel(estimate="epoch-global-2026-01")
+    total = tree["shipments"]["h100e"].sel(quarter=slice("2022-01-01", "2025-10-01")).sum("quarter")
+    assert float(cumulative["ours_median"]) == pytest.approx(float(total.median()))
+    assert (cmp["ours_lower"] <= cmp["ours_median"]).all()
+
+
+def test_compare_published_bad_input(tree):
+    with pytest.raises(ParameterError, match="'tree' parameter of compare_published"):
+        compare_published(tree["gap"].to_dataset())
+    with pytest.raises(ParameterError, match="'level' parameter of compare_published"):
+        compare_published(tree, level=1.5)

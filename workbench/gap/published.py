@@ -1,0 +1,177 @@
+"""The outlook beside published estimates of the same quantities: ours, theirs, the ratio.
+
+Rows of the bundled ``published_estimates`` table that the outlook can answer (energy, power,
+cumulative H100e sold or producible, for all vendors) are set beside the outlook's draws of
+the same quantity, after the conversion the row states (``conversion``): a US figure is
+compared with the world outlook times :data:`US_SHARE`; a figure for all data centres with
+the outlook's AI accelerators only, so that the ratio reads as AI's share. Per-vendor sales
+estimates are compared by :func:`workbench.supply.compare_to_published`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from workbench.data import load, load_table
+from workbench.errors import ParameterError
+
+__all__ = ["HOURS_PER_YEAR", "US_SHARE", "compare_published"]
+
+OWNER = "compare_published"
+HOURS_PER_YEAR = 8766.0
+# The US share of AI supercomputer performance, May 2025 (Epoch AI, 2025-06-05:
+# https://epoch.ai/data-insights/ai-supercomputers-performance-share-by-country).
+US_SHARE = 0.75
+REGION_SHARE = {"world": 1.0, "us": US_SHARE}
+TO_TABLE_UNITS = {"TWh": 1.0, "GW": 1e-3, "1": 1.0}  # from the outlook's TWh, MW, count
+
+
+def _in_year(da: xr.DataArray, year: int) -> xr.DataArray | None:
+    """``da``'s value in ``year``: the annual point, or the mean of the year's quarters."""
+    dim = "quarter" if "quarter" in da.dims else "year"
+    times = pd.DatetimeIndex(da[dim].values)
+    mask = times.year == year
+    if not mask.any() or (dim == "quarter" and mask.sum() < 4):
+        return None
+    return da.isel({dim: np.flatnonzero(mask)}).mean(dim)
+
+
+def _ours(tree: xr.DataTree, row: xr.Dataset) -> tuple[xr.DataArray | None, str]:
+    quantity = str(row["quantity"].item())
+    demand = tree["demand"].to_dataset()
+    if quantity in ("h100e", "units", "production_h100e"):
+        variable = "units" if quantity == "units" else "h100e"
+        shipments = tree["shipments"][variable]
+        first, last = row["first_quarter"].values, row["last_quarter"].values
+        period = pd.date_range(first, last, freq="QS")
+        have = shipments.sel(quarter=slice(first, last))
+        if have.sizes["quarter"] < len(period):
+            return None, f"shipments cover {have.sizes['quarter']} of {len(period)} quarters"
+        return have.sum("quarter"), f"cumulative shipments ({variable}), {len(period)} quarters"
+    year = int(row["year"].item())
+    if quantity == "power":
+        value = _in_year(demand["power"], year)
+        return value, "demand: provisioned facility power"
+    if quantity == "energy":
+        value = _in_year(demand["energy"], year)
+        if value is not None:
+            return value, "demand: energy per year"
+        power = _in_year(tree["supply"]["power"], year)
+        if power is None or "power_load_factor" not in demand:
+            return None, f"{year} is outside the outlook"
+        load = demand["power_load_factor"]
+        energy = power * load.values * HOURS_PER_YEAR / 1e6
+        return energy, "installed base: full-load facility power x demand's load factor"
+    raise ParameterError.invalid(
+        "estimates", OWNER, "quantities energy, power, h100e, units, production_h100e", quantity
+    )
+
+
+def compare_published(
+    tree: xr.DataTree,
+    *,
+    estimates: xr.Dataset | str | Path | None = None,
+    level: float = 0.9,
+) -> xr.Dataset:
+    """The outlook's median and interval beside each comparable published estimate.
+
+    Parameters
+    ----------
+    tree
+        A :func:`~workbench.gap.outlook` result (calibrated or not).
+    estimates
+        A table like the bundled ``published_estimates`` (Dataset or CSV path).
+    level
+        Probability of the outlook's central interval.
+
+    Returns
+    -------
+    xarray.Dataset
+        Along ``estimate``: the published ``published_low``, ``published_median``,
+        ``published_high``; the outlook's ``ours_lower``, ``ours_median``, ``ours_upper`` in
+        the row's ``units`` after its conversion; ``ratio`` (our median over theirs) with
+        ``ratio_lower`` and ``ratio_upper`` (our interval over their median); ``quantity``,
+        ``year``, ``region``, ``units``, ``scope``, ``conversion``, ``basis`` (which of our
+        variables), ``publisher`` and ``source``. A row the outlook does not cover is NaN,
+        with ``basis`` saying why.
+    """
+    if not isinstance(tree, xr.DataTree) or not {"demand", "shipments", "supply"} <= set(
+        tree.children
+    ):
+        raise ParameterError.invalid("tree", OWNER, "a workbench.gap.outlook result", type(tree))
+    if not 0 < level < 1:
+        raise ParameterError.invalid("level", OWNER, "a probability in (0, 1)", level)
+    if estimates is None:
+        table = load("published_estimates")
+    elif isinstance(estimates, xr.Dataset):
+        table = estimates
+    else:
+        table = load_table(estimates)
+    probs = [0.5 - level / 2, 0.5, 0.5 + level / 2]
+    rows = []
+    for name in table["estimate"].values:
+        row = table.sel(estimate=name)
+        if str(row["vendor"].item()) != "all":
+            continue  # per-vendor sales: workbench.supply.compare_to_published
+        region = str(row["region"].item()) if "region" in row else "world"
+        units = str(row["units"].item()) if "units" in row else "1"
+        if region not in REGION_SHARE or units not in TO_TABLE_UNITS:
+            raise ParameterError.invalid(
+                "estimates",
+                OWNER,
+                f"regions {sorted(REGION_SHARE)} and units {sorted(TO_TABLE_UNITS)}",
+                (str(name), region, units),
+            )
+        ours, basis = _ours(tree, row)
+        values = np.full(3, np.nan)
+        if ours is not None:
+            scaled = np.asarray(ours.values, dtype=float) * REGION_SHARE[region]
+            values = np.quantile(scaled * TO_TABLE_UNITS[units], probs)
+        year = row["year"].item() if "year" in row else np.nan
+        rows.append(
+            {
+                "estimate": str(name),
+                "publisher": str(row["publisher"].item()),
+                "quantity": str(row["quantity"].item()),
+                "year": float(year) if year is not None else np.nan,
+                "region": region,
+                "units": units,
+                "scope": str(row["scope"].item()) if "scope" in row else "",
+                "conversion": str(row["conversion"].item()) if "conversion" in row else "",
+                "basis": basis,
+                "kind": str(row["kind"].item()),
+                "published_low": float(row["low"]),
+                "published_median": float(row["median"]),
+                "published_high": float(row["high"]),
+                "ours_lower": values[0],
+                "ours_median": values[1],
+                "ours_upper": values[2],
+                "source": str(row["source"].item()),
+            }
+        )
+    frame = pd.DataFrame(rows).set_index("estimate")
+    for part in ("", "_lower", "_upper"):
+        column = "ours_median" if not part else f"ours{part}"
+        frame[f"ratio{part}"] = frame[column] / frame["published_median"]
+    ds = xr.Dataset.from_dataframe(frame)
+    for var in ("published_low", "published_median", "published_high"):
+        ds[var].attrs = {"long_name": var.replace("_", " ").capitalize(), "units_from": "units"}
+    for var in ("ours_lower", "ours_median", "ours_upper"):
+        ds[var].attrs = {"long_name": f"Outlook, {var[5:]}", "units_from": "units"}
+    ds["ratio"].attrs = {"units": "1", "long_name": "Outlook median / published median"}
+    ds["ratio_lower"].attrs = {"units": "1", "long_name": "Outlook lower bound / published"}
+    ds["ratio_upper"].attrs = {"units": "1", "long_name": "Outlook upper bound / published"}
+    ds.attrs = {
+        "title": "The outlook beside published estimates",
+        "level": float(level),
+        "calibrated": tree.attrs.get("calibrated", ""),
+        "us_share": US_SHARE,
+        "source": "workbench.gap.compare_published; published: "
+        + str(table.attrs.get("title", "table")),
+        "as_of": tree.attrs.get("as_of", ""),
+    }
+    return ds
