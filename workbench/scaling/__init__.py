@@ -20,13 +20,23 @@ from workbench.scaling.piecewise import (
 )
 from workbench.scaling.power_law import PowerLawFit, fit_power_law
 from workbench.scaling.reference import MOORE_DOUBLING_MONTHS, growth_comparison, moores_law
-from workbench.scaling.runs import CHINCHILLA_PARAMS, read_runs, simulate_runs
+from workbench.scaling.runs import (
+    CHINCHILLA_PARAMS,
+    DEFAULT_LAW,
+    LAWS,
+    REPLICATION_PARAMS,
+    read_runs,
+    simulate_runs,
+)
 from workbench.scaling.trend import TrendFit, decimal_years, fit_trend
 
 __all__ = [
     "CHINCHILLA_PARAMS",
+    "DEFAULT_LAW",
     "FRONTIER_METHODS",
+    "LAWS",
     "MOORE_DOUBLING_MONTHS",
+    "REPLICATION_PARAMS",
     "BreakpointFit",
     "ConvergenceWarning",
     "EraFit",
