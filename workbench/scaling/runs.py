@@ -83,6 +83,7 @@ def simulate_runs(
     max_compute: float = 1e22,
     n_budgets: int = 10,
     span: tuple[float, float] = (-1.0, 1.0),
+    sizes=None,
     seed: int = 0,
 ) -> xr.Dataset:
     """Synthetic training runs on IsoFLOP profiles from a known loss law, with noise.
@@ -101,6 +102,10 @@ def simulate_runs(
     span
         Sizes sampled per budget, in decades from the optimum (``(-0.5, 1.5)``: a wide,
         asymmetric sweep, mostly above the optimum).
+    sizes
+        Model sizes trained at every budget instead (a fixed grid, as real sweeps often
+        reuse): the sweep is then asymmetric in a way that changes with the budget. The
+        runs per budget are ``len(sizes)``, so ``n_runs`` is ignored.
     params
         The true law: a name of :data:`LAWS` or a mapping of ``E, A, B, alpha, beta``.
         Default ``"besiroglu2024"`` (the replication's E 1.82, A 482, B 2085, alpha 0.348,
@@ -137,6 +142,9 @@ def simulate_runs(
     if not low < high:
         raise ParameterError.invalid("span", owner, "(low, high) with low < high", span)
     rng = np.random.default_rng(seed)
+    if sizes is not None:
+        grid = _checks.positive_values(sizes, "sizes", owner)
+        n_runs = grid.size * n_budgets
     n_budgets = min(n_budgets, n_runs)
     budget = np.repeat(np.geomspace(min_compute, max_compute, n_budgets), -(-n_runs // n_budgets))
     budget = budget[:n_runs]
@@ -149,6 +157,8 @@ def simulate_runs(
         [np.linspace(low, high, np.count_nonzero(budget == c)) for c in np.unique(budget)]
     )
     n_params = optimum * 10**position * np.exp(rng.normal(0.0, 0.05, n_runs))
+    if sizes is not None:
+        n_params = np.tile(grid, n_budgets)
     n_tokens = budget / (6 * n_params)
     law = truth["E"] + a / n_params**alpha + b / n_tokens**beta
     loss = law * np.exp(rng.normal(0.0, noise, n_runs))
