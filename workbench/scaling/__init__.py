@@ -7,7 +7,10 @@ in the manner of statsmodels: ``conf_int()``, ``predict()``, ``summary()``, ``to
 """
 
 from workbench.scaling._checks import ConvergenceWarning
+from workbench.scaling.compare import APPROACHES, compare_approaches
+from workbench.scaling.design import isoflop_design
 from workbench.scaling.eras import EraFit, find_eras
+from workbench.scaling.extrapolation import score_extrapolation
 from workbench.scaling.frontier import FRONTIER_METHODS, frontier
 from workbench.scaling.hardware import energy_efficiency, price_performance
 from workbench.scaling.isoflop import IsoFLOPFit, fit_isoflop
@@ -31,6 +34,7 @@ from workbench.scaling.runs import (
 from workbench.scaling.trend import TrendFit, decimal_years, fit_trend
 
 __all__ = [
+    "APPROACHES",
     "CHINCHILLA_PARAMS",
     "DEFAULT_LAW",
     "FRONTIER_METHODS",
@@ -45,6 +49,7 @@ __all__ = [
     "PiecewiseTrendFit",
     "PowerLawFit",
     "TrendFit",
+    "compare_approaches",
     "decimal_years",
     "energy_efficiency",
     "find_breakpoint",
@@ -56,8 +61,10 @@ __all__ = [
     "fit_trend",
     "frontier",
     "growth_comparison",
+    "isoflop_design",
     "moores_law",
     "price_performance",
     "read_runs",
+    "score_extrapolation",
     "simulate_runs",
 ]
