@@ -9,6 +9,7 @@ in the manner of statsmodels: ``conf_int()``, ``predict()``, ``summary()``, ``to
 from workbench.scaling._checks import ConvergenceWarning
 from workbench.scaling.compare import APPROACHES, compare_approaches
 from workbench.scaling.design import isoflop_design
+from workbench.scaling.envelope import EnvelopeFit, fit_envelope, simulate_curves
 from workbench.scaling.eras import EraFit, find_eras
 from workbench.scaling.extrapolation import score_extrapolation
 from workbench.scaling.frontier import FRONTIER_METHODS, frontier
@@ -43,6 +44,7 @@ __all__ = [
     "REPLICATION_PARAMS",
     "BreakpointFit",
     "ConvergenceWarning",
+    "EnvelopeFit",
     "EraFit",
     "IsoFLOPFit",
     "LossLawFit",
@@ -55,6 +57,7 @@ __all__ = [
     "find_breakpoint",
     "find_eras",
     "fit_chinchilla",
+    "fit_envelope",
     "fit_isoflop",
     "fit_piecewise_trend",
     "fit_power_law",
@@ -66,5 +69,6 @@ __all__ = [
     "price_performance",
     "read_runs",
     "score_extrapolation",
+    "simulate_curves",
     "simulate_runs",
 ]
