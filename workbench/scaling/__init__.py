@@ -8,6 +8,11 @@ in the manner of statsmodels: ``conf_int()``, ``predict()``, ``summary()``, ``to
 
 from workbench.scaling._checks import ConvergenceWarning
 from workbench.scaling.compare import APPROACHES, compare_approaches
+from workbench.scaling.data_constrained import (
+    DataConstrainedFit,
+    effective_tokens,
+    fit_data_constrained,
+)
 from workbench.scaling.design import isoflop_design
 from workbench.scaling.envelope import EnvelopeFit, fit_envelope, simulate_curves
 from workbench.scaling.eras import EraFit, find_eras
@@ -44,6 +49,7 @@ __all__ = [
     "REPLICATION_PARAMS",
     "BreakpointFit",
     "ConvergenceWarning",
+    "DataConstrainedFit",
     "EnvelopeFit",
     "EraFit",
     "IsoFLOPFit",
@@ -53,10 +59,12 @@ __all__ = [
     "TrendFit",
     "compare_approaches",
     "decimal_years",
+    "effective_tokens",
     "energy_efficiency",
     "find_breakpoint",
     "find_eras",
     "fit_chinchilla",
+    "fit_data_constrained",
     "fit_envelope",
     "fit_isoflop",
     "fit_piecewise_trend",
