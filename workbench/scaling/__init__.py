@@ -17,7 +17,7 @@ from workbench.scaling.design import isoflop_design
 from workbench.scaling.envelope import EnvelopeFit, fit_envelope, simulate_curves
 from workbench.scaling.eras import EraFit, find_eras
 from workbench.scaling.extrapolation import score_extrapolation
-from workbench.scaling.frontier import FRONTIER_METHODS, frontier
+from workbench.scaling.frontier import FRONTIER_METHODS, frontier, frontier_sensitivity
 from workbench.scaling.hardware import energy_efficiency, price_performance
 from workbench.scaling.isoflop import IsoFLOPFit, fit_isoflop
 from workbench.scaling.loss_law import LossLawFit, fit_chinchilla
@@ -71,6 +71,7 @@ __all__ = [
     "fit_power_law",
     "fit_trend",
     "frontier",
+    "frontier_sensitivity",
     "growth_comparison",
     "isoflop_design",
     "moores_law",
