@@ -6,10 +6,10 @@ import doctest
 
 import pytest
 
-from workbench.scaling import loss_law, trend
+from workbench.scaling import eras, loss_law, trend
 
 
-@pytest.mark.parametrize("module", [loss_law, trend], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [eras, loss_law, trend], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
