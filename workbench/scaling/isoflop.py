@@ -10,7 +10,7 @@ Real sweeps are wide and asymmetric (a factor 10 or more either side of the opti
 points on one side); one parabola in ``log N`` over the whole sweep then biases its vertex
 towards the side with more points, because the profile is not a parabola far from its
 minimum. The default estimator fits the parabola only near the lowest losses (within
-``window`` decades of the best run, at least five runs), as Porian et al. (2024) locate each
+``window`` decades of the best run, at least seven runs), as Porian et al. (2024) locate each
 optimum locally; the vertex's standard error comes from that local fit. A vertex outside the
 sizes sampled is an extrapolation: it raises a :class:`~workbench.errors.BracketWarning`
 (or a :class:`~workbench.errors.FitError` with ``strict=True``).
@@ -36,7 +36,7 @@ ESTIMATORS = ("local", "parabola")
 # Runs whose compute differs by less than this share belong to one budget by default:
 # IsoFLOP budgets are usually spaced by a factor 2 or more, rounding moves 6ND by far less.
 DEFAULT_RTOL = 0.1
-_MIN_LOCAL_RUNS = 5
+_MIN_LOCAL_RUNS = 7
 
 
 def group_budgets(compute: np.ndarray, rtol: float = DEFAULT_RTOL) -> tuple[np.ndarray, np.ndarray]:
@@ -190,8 +190,9 @@ def _profile_optimum(sizes, losses, compute, budget, members, estimator, window,
         if np.unique(np.round(log_n[used], 9)).size < 3:
             used = np.ones(sizes.size, bool)
     x, y, centre, design, coef = _parabola(log_n[used], losses[used])
-    if coef[0] <= 0 and not used.all():
-        # Near an edge of the sweep the local points can bend the wrong way: use them all.
+    if not used.all() and not _vertex_inside(x, centre, coef):
+        # Few noisy local points can bend the wrong way or put the vertex far outside them:
+        # then the whole sweep's parabola is the safer estimate.
         used = np.ones(sizes.size, bool)
         x, y, centre, design, coef = _parabola(log_n, losses)
     c2, c1, c0 = coef
@@ -232,6 +233,11 @@ def _parabola(x, y):
     design = np.column_stack([(x - centre) ** 2, x - centre, np.ones_like(x)])
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     return x, y, centre, design, coef
+
+
+def _vertex_inside(x, centre, coef) -> bool:
+    c2, c1, _ = coef
+    return bool(c2 > 0 and x.min() <= centre - c1 / (2 * c2) <= x.max())
 
 
 def _rows(members) -> str:
