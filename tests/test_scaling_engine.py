@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from workbench.scaling import _engine, simulate_runs
+from workbench.scaling.loss_law import BOOT_POLISH
 
 
 def observations(n_runs, seed, noise=0.03):
@@ -68,11 +69,17 @@ def test_bootstrap_refits_find_their_own_global_optimum(rng):
     data = observations(25, seed=5, noise=0.05)
     grid = _engine.default_grid()
     weights = rng.multinomial(data.n, np.full(data.n, 1 / data.n), size=3).astype(float)
+    main = _engine.global_fit(data, 1e-3, grid)
     screened = _engine.global_fit(data, 1e-3, grid, weights=weights)
+    # As fit_chinchilla's bootstrap runs: fewer grid starts, plus the main optimum.
+    boot = _engine.global_fit(
+        data, 1e-3, grid, weights=weights, n_polish=BOOT_POLISH, warm=main.theta[0]
+    )
     for row in range(len(weights)):
         brute = _engine.polish(grid, data, weights[row][None, :], 1e-3, max_iter=300, finish=False)
         best = np.nanmin(np.where(np.isfinite(brute.objective), brute.objective, np.nan))
         assert screened.objective[row] <= best * (1 + 1e-6)
+        assert boot.objective[row] <= best * (1 + 1e-6)
 
 
 def test_screen_orders_starts_by_objective():
@@ -107,7 +114,11 @@ def test_screen_matches_brute_force_across_laws_and_resamples(seed):
         [np.ones(data.n), rng.multinomial(data.n, np.full(data.n, 1 / data.n), size=2)]
     ).astype(float)
     screened = _engine.global_fit(data, 1e-3, grid, weights=weights)
+    boot = _engine.global_fit(
+        data, 1e-3, grid, weights=weights, n_polish=BOOT_POLISH, warm=screened.theta[0]
+    )
     for row, row_weights in enumerate(weights):
         brute = _engine.polish(grid, data, row_weights[None, :], 1e-3, finish=False)
         best = np.nanmin(np.where(np.isfinite(brute.objective), brute.objective, np.nan))
         assert screened.objective[row] <= best * (1 + 1e-6), row
+        assert boot.objective[row] <= best * (1 + 1e-6), row

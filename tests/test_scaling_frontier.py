@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 from workbench.errors import ParameterError
-from workbench.scaling import frontier
+from workbench.scaling import frontier, frontier_sensitivity
 
 
 @pytest.fixture
@@ -49,3 +49,44 @@ def test_bad_method_lists_choices(models):
         frontier(models, "best")
     with pytest.raises(ParameterError, match="'variable'"):
         frontier(models, variable="flops")
+
+
+@pytest.fixture
+def two_eras():
+    """Slow growth 1950-2009 (0.15 OOM/yr, many models), fast growth 2010-2024 (0.6 OOM/yr)."""
+    rng = np.random.default_rng(5)
+    old = np.linspace(1950, 2009.5, 60)
+    new = np.linspace(2010, 2024.5, 60)
+    years = np.concatenate([old, new])
+    log_c = np.where(years < 2010, 15 + 0.15 * (years - 1950), 24 + 0.6 * (years - 2010))
+    log_c = log_c + rng.normal(0, 0.4, years.size)
+    dates = (
+        np.datetime64("1950-01-01") + ((years - 1950) * 365.25).astype("timedelta64[D]")
+    ).astype("datetime64[ns]")
+    return xr.Dataset(
+        {
+            "training_compute": ("model", 10**log_c, {"units": "FLOP"}),
+            "publication_date": ("model", dates),
+        },
+        coords={"model": [f"m{i}" for i in range(years.size)]},
+        attrs={"source": "test", "license": "CC0-1.0", "as_of": "2026-11-25"},
+    )
+
+
+def test_residual_frontier_uses_the_trend_of_the_fit_window(two_eras):
+    """Issue 15: against a trend of all dates the residual rule picked early models."""
+    everything = frontier(two_eras, "residual")
+    assert (everything.publication_date.dt.year < 2010).sum() > 0
+    windowed = frontier(two_eras, "residual", start="2010-01-01")
+    assert (windowed.publication_date.dt.year >= 2010).all() and windowed.sizes["model"] > 3
+    assert "2010" in windowed.attrs["frontier"]
+
+
+def test_frontier_sensitivity_sets_the_rules_side_by_side(two_eras):
+    table = frontier_sensitivity(two_eras, start="2010-01-01", ns=(3, 10))
+    assert list(table.rule.values) == ["top 3", "top 10", "residual > 0.5 OOM", "all notable"]
+    assert table.n_models.sel(rule="all notable") == 60
+    growth = table.growth_per_year.sel(rule="all notable")
+    assert float(np.log10(growth)) == pytest.approx(0.6, abs=0.1)
+    assert (table.growth_per_year_lower <= table.growth_per_year).all()
+    assert table.attrs["level"] == 0.9

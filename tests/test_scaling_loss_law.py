@@ -10,7 +10,7 @@ import xarray as xr
 
 from workbench.errors import FitError, ParameterError
 from workbench.scaling import (
-    CHINCHILLA_PARAMS,
+    REPLICATION_PARAMS,
     ConvergenceWarning,
     fit_chinchilla,
     simulate_runs,
@@ -31,7 +31,7 @@ def test_recovers_exact_law_without_noise():
     runs = simulate_runs(120, seed=2, noise=0.0)
     fit = fit_chinchilla(runs.params, runs.tokens, runs.loss)
     assert fit.converged
-    for name, true in CHINCHILLA_PARAMS.items():
+    for name, true in REPLICATION_PARAMS.items():
         assert fit.params[name] == pytest.approx(true, rel=1e-4), name
 
 
@@ -56,15 +56,24 @@ def test_bootstrap_intervals_contain_the_truth(booted):
     for name in ("E", "alpha", "beta"):
         lower, upper = bounds[name]
         assert lower < booted.params[name] < upper
-        assert lower < CHINCHILLA_PARAMS[name] < upper, name
+        assert lower < REPLICATION_PARAMS[name] < upper, name
     narrow = booted.conf_int(0.5)
     assert narrow["alpha"][1] - narrow["alpha"][0] < bounds["alpha"][1] - bounds["alpha"][0]
 
 
-def test_bootstrap_is_reproducible_with_a_seed(runs):
-    first = fit_chinchilla(runs.params, runs.tokens, runs.loss, n_boot=20, seed=9)
-    second = fit_chinchilla(runs.params, runs.tokens, runs.loss, n_boot=20, seed=9)
-    assert first.conf_int() == second.conf_int()
+def test_bootstrap_spread_matches_replicate_data_sets(booted):
+    """The bootstrap of one data set spreads like fits to fresh data sets from the same law.
+
+    Replaces a test that a seeded bootstrap repeats itself (deterministic code always does).
+    """
+    replicates = [
+        fit_chinchilla(r.params, r.tokens, r.loss).params
+        for r in (simulate_runs(200, seed=100 + k, noise=0.01) for k in range(30))
+    ]
+    for name in ("alpha", "beta", "E"):
+        across = np.std([p[name] for p in replicates], ddof=1)
+        within = float(booted.draws[name].std())
+        assert 0.6 < within / across < 1.7, (name, within, across)
 
 
 def test_compute_optimal_minimises_loss_on_the_budget(booted):
@@ -106,7 +115,7 @@ def test_to_dataset_summary_and_attrs(booted):
     for var in ds.data_vars.values():
         assert "units" in var.attrs and "long_name" in var.attrs
     text = str(booted.summary())
-    assert "alpha" in text and "95% interval" in text
+    assert "alpha" in text and "90% interval" in text
     assert "<table>" in booted.summary()._repr_html_()
     assert booted.draws.alpha.dims == ("draw",)
 
@@ -121,7 +130,7 @@ def test_conf_int_without_bootstrap_says_how_to_get_one(runs):
 def test_custom_grid_mapping(runs):
     grid = {"e": [0.5], "a": [5.0, 6.0], "b": [5.0, 6.0], "alpha": [0.3], "beta": [0.3]}
     fit = fit_chinchilla(runs.params, runs.tokens, runs.loss, grid=grid)
-    assert fit.params["alpha"] == pytest.approx(CHINCHILLA_PARAMS["alpha"], abs=0.03)
+    assert fit.params["alpha"] == pytest.approx(REPLICATION_PARAMS["alpha"], abs=0.03)
 
 
 def test_non_convergence_warns_and_flags():

@@ -43,3 +43,31 @@ def test_bad_csv(tmp_path, text, match):
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="no such file"):
         read_runs(tmp_path / "absent.csv")
+
+
+def test_default_law_is_the_replication_and_the_original_is_named():
+    from workbench.scaling import CHINCHILLA_PARAMS, REPLICATION_PARAMS, fit_chinchilla
+
+    assert REPLICATION_PARAMS == {"E": 1.82, "A": 482.0, "B": 2085.0, "alpha": 0.348, "beta": 0.366}
+    default = simulate_runs(60, seed=1, noise=0.0)
+    assert default.attrs["true_params"] == str(REPLICATION_PARAMS)
+    original = simulate_runs(60, seed=1, noise=0.0, params="hoffmann2022")
+    assert original.attrs["true_params"] == str(CHINCHILLA_PARAMS)
+    # The replication's allocation is about 20 tokens per parameter (Besiroglu et al. 2024).
+    law = fit_chinchilla(default.params, default.tokens, default.loss)
+    ratio = law.compute_optimal([1e21, 1e24]).tokens_per_param.values
+    assert ratio == pytest.approx([20, 20], rel=0.5)
+
+
+def test_column_mapping(tmp_path):
+    path = tmp_path / "runs.csv"
+    path.write_text("n_params,D,eval_loss\n1e8,2e9,3.1\n1e9,2e10,2.6\n")
+    runs = read_runs(path, columns={"params": "n_params", "tokens": "D", "loss": "eval_loss"})
+    assert list(runs.loss.values) == [3.1, 2.6]
+    assert runs.training_compute.values == pytest.approx([6 * 1e8 * 2e9, 6 * 1e9 * 2e10])
+    with pytest.raises(DataError, match=r"missing column.*columns="):
+        read_runs(path)
+    from workbench.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="'columns'"):
+        read_runs(path, columns={"size": "n_params"})

@@ -229,3 +229,21 @@ def test_bad_inputs(compute):
         fit_trend(compute.values)
     with pytest.raises(ParameterError, match="'level'"):
         fit_trend(compute, level=0)
+
+
+def test_fit_on_the_bundled_models_table_cites_it():
+    """Issue 13: the fit said "source: user-supplied arrays; license: not stated"."""
+    from workbench import data
+
+    models = data.load("models")
+    fit = fit_trend(models.training_compute, models.publication_date)
+    assert models.attrs["source"] in fit.provenance["source"]
+    assert fit.provenance["license"] == models.attrs["license"]
+    assert fit.provenance["as_of"] == models.attrs["as_of"]
+    assert fit.to_dataset().attrs["license"] == models.attrs["license"]
+
+
+def test_arrays_without_provenance_stay_unknown(compute):
+    fit = fit_trend(compute.values, compute.publication_date.values)
+    assert fit.provenance["license"] == "not stated"
+    assert "source not stated" in fit.provenance["source"]

@@ -397,26 +397,35 @@ def global_fit(
     n_polish: int = 8,
     rtol: float = 1e-12,
     max_iter: int = 500,
+    warm: np.ndarray | None = None,
 ) -> Polished:
     """The best of ``n_polish`` polished grid starts, for each row of ``weights``.
 
     ``weights`` None fits the data once (a result with one row); (R, n) fits R reweighted
     data sets (bootstrap resamples as counts), each screened on its own objective.
+    ``warm`` (one parameter row, e.g. the full data's optimum) is polished as one more start
+    of every row: a bootstrap resample's optimum is close to the full data's, so it
+    converges in a few steps and rescues a resample whose screen ranks the global basin low.
     """
     point_losses = grid_point_losses(grid, data, delta)
     rows = 1 if weights is None else len(weights)
     n_keep = min(n_polish, len(grid))
-    per_block = max(1, _ROWS_PER_BLOCK // n_keep)
+    per_block = max(1, _ROWS_PER_BLOCK // (n_keep + (warm is not None)))
     results = []
     for start in range(0, rows, per_block):
         block = None if weights is None else weights[start : start + per_block]
         kept = screen(point_losses, block, n_keep)  # (r, k)
-        starts = grid[kept.ravel()]
-        repeated = None if block is None else np.repeat(block, n_keep, axis=0)
+        starts = grid[kept]  # (r, k, 5)
+        if warm is not None:
+            extra = np.broadcast_to(np.asarray(warm, float).reshape(1, 1, 5), (len(kept), 1, 5))
+            starts = np.concatenate([starts, extra], axis=1)
+        per_row = starts.shape[1]
+        starts = starts.reshape(-1, 5)
+        repeated = None if block is None else np.repeat(block, per_row, axis=0)
         polished = polish(starts, data, repeated, delta, rtol=rtol, max_iter=max_iter)
-        objective = polished.objective.reshape(-1, n_keep)
+        objective = polished.objective.reshape(-1, per_row)
         objective = np.where(np.isfinite(objective), objective, np.inf)
-        best = objective.argmin(axis=1) + n_keep * np.arange(len(objective))
+        best = objective.argmin(axis=1) + per_row * np.arange(len(objective))
         results.append(
             Polished(
                 polished.theta[best],

@@ -8,13 +8,16 @@ presents the result.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import xarray as xr
+from scipy import stats
 
-from workbench.errors import FitError, ParameterError
-from workbench.scaling import _checks, _engine
+from workbench._results import DEFAULT_LEVEL, Fit
+from workbench.errors import FitError, IdentifiabilityWarning, ParameterError
+from workbench.scaling import _checks, _engine, vpnls
 
 __all__ = ["LossLawFit", "fit_chinchilla"]
 
@@ -26,6 +29,15 @@ _LONG_NAMES = {
     "alpha": "Parameter-count exponent α",
     "beta": "Token-count exponent β",
 }
+METHODS = ("grid", "vpnls")
+# Grid starts polished per bootstrap refit, beside the main optimum (see fit_chinchilla).
+BOOT_POLISH = 8
+INTERVALS = ("mean", "observation")
+# Above this condition number of the scaled curvature, the law's terms are not separable
+# (a good IsoFLOP design gives ~1e4; runs at one D give ~1e17).
+_CONDITION_LIMIT = 1e8
+# Noise samples per bootstrap draw for the observation band.
+_NOISE_PER_DRAW = 8
 # FLOP per parameter per token of a dense transformer's training step (forward + backward).
 FLOP_PER_PARAMETER_TOKEN = 6.0
 
@@ -92,10 +104,14 @@ def fit_chinchilla(
     delta: float = 1e-3,
     grid=None,
     n_boot: int = 0,
-    level: float = 0.95,
+    level: float = DEFAULT_LEVEL,
     seed: int = 0,
     n_polish: int = 8,
+    n_polish_boot: int = BOOT_POLISH,
     max_iter: int = 500,
+    method: str = "grid",
+    objective: str = "huber",
+    space: str = "loss",
 ) -> LossLawFit:
     """Fit ``L(N, D) = E + A/N^α + B/D^β`` to training runs (Hoffmann et al. 2022, Approach 3).
 
@@ -105,13 +121,24 @@ def fit_chinchilla(
     derivatives and the lowest optimum is kept. Each bootstrap refit (data points resampled
     with replacement) repeats that whole search on its resample.
 
+    ``method="vpnls"`` fits the same law by variable projection instead
+    (:mod:`workbench.scaling.vpnls`): a search over ``(α, β)`` only, with ``E, A, B`` solved
+    inside as a linear problem, least squares (``objective="ls"``) or Huber by reweighted
+    least squares, in loss space (``space="loss"``, the default) or on the grid engine's
+    log-loss objective (``space="log"``, where both methods reach one optimum).
+
+    The fit warns (:class:`~workbench.errors.IdentifiabilityWarning`) when the runs cannot
+    separate the law's terms: fewer than three distinct N or D, or a near-singular curvature
+    at the optimum (its condition number is in :meth:`LossLawFit.summary`).
+
     Parameters
     ----------
     N, D, loss
         Parameter count, training tokens and final loss of each run: 1-D numpy arrays or
         DataArrays of one length, finite and strictly positive.
     delta
-        Huber threshold on log-loss residuals (the paper's 1e-3).
+        Huber threshold on log-loss residuals (the paper's 1e-3); for ``method="vpnls"``
+        in loss space, the threshold relative to each run's loss.
     grid
         Starts: None for the paper's 4,500-point grid; a mapping of axis values for the keys
         ``e, a, b, alpha, beta`` (all combinations are used); or an ``(n_starts, 5)`` array.
@@ -122,9 +149,19 @@ def fit_chinchilla(
     seed
         Seed of the bootstrap resampling.
     n_polish
-        Best grid starts polished per fit (and per bootstrap refit).
+        Best grid starts polished in the main fit.
+    n_polish_boot
+        Best grid starts of its own screen polished per bootstrap refit, beside the main
+        fit's optimum as one more start (a resample's optimum usually lies close to it, and
+        it converges in ~20 steps). Fewer than 8 is faster but less safe: with 2 (and the
+        warm start) one of the tests' 24 brute-force checks on 40-run resamples missed the
+        global basin by 0.14%; 5 passed them all but saved only ~20% of the time.
     max_iter
         Iteration cap of the polish; a fit that reaches it has ``converged=False``.
+    method
+        ``"grid"`` (Approach 3 from the 4,500-start grid) or ``"vpnls"``.
+    objective, space
+        Options of ``method="vpnls"``: ``"huber"`` or ``"ls"``; ``"loss"`` or ``"log"``.
 
     Returns
     -------
@@ -141,6 +178,8 @@ def fit_chinchilla(
     -----
     ConvergenceWarning
         When the main fit or some bootstrap refits stop before converging.
+    IdentifiabilityWarning
+        When the design cannot separate the terms of the law.
 
     Examples
     --------
@@ -160,49 +199,79 @@ def fit_chinchilla(
         raise ParameterError.invalid("delta", owner, "a positive number", delta)
     n_boot = _checks.count(n_boot, "n_boot", owner)
     n_polish = _checks.count(n_polish, "n_polish", owner, minimum=1)
+    n_polish_boot = _checks.count(n_polish_boot, "n_polish_boot", owner, minimum=1)
     max_iter = _checks.count(max_iter, "max_iter", owner, minimum=1)
     level = _checks.level_value(level, owner)
+    _checks.choice(method, "method", owner, METHODS)
+    _checks.choice(objective, "objective", owner, vpnls.OBJECTIVES)
+    _checks.choice(space, "space", owner, vpnls.SPACES)
     starts = _grid_starts(grid)
+    if n_boot:
+        rng = np.random.default_rng(seed)
+        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
 
     data = _engine.Observations(np.log(n_params), np.log(n_tokens), np.log(losses))
-    best = _engine.global_fit(data, float(delta), starts, n_polish=n_polish, max_iter=max_iter)
-    theta = best.theta[0]
-    if not np.isfinite(best.objective[0]):
-        raise FitError(f"{owner}: no start of the grid gives a finite objective.")
-    converged = bool(best.converged[0])
+    draws = None
+    boot_converged = np.ones(0, bool)
+    if method == "grid":
+        best = _engine.global_fit(data, float(delta), starts, n_polish=n_polish, max_iter=max_iter)
+        theta = best.theta[0]
+        if not np.isfinite(best.objective[0]):
+            raise FitError(f"{owner}: no start of the grid gives a finite objective.")
+        vector = _to_params(theta)[0]
+        value, converged = float(best.objective[0]), bool(best.converged[0])
+        if n_boot:
+            # Each refit screens the whole grid on its own resample and polishes its best
+            # starts with the main optimum: as global as the main fit.
+            refits = _engine.global_fit(
+                data,
+                float(delta),
+                starts,
+                weights=counts,
+                n_polish=n_polish_boot,
+                rtol=1e-10,
+                max_iter=max_iter,
+                warm=theta,
+            )
+            draws = _to_params(refits.theta)
+            boot_converged = refits.converged
+        description = (
+            "Huber fit of log-loss from a grid of starts (Hoffmann et al. 2022, Approach 3)"
+        )
+    else:
+        options = {
+            "objective": objective,
+            "space": space,
+            "delta": float(delta),
+            "max_iter": max_iter,
+        }
+        result = vpnls.vpnls(data.x, data.y, losses, **options)
+        if not np.isfinite(result.objective):
+            raise FitError(f"{owner}: variable projection found no finite objective.")
+        vector, value, converged = result.params, result.objective, result.converged
+        if n_boot:
+            refits = [vpnls.vpnls(data.x, data.y, losses, weights=w, **options) for w in counts]
+            draws = np.array([r.params for r in refits])
+            boot_converged = np.array([r.converged for r in refits])
+        description = (
+            f"variable projection (VPNLS), {'Huber' if objective == 'huber' else 'least squares'}"
+            f" in {space} space"
+        )
     if not converged:
         _checks.warn_not_converged(
             owner, f"the polish stopped after {max_iter} iterations; raise max_iter"
         )
-
-    draws = None
-    boot_converged = np.ones(0, bool)
-    if n_boot:
-        rng = np.random.default_rng(seed)
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
-        # Each refit screens the whole grid on its own resample: as global as the main fit.
-        refits = _engine.global_fit(
-            data,
-            float(delta),
-            starts,
-            weights=counts,
-            n_polish=n_polish,
-            rtol=1e-10,
-            max_iter=max_iter,
+    if n_boot and not boot_converged.all():
+        _checks.warn_not_converged(
+            f"{owner} (bootstrap)",
+            f"{int((~boot_converged).sum())} of {n_boot} refits stopped at max_iter",
         )
-        draws = _to_params(refits.theta)
-        boot_converged = refits.converged
-        if not boot_converged.all():
-            _checks.warn_not_converged(
-                f"{owner} (bootstrap)",
-                f"{int((~boot_converged).sum())} of {n_boot} refits stopped at max_iter",
-            )
 
     dim = N.dims[0] if isinstance(N, xr.DataArray) else "run"
     inputs = {"N": N, "D": D, "loss": loss}
-    return LossLawFit(
-        params_vector=_to_params(theta)[0],
-        objective=float(best.objective[0]),
+    fit = LossLawFit(
+        params_vector=vector,
+        objective=value,
         converged=converged,
         n_params=n_params,
         n_tokens=n_tokens,
@@ -214,7 +283,47 @@ def fit_chinchilla(
         dim=dim,
         loss_units=_units(loss),
         attrs=_checks.provenance(inputs, "workbench.scaling.fit_chinchilla"),
+        method=method,
+        description=description,
+        seed=seed,
     )
+    for problem in fit.identifiability_problems:
+        warnings.warn(f"{owner}: {problem}", IdentifiabilityWarning, stacklevel=2)
+    return fit
+
+
+def identifiability(n_params, n_tokens, vector) -> tuple[float, list[str]]:
+    """Condition number of the scaled Gauss-Newton matrix at the optimum, and the problems.
+
+    The matrix is ``JᵀJ`` of the log-prediction's Jacobian in ``(log E, log A, log B, α, β)``
+    scaled to a unit diagonal (a correlation matrix), so the number measures how nearly the
+    parameters trade off against each other, not their units.
+    """
+    problems = []
+    for values, name, term in ((n_params, "N", "A and alpha"), (n_tokens, "D", "B and beta")):
+        distinct = np.unique(np.round(np.log(values), 6)).size
+        if distinct < 3:
+            problems.append(
+                f"only {distinct} distinct value(s) of {name}: {term} cannot be separated from "
+                "E; vary it over at least three values (an IsoFLOP design does)"
+            )
+    e, a, b, alpha, beta = vector
+    x, y = np.log(n_params), np.log(n_tokens)
+    size_term, data_term = a * np.exp(-alpha * x), b * np.exp(-beta * y)
+    total = e + size_term + data_term
+    p1, p2, p3 = size_term / total, data_term / total, e / total
+    jacobian = np.column_stack([p3, p1, p2, -p1 * x, -p2 * y])
+    matrix = jacobian.T @ jacobian
+    scale = np.sqrt(np.diag(matrix))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        condition = float(np.linalg.cond(matrix / np.outer(scale, scale)))
+    if not np.isfinite(condition) or condition > _CONDITION_LIMIT:
+        problems.append(
+            f"the curvature at the optimum is near-singular (condition number {condition:.3g} "
+            f"> {_CONDITION_LIMIT:.0e}): some parameters trade off against each other and "
+            "their estimates are not determined by the runs"
+        )
+    return condition, problems
 
 
 def _units(value) -> str:
@@ -223,7 +332,7 @@ def _units(value) -> str:
     return "1"
 
 
-class LossLawFit:
+class LossLawFit(Fit):
     """A fitted loss law ``L(N, D) = E + A/N^α + B/D^β``.
 
     Attributes
@@ -231,13 +340,22 @@ class LossLawFit:
     params : dict
         ``E, A, B, alpha, beta`` at the optimum.
     objective : float
-        The Huber sum at the optimum.
+        The minimised objective (the Huber sum of log-loss residuals for ``method="grid"``).
     converged : bool
         Whether the polish of the best start met its tolerance.
+    method : str
+        ``"grid"`` or ``"vpnls"``.
     n : int
         Runs used.
     n_boot : int
         Bootstrap refits behind the intervals (0: no intervals).
+    sigma : float
+        Residual standard deviation of log-loss (``n - 5`` degrees of freedom): the noise
+        model of :meth:`predict` with ``interval="observation"``.
+    condition_number : float
+        Of the scaled curvature at the optimum (see :func:`identifiability`).
+    identifiability_problems : list of str
+        What the design cannot separate (empty when the law is identified).
     """
 
     def __init__(
@@ -256,6 +374,9 @@ class LossLawFit:
         dim,
         loss_units,
         attrs,
+        method="grid",
+        description="",
+        seed=0,
     ):
         self._vector = np.asarray(params_vector, dtype=float)
         self.params = {name: float(v) for name, v in zip(NAMES, self._vector, strict=True)}
@@ -263,6 +384,9 @@ class LossLawFit:
         self.converged = converged
         self.delta = delta
         self.level = level
+        self.method = method
+        self._description = description
+        self._seed = seed
         self.n = len(loss)
         self._data = (n_params, n_tokens, loss)
         self._draws = draws
@@ -271,6 +395,12 @@ class LossLawFit:
         self._dim = dim
         self._loss_units = loss_units
         self._attrs = attrs
+        self.provenance = dict(attrs)
+        residual = self.residuals.values
+        self.sigma = float(np.sqrt(np.sum(residual**2) / max(self.n - len(NAMES), 1)))
+        self.condition_number, self.identifiability_problems = identifiability(
+            n_params, n_tokens, self._vector
+        )
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
@@ -291,13 +421,24 @@ class LossLawFit:
         tail = (1.0 - level) / 2.0
         return np.nanquantile(values, [tail, 1.0 - tail], axis=0), level
 
-    def conf_int(self, level: float | None = None) -> dict[str, tuple[float, float]]:
-        """Percentile bootstrap intervals: parameter name -> ``(lower, upper)``."""
-        draws = self._require_draws("conf_int")
-        (lower, upper), _ = self._bounds(draws, level, "LossLawFit.conf_int")
+    def _estimates(self) -> dict[str, float]:
+        return dict(self.params)
+
+    def _param_attrs(self):
+        return {name: {"units": "1", "long_name": _LONG_NAMES[name]} for name in NAMES}
+
+    def _interval(self, level: float) -> dict[str, tuple[float, float]]:
+        if self._draws is None:
+            return {}
+        (lower, upper), _ = self._bounds(self._draws, level, "LossLawFit.conf_int")
         return {
             name: (float(lo), float(hi)) for name, lo, hi in zip(NAMES, lower, upper, strict=True)
         }
+
+    def conf_int(self, level: float | None = None) -> dict[str, tuple[float, float]]:
+        """Percentile bootstrap intervals: parameter name -> ``(lower, upper)``."""
+        self._require_draws("conf_int")
+        return super().conf_int(level)
 
     @property
     def draws(self) -> xr.Dataset | None:
@@ -313,24 +454,47 @@ class LossLawFit:
         )
 
     # -- predictions -------------------------------------------------------------------------
-    def predict(self, N, D, level: float | None = None) -> xr.Dataset:
+    def predict(self, N, D, level: float | None = None, *, interval: str = "mean") -> xr.Dataset:
         """Predicted loss at parameter counts ``N`` and token counts ``D`` (broadcast).
 
-        Returns a Dataset with ``loss`` and, when bootstrapped, ``loss_lower``/``loss_upper``
-        (percentile band at ``level``). Dimensions follow DataArray inputs, else ``point``.
+        Returns a Dataset with ``loss`` and the band ``loss_lower``/``loss_upper`` at
+        ``level``. ``interval="mean"``: where the law itself lies (percentiles of the
+        bootstrap refits; no band without bootstrap). ``interval="observation"``: where a
+        new run's loss is expected: the refits' spread plus log-normal run-to-run noise of
+        standard deviation :attr:`sigma` estimated from the residuals (without bootstrap,
+        the noise alone, which understates the band far from the runs). Dimensions follow
+        DataArray inputs, else ``point``.
         """
         owner = "LossLawFit.predict"
+        used = self._level(level, "predict")
+        _checks.choice(interval, "interval", owner, INTERVALS)
         n_params = _as_grid(N, "N", owner)
         n_tokens = _as_grid(D, "D", owner)
         n_params, n_tokens = xr.broadcast(n_params, n_tokens)
         central = _predict_loss(self._vector[None], n_params.values, n_tokens.values)[0]
         attrs = {"units": self._loss_units, "long_name": "Predicted loss"}
         ds = xr.Dataset({"loss": (n_params.dims, central, attrs)}, coords=n_params.coords)
-        if self._draws is not None:
+        band = {**attrs, "level": used, "interval": interval}
+        if interval == "mean" and self._draws is not None:
             sims = _predict_loss(self._draws, n_params.values, n_tokens.values)
-            (lower, upper), used = self._bounds(sims, level, owner)
-            for name, values in (("loss_lower", lower), ("loss_upper", upper)):
-                ds[name] = (n_params.dims, values, {**attrs, "level": used})
+            (lower, upper), _ = self._bounds(sims, used, owner)
+        elif interval == "observation":
+            tail = 0.5 + used / 2.0
+            if self._draws is None:
+                half = stats.norm.ppf(tail) * self.sigma
+                lower, upper = central * np.exp(-half), central * np.exp(half)
+                band["note"] = "run-to-run noise only: fit with n_boot > 0 for the law's spread"
+            else:
+                log_sims = np.log(_predict_loss(self._draws, n_params.values, n_tokens.values))
+                rng = np.random.default_rng([self._seed, 0x0B5])  # the band's own stream
+                noise = rng.normal(0.0, self.sigma, (_NOISE_PER_DRAW, *log_sims.shape))
+                sims = np.exp(log_sims[None] + noise).reshape(-1, *central.shape)
+                (lower, upper), _ = self._bounds(sims, used, owner)
+        else:
+            lower = upper = None
+        if lower is not None:
+            ds["loss_lower"] = (n_params.dims, np.asarray(lower), band)
+            ds["loss_upper"] = (n_params.dims, np.asarray(upper), band)
         ds.attrs = dict(self._attrs)
         return ds
 
@@ -370,6 +534,11 @@ class LossLawFit:
         return ds
 
     @property
+    def exponent(self) -> float:
+        """``a`` in ``N_opt ∝ C^a``: ``β / (α + β)``."""
+        return float(self.params["beta"] / (self.params["alpha"] + self.params["beta"]))
+
+    @property
     def residuals(self) -> xr.DataArray:
         """Log-loss residuals ``log L - log L̂`` of the runs used."""
         n_params, n_tokens, loss = self._data
@@ -381,71 +550,62 @@ class LossLawFit:
         )
 
     # -- presentation ------------------------------------------------------------------------
-    def summary(self, level: float | None = None):
-        """A small table of the estimates (with bootstrap intervals when available)."""
-        from workbench.scaling._summary import Summary
+    def _summary_title(self) -> str:
+        return "Loss law L(N, D) = E + A/N^alpha + B/D^beta"
 
-        bounds = self.conf_int(level) if self._draws is not None else {}
-        used = self.level if level is None else level
-        rows = [(name, v, *bounds.get(name, (None, None))) for name, v in self.params.items()]
+    def _summary_notes(self) -> list[str]:
         notes = [
-            f"runs: {self.n}; Huber delta: {self.delta:g}; objective: {self.objective:.6g}; "
-            f"converged: {self.converged}",
+            f"runs: {self.n}; method: {self._description}; Huber delta: {self.delta:g}; "
+            f"objective: {self.objective:.6g}; converged: {self.converged}",
+            f"residual sd of log-loss: {self.sigma:.3g}; condition number of the scaled "
+            f"curvature: {self.condition_number:.3g}",
         ]
         if self._draws is not None:
             notes.append(
-                f"bootstrap: {self.n_boot} refits, each a full grid search; "
+                f"bootstrap: {self.n_boot} refits, each a full search; "
                 f"{int(self._boot_converged.sum())} converged"
             )
-        return Summary(
-            title="Loss law L(N, D) = E + A/N^alpha + B/D^beta",
-            rows=rows,
-            interval_label=f"{used:.0%} interval" if bounds else "",
-            notes=notes,
-        )
+        notes += [f"WARNING: {problem}" for problem in self.identifiability_problems]
+        return notes
 
-    def to_dataset(self) -> xr.Dataset:
-        """Estimates along ``param``, bootstrap draws, and the runs with fitted losses."""
+    def _add_to_dataset(self, ds: xr.Dataset, level: float) -> xr.Dataset:
+        """Bootstrap draws and the runs with fitted losses beside the estimates."""
         n_params, n_tokens, loss = self._data
         predicted = _predict_loss(self._vector[None], n_params, n_tokens)[0]
         units = {"units": "1"}
-        ds = xr.Dataset(
-            {
-                "estimate": ("param", self._vector, {**units, "long_name": "Fitted value"}),
-                "params": (self._dim, n_params, {**units, "long_name": "Parameter count"}),
-                "tokens": (self._dim, n_tokens, {**units, "long_name": "Training tokens"}),
-                "loss": (
-                    self._dim,
-                    loss,
-                    {"units": self._loss_units, "long_name": "Observed final loss"},
-                ),
-                "fitted_loss": (
-                    self._dim,
-                    predicted,
-                    {"units": self._loss_units, "long_name": "Fitted loss"},
-                ),
-                "residual": self.residuals,
-            },
-            coords={"param": list(NAMES)},
+        ds["params"] = (self._dim, n_params, {**units, "long_name": "Parameter count"})
+        ds["tokens"] = (self._dim, n_tokens, {**units, "long_name": "Training tokens"})
+        ds["loss"] = (
+            self._dim,
+            loss,
+            {"units": self._loss_units, "long_name": "Observed final loss"},
         )
+        ds["fitted_loss"] = (
+            self._dim,
+            predicted,
+            {"units": self._loss_units, "long_name": "Fitted loss"},
+        )
+        ds["residual"] = self.residuals
+        for name in ("estimate", "lower", "upper"):
+            ds[name].attrs.update(units)
         if self._draws is not None:
-            (lower, upper), used = self._bounds(self._draws, None, "LossLawFit.to_dataset")
-            ds["lower"] = ("param", lower, {**units, "long_name": "Lower bound", "level": used})
-            ds["upper"] = ("param", upper, {**units, "long_name": "Upper bound", "level": used})
             ds["draws"] = (
                 ("draw", "param"),
                 self._draws,
                 {**units, "long_name": "Bootstrap estimate"},
             )
             ds = ds.assign_coords(draw=np.arange(self.n_boot))
+        else:
+            ds["lower"].attrs["note"] = "no bootstrap: fit with n_boot > 0 for intervals"
+            ds["upper"].attrs["note"] = ds["lower"].attrs["note"]
         ds.attrs = {
-            **self._attrs,
-            "method": "Huber fit of log-loss (Hoffmann et al. 2022, Approach 3)",
+            "method": self._description,
             "objective": self.objective,
             "converged": int(self.converged),
             "delta": self.delta,
             "n_boot": self.n_boot,
-            "level": self.level,
+            "sigma": self.sigma,
+            "condition_number": self.condition_number,
         }
         return ds
 

@@ -11,11 +11,46 @@ import xarray as xr
 from workbench.errors import DataError, ParameterError, format_choices
 from workbench.scaling import _checks
 
-__all__ = ["CHINCHILLA_PARAMS", "read_runs", "simulate_runs"]
+__all__ = [
+    "CHINCHILLA_PARAMS",
+    "DEFAULT_LAW",
+    "LAWS",
+    "REPLICATION_PARAMS",
+    "read_runs",
+    "simulate_runs",
+]
 
-# Hoffmann et al. (2022), Approach 3 estimates (their equation 10).
+# Hoffmann et al. (2022), Approach 3 estimates as rounded in their equation 10. Their
+# allocation disagrees with their own Approaches 1 and 2 (58-264 tokens per parameter at
+# 1e21-1e26 FLOP against ~20).
 CHINCHILLA_PARAMS = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
+# Besiroglu et al. (2024), "Chinchilla Scaling: A replication attempt", refit of Approach 3 to
+# the data reconstructed from Hoffmann et al.'s Figure 4 (their equation 4): consistent with
+# Approaches 1 and 2 (about 20 tokens per parameter).
+REPLICATION_PARAMS = {"E": 1.82, "A": 482.0, "B": 2085.0, "alpha": 0.348, "beta": 0.366}
+LAWS = {"besiroglu2024": REPLICATION_PARAMS, "hoffmann2022": CHINCHILLA_PARAMS}
+DEFAULT_LAW = "besiroglu2024"
 RUN_COLUMNS = ("params", "tokens", "loss")
+# Optional columns: the budget of each run's IsoFLOP profile (FLOP).
+BUDGET_COLUMNS = ("compute", "budget")
+
+
+def law_params(params, parameter: str, owner: str) -> dict[str, float]:
+    """A law by name (:data:`LAWS`) or as a mapping of ``E, A, B, alpha, beta``."""
+    if params is None:
+        params = DEFAULT_LAW
+    if isinstance(params, str):
+        if params not in LAWS:
+            raise ParameterError.invalid(
+                parameter, owner, f"a law name ({format_choices(LAWS)}) or a mapping", params
+            )
+        return dict(LAWS[params])
+    truth = dict(params)
+    if sorted(truth) != sorted(CHINCHILLA_PARAMS):
+        raise ParameterError.invalid(
+            parameter, owner, f"a mapping with keys {format_choices(CHINCHILLA_PARAMS)}", params
+        )
+    return {k: float(v) for k, v in truth.items()}
 
 
 def _runs_dataset(params, tokens, loss, compute, attrs) -> xr.Dataset:
@@ -42,24 +77,40 @@ def _runs_dataset(params, tokens, loss, compute, attrs) -> xr.Dataset:
 def simulate_runs(
     n_runs: int = 250,
     *,
-    params: dict[str, float] | None = None,
+    params: dict[str, float] | str | None = None,
     noise: float = 0.02,
     min_compute: float = 3e18,
     max_compute: float = 1e22,
+    n_budgets: int = 10,
+    span: tuple[float, float] = (-1.0, 1.0),
+    sizes=None,
     seed: int = 0,
 ) -> xr.Dataset:
     """Synthetic training runs on IsoFLOP profiles from a known loss law, with noise.
 
     Budgets are log-spaced between ``min_compute`` and ``max_compute`` (FLOP); on each, model
-    sizes span a factor 10 either side of the law's optimum, with ``D = C / (6 N)``. The loss
+    sizes are evenly log-spaced from ``10**span[0]`` to ``10**span[1]`` times the law's
+    optimum (default a factor 10 either side), with ``D = C / (6 N)``. The loss
     is the law's value times ``exp(noise · standard normal)``.
 
     Parameters
     ----------
     n_runs
-        Number of runs (spread over ten budgets).
+        Number of runs (spread evenly over the budgets).
+    n_budgets
+        Number of IsoFLOP budgets.
+    span
+        Sizes sampled per budget, in decades from the optimum (``(-0.5, 1.5)``: a wide,
+        asymmetric sweep, mostly above the optimum).
+    sizes
+        Model sizes trained at every budget instead (a fixed grid, as real sweeps often
+        reuse): the sweep is then asymmetric in a way that changes with the budget. The
+        runs per budget are ``len(sizes)``, so ``n_runs`` is ignored.
     params
-        ``E, A, B, alpha, beta`` of the true law; default :data:`CHINCHILLA_PARAMS`.
+        The true law: a name of :data:`LAWS` or a mapping of ``E, A, B, alpha, beta``.
+        Default ``"besiroglu2024"`` (the replication's E 1.82, A 482, B 2085, alpha 0.348,
+        beta 0.366, about 20 tokens per parameter at the optimum); ``"hoffmann2022"`` is
+        the original's rounded Approach-3 law.
     noise
         Standard deviation of the log-loss noise.
     min_compute, max_compute
@@ -76,30 +127,38 @@ def simulate_runs(
     """
     owner = "simulate_runs"
     n_runs = _checks.count(n_runs, "n_runs", owner, minimum=1)
-    truth = dict(CHINCHILLA_PARAMS if params is None else params)
-    if sorted(truth) != sorted(CHINCHILLA_PARAMS):
-        raise ParameterError.invalid(
-            "params", owner, f"a mapping with keys {format_choices(CHINCHILLA_PARAMS)}", params
-        )
+    truth = law_params(params, "params", owner)
     if not (noise >= 0):
         raise ParameterError.invalid("noise", owner, "a number >= 0", noise)
     if not 0 < min_compute < max_compute:
         raise ParameterError.invalid(
             "min_compute", owner, "positive and below max_compute", min_compute
         )
+    n_budgets = _checks.count(n_budgets, "n_budgets", owner, minimum=1)
+    try:
+        low, high = (float(v) for v in span)
+    except (TypeError, ValueError):
+        raise ParameterError.invalid("span", owner, "two numbers (low, high)", span) from None
+    if not low < high:
+        raise ParameterError.invalid("span", owner, "(low, high) with low < high", span)
     rng = np.random.default_rng(seed)
-    n_budgets = min(10, n_runs)
+    if sizes is not None:
+        grid = _checks.positive_values(sizes, "sizes", owner)
+        n_runs = grid.size * n_budgets
+    n_budgets = min(n_budgets, n_runs)
     budget = np.repeat(np.geomspace(min_compute, max_compute, n_budgets), -(-n_runs // n_budgets))
     budget = budget[:n_runs]
     a, b, alpha, beta = truth["A"], truth["B"], truth["alpha"], truth["beta"]
     optimum = (alpha * a / (beta * b)) ** (1 / (alpha + beta)) * (budget / 6) ** (
         beta / (alpha + beta)
     )
-    # Sizes spread over two decades around each budget's optimum, as in an IsoFLOP sweep.
+    # Sizes spread around each budget's optimum, as in an IsoFLOP sweep.
     position = np.concatenate(
-        [np.linspace(-1, 1, np.count_nonzero(budget == c)) for c in np.unique(budget)]
+        [np.linspace(low, high, np.count_nonzero(budget == c)) for c in np.unique(budget)]
     )
     n_params = optimum * 10**position * np.exp(rng.normal(0.0, 0.05, n_runs))
+    if sizes is not None:
+        n_params = np.tile(grid, n_budgets)
     n_tokens = budget / (6 * n_params)
     law = truth["E"] + a / n_params**alpha + b / n_tokens**beta
     loss = law * np.exp(rng.normal(0.0, noise, n_runs))
@@ -117,33 +176,63 @@ def simulate_runs(
     return _runs_dataset(n_params, n_tokens, loss, budget, attrs)
 
 
-def read_runs(path: str | Path) -> xr.Dataset:
-    """Read a CSV of one's own training runs with columns ``params``, ``tokens``, ``loss``.
+def read_runs(path: str | Path, *, columns: dict[str, str] | None = None) -> xr.Dataset:
+    """Read a CSV of one's own training runs: parameter count, tokens, final loss.
 
-    Extra columns are ignored; rows with an empty cell in one of the three are dropped (with
-    the count in ``attrs["dropped_rows"]``). Values must be positive numbers.
+    The columns are ``params``, ``tokens`` and ``loss``, or other names mapped with
+    ``columns`` (``{"params": "n_params", "tokens": "D", "loss": "eval_loss"}``). An
+    optional budget column (``compute`` or ``budget``, or mapped as ``"compute"``) gives the
+    FLOP budget of each run's IsoFLOP profile; without one, ``training_compute`` is
+    ``6 N D``, which rounding in a CSV spreads around each budget (see
+    :func:`~workbench.scaling.fit_isoflop`'s ``rtol``). Extra columns are ignored; rows with
+    an empty cell in a used column are dropped (the count in ``attrs["dropped_rows"]``).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    columns
+        Map of the workbench's names (``params``, ``tokens``, ``loss``, ``compute``) to
+        the file's column names.
 
     Raises
     ------
     DataError
         The file is missing, lacks a column, or holds a non-numeric or non-positive value.
+    ParameterError
+        ``columns`` maps a name the workbench does not know.
     """
     path = Path(path)
+    known = (*RUN_COLUMNS, "compute")
+    mapping = dict(columns or {})
+    unknown = [k for k in mapping if k not in known]
+    if unknown:
+        raise ParameterError.invalid(
+            "columns", "read_runs", f"a mapping from {format_choices(known)}", unknown
+        )
     try:
         frame = pd.read_csv(path)
     except FileNotFoundError:
         raise DataError("no such file", path=path) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"is not a readable CSV ({exc})", path=path) from None
-    missing = [c for c in RUN_COLUMNS if c not in frame.columns]
+    wanted = {name: mapping.get(name, name) for name in RUN_COLUMNS}
+    if "compute" in mapping:
+        wanted["compute"] = mapping["compute"]
+    else:
+        found = [c for c in BUDGET_COLUMNS if c in frame.columns]
+        if found:
+            wanted["compute"] = found[0]
+    missing = [c for c in wanted.values() if c not in frame.columns]
     if missing:
         raise DataError(
             f"missing column(s) {format_choices(missing)}; the header has "
-            f"{format_choices(frame.columns)}",
+            f"{format_choices(frame.columns)} (map other names with read_runs(path, "
+            "columns={'params': ..., 'tokens': ..., 'loss': ...}))",
             path=path,
             line=1,
         )
-    for column in RUN_COLUMNS:
+    for column in wanted.values():
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() & frame[column].notna()
         bad |= values <= 0
@@ -156,18 +245,24 @@ def read_runs(path: str | Path) -> xr.Dataset:
                 column=column,
             )
         frame[column] = values
-    kept = frame[list(RUN_COLUMNS)].dropna()
+    kept = frame[list(wanted.values())].dropna()
     attrs = {
         "title": f"Training runs from {path.name}",
         "source": str(path),
-        "license": "not stated (user-supplied data)",
+        "license": "not stated",
         "as_of": "not stated",
         "dropped_rows": len(frame) - len(kept),
+        "columns": ", ".join(f"{k}={v}" for k, v in wanted.items()),
     }
-    return _runs_dataset(
-        kept["params"].to_numpy(float),
-        kept["tokens"].to_numpy(float),
-        kept["loss"].to_numpy(float),
-        6.0 * kept["params"].to_numpy(float) * kept["tokens"].to_numpy(float),
-        attrs,
-    )
+    n_params = kept[wanted["params"]].to_numpy(float)
+    n_tokens = kept[wanted["tokens"]].to_numpy(float)
+    if "compute" in wanted:
+        compute = kept[wanted["compute"]].to_numpy(float)
+        attrs["compute_from"] = f"column {wanted['compute']!r} (the runs' budgets)"
+    else:
+        compute = 6.0 * n_params * n_tokens
+        attrs["compute_from"] = "6 N D (no budget column)"
+    ds = _runs_dataset(n_params, n_tokens, kept[wanted["loss"]].to_numpy(float), compute, attrs)
+    if "compute" in wanted:
+        ds["training_compute"].attrs["long_name"] = "Training compute budget"
+    return ds
