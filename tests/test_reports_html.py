@@ -69,3 +69,60 @@ def test_svg_ids_are_made_unique_per_output():
     assert 'id="output1-clip1"' in first and "url(#output1-clip1)" in first
     assert 'href="#output1-clip1"' in first
     assert 'id="output2-clip1"' in second and "url(#output2-clip1)" in second
+
+
+def _page(tmp_path, cells, **options) -> str:
+    source, page = tmp_path / "n.ipynb", tmp_path / "n.html"
+    nbformat.write(new_notebook(cells=cells), source)
+    html.render_html(source, page, **options)
+    return page.read_text()
+
+
+def _code(source: str, text: str, tags=()) -> nbformat.NotebookNode:
+    output = new_output("stream", name="stdout", text=text)
+    return new_code_cell(source, outputs=[output], metadata={"tags": list(tags)})
+
+
+def test_code_is_hidden_by_default_and_folded_when_shown(tmp_path):
+    cells = [new_markdown_cell("# Title"), _code("print('first_code')", "first_output")]
+    hidden = _page(tmp_path, cells)
+    assert "first_output" in hidden and "first_code" not in hidden
+    assert "In&nbsp;[" not in hidden.split("<body", 1)[1], "no prompts"
+    shown = _page(tmp_path, cells, show_code=True)
+    folded = shown.split('<details class="workbench-code">', 1)[1].split("</details>", 1)[0]
+    assert "first_code" in folded and "first_output" in shown
+
+
+def test_cell_tags_are_honoured(tmp_path):
+    cells = [
+        new_markdown_cell("# Title"),
+        _code("'gone_code'", "gone_output", tags=["remove-cell"]),
+        _code("'noinput_code'", "noinput_output", tags=["remove-input"]),
+        _code("'nooutput_code'", "nooutput_output", tags=["remove-output"]),
+        _code("'folded_code'", "folded_output", tags=["hide-input"]),
+    ]
+    for show_code in (False, True):
+        page = _page(tmp_path, cells, show_code=show_code)
+        assert "gone_code" not in page and "gone_output" not in page
+        assert "noinput_code" not in page and "noinput_output" in page
+        assert "nooutput_output" not in page
+        assert ("nooutput_code" in page) is show_code
+        folded = page.split('<details class="workbench-code">')
+        assert any("folded_code" in part.split("</details>")[0] for part in folded[1:])
+        assert "folded_output" in page
+
+
+def test_table_of_contents_links_the_section_headings(tmp_path):
+    cells = [
+        new_markdown_cell("# Outlook\n\nIntro."),
+        new_markdown_cell("## Supply & demand\n\nText."),
+        new_markdown_cell("### Detail\n\nMore."),
+        new_markdown_cell("## Sources"),
+    ]
+    page = _page(tmp_path, cells)
+    nav = page.split('<nav class="workbench-toc"', 1)[1].split("</nav>", 1)[0]
+    titles = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', nav)
+    assert [t for _, t in titles] == ["Supply &amp; demand", "Detail", "Sources"]
+    for anchor, _ in titles:
+        assert f'id="{anchor}"' in page, "each entry links to its heading"
+    assert page.index('<nav class="workbench-toc"') > page.index("<h1"), "after the title"

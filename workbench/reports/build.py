@@ -202,7 +202,7 @@ def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | N
         failure = exc
     try:
         if notebook.exists():
-            html.render_html(notebook, build / folder.html_name, no_input=task.no_input)
+            html.render_html(notebook, build / folder.html_name, show_code=not task.no_input)
             manifest.html = folder.html_name
     except Exception as exc:  # nbconvert raises many types; a report without HTML is a failure
         failure = failure or ReportError(

@@ -6,6 +6,13 @@ vega, vega-lite and vega-embed once (not once per chart), draws every spec with 
 tooltips work) and keeps each chart's SVG inside ``<noscript>`` for readers without scripts.
 Nothing is fetched from elsewhere: require.js, MathJax, mermaid and the widget manager are left
 out of the template.
+
+A report is for its reader: by default no code and no prompts, only narrative, charts and
+tables, under a table of contents built from the Markdown headings. ``show_code=True`` adds
+each cell's code, folded (``<details>``). Cells honour the common tags (as Jupyter Book does):
+``remove-cell`` (gone), ``remove-input`` (its output only, code never shown),
+``remove-output`` (its code only, when code is shown) and ``hide-input`` (code folded, also
+when code is otherwise hidden).
 """
 
 from __future__ import annotations
@@ -32,6 +39,25 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
 {% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
+{% block input_group -%}
+{%- set code = cell.metadata.get("workbench", {}).get("code", "shown") -%}
+{%- if code == "folded" -%}
+<details class="workbench-code"><summary>Code</summary>
+{{ super() }}
+</details>
+{%- elif code == "shown" -%}
+{{ super() }}
+{%- endif -%}
+{%- endblock input_group %}
+{% block extra_css %}
+<style>
+details.workbench-code > summary { cursor: pointer; color: #555; font-size: 0.85em; }
+nav.workbench-toc { border-left: 3px solid #ccc; padding: 0.2em 1em; margin: 1em 0; }
+nav.workbench-toc ol { margin: 0.2em 0; padding-left: 1.2em; }
+nav.workbench-toc li.level-3 { margin-left: 1.2em; font-size: 0.95em; }
+figure.workbench-chart { margin: 0.5em 0; }
+</style>
+{% endblock extra_css %}
 {% block data_svg scoped -%}
 <div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
 {{ output.data['image/svg+xml'] }}
@@ -52,15 +78,16 @@ _SVG_ID = re.compile(r'\bid="([^"]+)"')
 _SVG_ID_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
 
 
-def render_html(notebook: Path, html: Path, *, no_input: bool = False) -> None:
-    """Render an executed notebook as a self-contained HTML page.
+def render_html(notebook: Path, html: Path, *, show_code: bool = False) -> None:
+    """Render an executed notebook as a self-contained HTML page for readers.
 
     Parameters
     ----------
     notebook, html
         The executed notebook to read and the page to write.
-    no_input
-        Hide code cells and prompts, keeping their outputs.
+    show_code
+        Show each code cell's source, folded; by default code is left out (cells tagged
+        ``hide-input`` still show theirs, folded).
     """
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
@@ -69,20 +96,74 @@ def render_html(notebook: Path, html: Path, *, no_input: bool = False) -> None:
         template_name="lab",
         extra_loaders=[DictLoader({_TEMPLATE_NAME: _OFFLINE_TEMPLATE})],
         template_file=_TEMPLATE_NAME,
-        exclude_input=no_input,
-        exclude_input_prompt=no_input,
-        exclude_output_prompt=no_input,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
     executed = nbformat.read(notebook, as_version=4)
+    _apply_tags(executed, show_code=show_code)
     # The page's <title> (browser tabs, bookmarks): the heading rather than the file name.
     executed.metadata["title"] = _title(executed, Path(notebook).stem)
     charts = _embed_charts(executed)
     body, _ = exporter.from_notebook_node(executed)
+    body = _with_contents(body)
     if charts:
         scripts = f"<script>{_bundle()}</script>\n<script>{_DRAW_CHARTS}</script>\n"
         head, tail = body.rsplit("</body>", 1)
         body = f"{head}{scripts}</body>{tail}"
     html.write_text(body, encoding="utf-8")
+
+
+def _apply_tags(notebook: nbformat.NotebookNode, *, show_code: bool) -> None:
+    """Drop removed cells and outputs; mark each code cell's source shown, folded or hidden."""
+    kept = []
+    for cell in notebook.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if "remove-cell" in tags:
+            continue
+        if cell.cell_type == "code":
+            if "remove-output" in tags:
+                cell.outputs = []
+            if "remove-input" in tags:
+                code = "hidden"
+            elif "hide-input" in tags or show_code:
+                code = "folded"
+            else:
+                code = "hidden"
+            if code == "hidden" and not cell.outputs:
+                continue  # nothing for the reader: no empty cell frame
+            cell.metadata.setdefault("workbench", {})["code"] = code
+        kept.append(cell)
+    notebook.cells = kept
+
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.DOTALL)
+_FIRST_H1_END = re.compile(r"</h1>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _with_contents(body: str) -> str:
+    """Insert a table of contents (the level-2 and level-3 headings) after the first heading.
+
+    Pages with fewer than two such headings get none.
+    """
+    entries = []
+    for level, anchor, inner in _HEADING.findall(body):
+        text = html_escape.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
+        if text:
+            entries.append(
+                f'<li class="level-{level}"><a href="#{anchor}">{html_escape.escape(text)}</a></li>'
+            )
+    if len(entries) < 2:
+        return body
+    nav = (
+        '<nav class="workbench-toc" aria-label="Contents"><strong>Contents</strong><ol>'
+        + "".join(entries)
+        + "</ol></nav>"
+    )
+    found = _FIRST_H1_END.search(body)
+    if found is None:
+        return body
+    return body[: found.end()] + nav + body[found.end() :]
 
 
 def notebook_title(path: Path, *, default: str) -> str:
