@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
+from workbench._provenance import UNKNOWN
 from workbench._results import DEFAULT_LEVEL, check_level
 from workbench.errors import BracketWarning, FitError, ParameterError
 from workbench.scaling import _checks
@@ -169,8 +170,8 @@ def isoflop_design(
     )
     ds.attrs = {
         "source": f"workbench.scaling.isoflop_design: plan simulated under the law {truth}",
-        "license": "not stated",
-        "as_of": "not stated",
+        "license": UNKNOWN,  # a simulation of the user's plan: no data, no licence
+        "as_of": UNKNOWN,
         "noise": noise,
         "n_sim": n_sim,
         "level": level,
