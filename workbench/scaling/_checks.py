@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from workbench._provenance import merge
-from workbench._results import check_level
+from workbench._validation import check_level
 from workbench.errors import ConvergenceWarning, FitError, ParameterError, format_choices
 
 __all__ = ["ConvergenceWarning"]
@@ -82,7 +82,7 @@ def enough_points(n: int, needed: int, owner: str, what: str) -> None:
 
 
 def level_value(level, owner: str) -> float:
-    return check_level(level, owner)
+    return check_level(level, owner=owner)
 
 
 def choice(value, parameter: str, owner: str, choices) -> str:

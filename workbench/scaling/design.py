@@ -15,7 +15,8 @@ import numpy as np
 import xarray as xr
 
 from workbench._provenance import UNKNOWN
-from workbench._results import DEFAULT_LEVEL, check_level
+from workbench._results import DEFAULT_LEVEL
+from workbench._validation import check_level
 from workbench.errors import BracketWarning, FitError, ParameterError
 from workbench.scaling import _checks
 from workbench.scaling.isoflop import DEFAULT_RTOL, fit_isoflop, group_budgets
@@ -77,7 +78,7 @@ def isoflop_design(
     if not (np.isfinite(noise) and noise >= 0):
         raise ParameterError.invalid("noise", owner, "a number >= 0", noise)
     n_sim = _checks.count(n_sim, "n_sim", owner, minimum=2)
-    level = check_level(level, owner)
+    level = check_level(level, owner=owner)
     groups, budgets = group_budgets(budgets_of_runs, rtol)
     vector = np.array([[truth[k] for k in _NAMES]])
     optimum = _optimal_allocation(vector, budgets)[0][0]
