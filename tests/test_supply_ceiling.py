@@ -113,7 +113,7 @@ def test_cap_binds_when_ceiling_is_low_and_not_when_high():
 
 
 def test_published_comparison_lines_up_scopes():
-    shipments = estimate_shipments("all", n_draws=300, seed=0)
+    shipments = estimate_shipments(None, n_draws=300, seed=0)
     cmp = compare_to_published(shipments)
     nvidia = cmp.sel(estimate="epoch-nvidia-2026-03")
     assert nvidia["vendors_covered"].item() == "NVIDIA"

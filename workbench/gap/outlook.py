@@ -77,7 +77,7 @@ def outlook(
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 2027:
         raise ParameterError.invalid("horizon", owner, "a year from 2027 on", horizon)
     shipments = supply.estimate_shipments(
-        "all", n_draws=n_draws, seed=seed + SEED_OFFSETS["shipments"]
+        None, n_draws=n_draws, seed=seed + SEED_OFFSETS["shipments"]
     )
     if region != "world":
         shipments = shipments.where(shipments["region"].str.lower() == region, drop=True)
@@ -85,8 +85,7 @@ def outlook(
     projected = supply.project_shipments(
         shipments, end=horizon, method=supply_method, ceiling=ceiling if region == "world" else None
     )
-    pue = None if cooling == "mixed" else cooling
-    base = supply.installed_base(projected, lifetime_years=lifetime_years, pue=pue)
+    base = supply.installed_base(projected, lifetime_years=lifetime_years, cooling=cooling)
     needed = demand.simulate(
         scenario,
         n_draws=n_draws,

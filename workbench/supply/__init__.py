@@ -9,7 +9,7 @@
 
 from workbench.supply.backtest import backtest
 from workbench.supply.ceiling import cap_forecast, capacity_ceiling
-from workbench.supply.chips import H100_REFERENCE
+from workbench.supply.chips import H100_REFERENCE, REGIONS
 from workbench.supply.forecast import forecast
 from workbench.supply.installed_base import installed_base, survival
 from workbench.supply.methods import METHODS
@@ -20,6 +20,7 @@ from workbench.supply.shipments import estimate_shipments
 __all__ = [
     "H100_REFERENCE",
     "METHODS",
+    "REGIONS",
     "backtest",
     "cap_forecast",
     "capacity_ceiling",

@@ -8,15 +8,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
+from workbench._validation import check_level, invalid, public
 from workbench.data import load, load_table
-from workbench.errors import ParameterError
 
 __all__ = ["compare_to_published"]
 
-OWNER = "compare_to_published"
 QUANTITIES = {"units": "units", "h100e": "h100e"}
 
 
+@public
 def compare_to_published(
     shipments: xr.Dataset,
     *,
@@ -45,14 +46,12 @@ def compare_to_published(
         estimates); ``vendors_covered``, ``first_quarter``, ``last_quarter``.
     """
     if not isinstance(shipments, xr.Dataset) or "vendor" not in shipments.coords:
-        raise ParameterError.invalid(
+        raise invalid(
             "shipments",
-            OWNER,
             "a Dataset from estimate_shipments (vendor along chip)",
             type(shipments).__name__,
         )
-    if not 0 < level < 1:
-        raise ParameterError.invalid("level", OWNER, "a probability in (0, 1)", level)
+    level = check_level(level)
     if estimates is None:
         table = load("published_estimates")
     elif isinstance(estimates, xr.Dataset):
@@ -66,9 +65,7 @@ def compare_to_published(
         row = table.sel(estimate=name)
         quantity = str(row["quantity"].item())
         if quantity not in QUANTITIES:
-            raise ParameterError.invalid(
-                "estimates", OWNER, "quantities 'units' or 'h100e'", (name, quantity)
-            )
+            raise invalid("estimates", "quantities 'units' or 'h100e'", (name, quantity))
         vendor = str(row["vendor"].item())
         scope = ours_vendors if vendor == "all" else [v for v in ours_vendors if v == vendor]
         first, last = row["first_quarter"].values, row["last_quarter"].values
@@ -122,10 +119,7 @@ def compare_to_published(
     }
     ds.attrs = {
         "title": "Cumulative shipments: workbench against published estimates",
-        "source": "workbench.supply.compare_to_published; published: "
-        + str(table.attrs.get("title", "table")),
-        "license": "CC-BY-4.0",
-        "as_of": shipments.attrs.get("as_of", ""),
+        **merge(shipments, table, method="workbench.supply.compare_to_published"),
         "level": float(level),
     }
     return ds
