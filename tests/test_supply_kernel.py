@@ -97,3 +97,30 @@ def test_messages_name_the_public_function_without_owner():
     with pytest.raises(ParameterError, match=r"'level' parameter of supply\.compare_to_published"):
         compare_to_published(estimate_shipments(n_draws=5), level=1.5)
     assert np.isfinite(estimate_shipments(n_draws=5)["units"].sum())
+
+
+def test_a_quarter_outside_what_datetime64_holds_is_refused_not_wrapped_around():
+    # np.datetime64("2300-01-01", "ns") is 1715-06-13: the quarter must be refused, by the
+    # data layer's rule for quarter cells.
+    revenue = {"2300Q1": 1e9, "2300Q2": 2e9}
+    with pytest.raises(ParameterError, match=r"quarters in the years 1678 to 2261; got '2300Q1'"):
+        estimate_shipments(assumptions=fixed_assumptions(revenue=revenue), n_draws=5)
+
+
+def test_an_empty_level_cell_means_the_default_level_not_nan():
+    table = load("compute_share")
+    nvidia = estimate_shipments("NVIDIA", n_draws=200, seed=0)
+    blank = table.copy()
+    blank["level"] = blank["level"].where(blank["vendor"] != "NVIDIA")
+    assert blank["level"].isnull().any()
+    refilled = estimate_shipments(
+        "NVIDIA", n_draws=200, seed=0, assumptions={"compute_share": blank}
+    )
+    assert np.isfinite(refilled["accelerator_revenue"]).any()
+    xr.testing.assert_allclose(refilled["units"], nvidia["units"])
+    with pytest.raises(ParameterError, match=r"compute_share.*\(0, 1\); got 90"):
+        estimate_shipments(
+            "NVIDIA",
+            n_draws=5,
+            assumptions={"compute_share": table.assign(level=table.level * 100)},
+        )

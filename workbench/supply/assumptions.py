@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench._validation import invalid
+from workbench._validation import check_level, invalid
 from workbench.data import load, load_table, to_calendar_quarters
+from workbench.data.table import FIRST_YEAR, LAST_YEAR, QUARTER
 from workbench.errors import DataError, format_choices
 from workbench.uncertainty import (
+    DEFAULT_LEVEL,
     Beta,
     Distribution,
     Fixed,
@@ -53,11 +55,15 @@ TABLES = {
 }
 # Shares are rounded in sources; a mix within this of 1 is accepted and renormalised.
 SHARE_SUM_TOLERANCE = 5e-3
-_QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
 _PERIOD = re.compile(
     r"^\s*(\d{4}\s*-?\s*Q[1-4])\s*(?:[-–/]|to|\.\.)\s*(\d{4}\s*-?\s*Q[1-4])\s*$", re.I
 )
-_ALL_TIME = (np.datetime64("1900-01-01", "ns"), np.datetime64("2200-01-01", "ns"))
+# A share or mix given without a period applies to every quarter: the span any table can hold
+# (the data layer's quarter range, what datetime64[ns] represents without wrapping around).
+_ALL_TIME = (
+    np.datetime64(f"{FIRST_YEAR:04d}-01-01", "ns"),
+    np.datetime64(f"{LAST_YEAR:04d}-10-01", "ns"),
+)
 
 
 def _entry(key: str) -> str:
@@ -71,10 +77,14 @@ def quarter_label(when) -> str:
 
 
 def _quarter_start(text: str, parameter: str) -> np.datetime64:
-    match = _QUARTER.match(text)
+    """The start of quarter ``text``, read by the data layer's rule for ``quarter`` cells."""
+    match = QUARTER.match(text.strip())
     if not match:
         raise invalid(parameter, "quarters written like '2024Q3'", text)
     year, q = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        # datetime64[ns] would wrap around silently (2300 becoming 1715).
+        raise invalid(parameter, f"quarters in the years {FIRST_YEAR} to {LAST_YEAR}", text)
     return np.datetime64(f"{year:04d}-{3 * (q - 1) + 1:02d}-01", "ns")
 
 
@@ -347,7 +357,7 @@ def _read_shares(value: Any, single: str | None) -> list[ShareRow]:
 
 
 def _looks_like_period(key: Any) -> bool:
-    return isinstance(key, str) and bool(_QUARTER.match(key) or _PERIOD.match(key))
+    return isinstance(key, str) and bool(QUARTER.match(key.strip()) or _PERIOD.match(key))
 
 
 def _shares_from_table(table: xr.Dataset) -> list[ShareRow]:
@@ -359,7 +369,7 @@ def _shares_from_table(table: xr.Dataset) -> list[ShareRow]:
         low, high = float(row["low"]), float(row["high"])
         if not 0 < low < high < 1:
             raise invalid(parameter, "share intervals with 0 < low < high < 1", (label, low, high))
-        level = float(row.get("level", 0.9) or 0.9)
+        level = _row_level(row, parameter)
         dist = Beta.from_interval(low, high, level=level, name=parameter)
         rows.append(
             ShareRow(
@@ -490,7 +500,15 @@ def _check_mix(rows: list[MixRow], parameter: str) -> None:
 # prices and power
 
 
-def _price_distribution(chip: str, spec: Any, parameter: str, level: float = 0.9) -> Distribution:
+def _row_level(row: pd.Series, parameter: str) -> float:
+    """A row's interval level: its ``level`` cell, or the workbench's default when empty."""
+    level = row.get("level", np.nan)
+    return DEFAULT_LEVEL if pd.isna(level) else check_level(float(level), parameter)
+
+
+def _price_distribution(
+    chip: str, spec: Any, parameter: str, level: float = DEFAULT_LEVEL
+) -> Distribution:
     if isinstance(spec, Sequence) and not isinstance(spec, str) and len(spec) == 2:
         low, high = (float(x) for x in spec)
         if not 0 < low < high:
@@ -527,7 +545,7 @@ def _prices_from_table(table: xr.Dataset, parameter: str) -> dict[str, Distribut
     frame = _rows(table, required=("low", "high"), parameter=parameter)
     prices = {}
     for chip, row in frame.iterrows():
-        level = float(row["level"]) if "level" in row and row["level"] == row["level"] else 0.9
+        level = _row_level(row, parameter)
         prices[str(chip)] = _price_distribution(
             str(chip), (float(row["low"]), float(row["high"])), parameter, level
         )
