@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import warnings
 
 import numpy as np
@@ -11,8 +12,8 @@ from supply_cases import fixed_assumptions
 from test_supply_installed_base import hand_built
 
 from workbench import supply
-from workbench.data import load
-from workbench.errors import ParameterError
+from workbench.data import dataset_path, load
+from workbench.errors import DataError, ParameterError
 from workbench.supply import compare_to_published, estimate_shipments, installed_base
 
 
@@ -124,3 +125,25 @@ def test_an_empty_level_cell_means_the_default_level_not_nan():
             n_draws=5,
             assumptions={"compute_share": table.assign(level=table.level * 100)},
         )
+
+
+def test_a_replacement_csv_without_toml_is_read_with_the_bundled_schema(tmp_path):
+    bundled = dataset_path("shipment_prices").read_text()
+    # Prices doubled, written without a TOML: the bundled table's columns and key apply.
+    header, *rows = bundled.splitlines()
+    lines = [header]
+    for row in csv.reader(rows):
+        row[3], row[4] = str(2 * float(row[3])), str(2 * float(row[4]))
+        lines.append(",".join(f'"{cell}"' for cell in row))
+    (tmp_path / "shipment_prices.csv").write_text("\n".join(lines) + "\n")
+    default = estimate_shipments("NVIDIA", n_draws=200, seed=0)
+    dearer = estimate_shipments("NVIDIA", n_draws=200, seed=0, assumptions=tmp_path)
+    np.testing.assert_allclose(dearer["units"].sum("chip"), default["units"].sum("chip") / 2)
+    # The user's file claims no licence; the bundled table's does not extend to it.
+    assert "unknown" in dearer.attrs["license"].split("; ")
+    assert "user table shipment_prices.csv" in dearer.attrs["source"]
+    # A bad cell is reported by the data layer: file, line, column and value.
+    lines[2] = lines[2].replace(lines[2].split(",")[3], '"cheap"', 1)
+    (tmp_path / "shipment_prices.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"shipment_prices.csv.*line 3.*low"):
+        estimate_shipments("NVIDIA", n_draws=5, assumptions=tmp_path)

@@ -20,8 +20,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import UNKNOWN
 from workbench._validation import check_level, invalid
-from workbench.data import load, load_table, to_calendar_quarters
+from workbench.data import (
+    Schema,
+    dataset_path,
+    load,
+    load_table,
+    read_metadata,
+    read_table,
+    to_calendar_quarters,
+)
 from workbench.data.table import FIRST_YEAR, LAST_YEAR, QUARTER
 from workbench.errors import DataError, format_choices
 from workbench.uncertainty import (
@@ -167,15 +176,35 @@ def _period_text(first, last) -> str:
 
 
 def _as_table(value: Any, key: str) -> xr.Dataset | None:
-    """A Dataset from a Dataset or a CSV path (with its TOML); None for other values."""
+    """A Dataset from a Dataset or a CSV path; None for other values.
+
+    A CSV with its own ``NAME.toml`` is read with that metadata; one without is read with the
+    schema of the bundled table it replaces, so every cell gets the data layer's checks (an
+    error names the file, line and column) and the user writes no TOML to replace a table.
+    """
     if isinstance(value, xr.Dataset):
         return value
     if isinstance(value, (str, Path)):
         path = Path(value).expanduser()
         if path.is_dir():
             raise invalid(_entry(key), "a CSV file, not a folder", str(path))
-        return load_table(path)
+        if path.with_suffix(".toml").exists():
+            return load_table(path)
+        return _read_as_bundled(path, TABLES[key])
     return None
+
+
+def _read_as_bundled(path: Path, name: str) -> xr.Dataset:
+    """``path`` read with bundled table ``name``'s columns and key, not its provenance."""
+    meta = read_metadata(dataset_path(name).with_suffix(".toml"))
+    # The bundled table's source, licence and date describe it, not the user's file.
+    meta.update(
+        title=f"{path.name}: the user's replacement for {name}",
+        source=f"user table {path.name} (read with the {name} schema)",
+        license=UNKNOWN,
+        as_of=UNKNOWN,
+    )
+    return read_table(path, Schema.from_metadata(meta, path=path))
 
 
 def read_assumptions(
