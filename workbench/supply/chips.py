@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from workbench._validation import caller
-from workbench.data import H100E_CHIP, load
+from workbench.data import H100E_CHIP, H100E_PRECISION, h100e_peak, load
 from workbench.errors import ParameterError
 
 __all__ = ["H100_REFERENCE", "REGIONS", "ChipSpecs", "chip_specs"]
@@ -26,7 +26,7 @@ H100_REFERENCE = H100E_CHIP
 REGIONS = ("China", "rest of world")
 # The accelerators table's ``market_region`` values, in the order of REGIONS.
 _MARKET_REGION = dict(zip(("china", "global"), REGIONS, strict=True))
-PRECISION = "bf16"
+PRECISION = H100E_PRECISION  # H100-equivalents are counted at the reference precision
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def chip_specs(
             raise ParameterError.invalid(
                 parameter, owner, "chips with a published dense bf16 peak", chip
             )
-    reference = float(peak.sel(chip=H100_REFERENCE))
+    reference = h100e_peak(table)
     regions = np.array([_MARKET_REGION.get(str(r), str(r)) for r in rows["market_region"].values])
     return ChipSpecs(
         chips=tuple(chips),

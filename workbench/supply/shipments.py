@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench._provenance import merge
+from workbench._provenance import Var, merge
 from workbench._validation import check_choice, check_count, invalid, public
 from workbench.errors import format_choices
 from workbench.supply.assumptions import (
@@ -35,6 +35,15 @@ STREAM = "supply.shipments"
 
 __all__ = ["estimate_shipments"]
 
+#: Units and names of the outputs.
+OUTPUTS = {
+    "units": Var("1", "Accelerators shipped in the quarter"),
+    "h100e": Var("1", "H100-equivalents shipped in the quarter"),
+    "flops": Var("FLOP/s", "Dense bf16 peak shipped in the quarter"),
+    "power": Var("W", "Power at TDP of accelerators shipped"),
+    "price": Var("USD", "Average selling price per accelerator"),
+    "accelerator_revenue": Var("USD", "Revenue from the accelerators in the mix"),
+}
 # The old spelling of "every vendor" (now None, as everywhere in the workbench).
 _ALL_VENDORS = "all"
 
@@ -295,44 +304,19 @@ def _compute(
         **specs.coords(),
     }
     reference = float(specs.bf16[0] / specs.h100e[0])
+    values = {"units": units, "h100e": h100e, "flops": flops, "power": power}
+    data = {name: (dims, values[name], OUTPUTS[name].attrs()) for name in values}
+    data["h100e"][2]["description"] = (
+        f"Units x dense bf16 peak / {H100_REFERENCE} dense bf16 peak ({reference:.4g} FLOP/s)."
+    )
+    data["price"] = (("chip", "draw"), price, OUTPUTS["price"].attrs())
+    data["accelerator_revenue"] = (
+        ("quarter", "draw"),
+        accelerator_revenue,
+        OUTPUTS["accelerator_revenue"].attrs(),
+    )
     ds = xr.Dataset(
-        {
-            "units": (
-                dims,
-                units,
-                {"units": "1", "long_name": "Accelerators shipped in the quarter"},
-            ),
-            "h100e": (
-                dims,
-                h100e,
-                {
-                    "units": "1",
-                    "long_name": "H100-equivalents shipped in the quarter",
-                    "description": f"Units x dense bf16 peak / {H100_REFERENCE} dense bf16 peak "
-                    f"({reference:.4g} FLOP/s).",
-                },
-            ),
-            "flops": (
-                dims,
-                flops,
-                {"units": "FLOP/s", "long_name": "Dense bf16 peak shipped in the quarter"},
-            ),
-            "power": (
-                dims,
-                power,
-                {"units": "W", "long_name": "Power at TDP of accelerators shipped"},
-            ),
-            "price": (
-                ("chip", "draw"),
-                price,
-                {"units": "USD", "long_name": "Average selling price per accelerator"},
-            ),
-            "accelerator_revenue": (
-                ("quarter", "draw"),
-                accelerator_revenue,
-                {"units": "USD", "long_name": "Revenue from the accelerators in the mix"},
-            ),
-        },
+        data,
         coords=coords,
         attrs={
             "title": "Accelerator shipments estimated from reported revenue",
