@@ -29,7 +29,8 @@ def test_the_deprecation_warning_points_at_the_callers_line():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         estimate_shipments("all", n_draws=5, seed=0)
-    assert [w.filename for w in caught] == [__file__]
+        installed_base(hand_built([1, 2]), pue="air")
+    assert [w.filename for w in caught] == [__file__, __file__]
 
 
 def test_cooling_names_the_pue_choice_and_pue_still_works_with_a_warning():
