@@ -545,3 +545,118 @@ def test_20_sigkill_of_a_parallel_sweep_leaves_no_worker_and_the_next_run_comple
     again = workspace.report(*args, timeout=180)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "2 built, 0 up to date, 0 failed" in again.stdout
+
+
+# -- 18, 22, 23: kernels that die, notebooks that print too much, reproducible builds ----------
+
+
+def _write_notebook(folder: Path, name: str, parameters: str, *sources: str) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    cells = [new_markdown_cell(f"# {name}"), new_code_cell(parameters)]
+    cells[1].metadata["tags"] = ["parameters"]
+    cells += [new_code_cell(source) for source in sources]
+    notebook = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index}"
+    nbformat.write(notebook, folder / f"{name}.ipynb")
+
+
+def test_18_a_kernel_that_dies_says_so(tmp_path):
+    import re
+
+    workspace = make_workspace(tmp_path, notebooks=())
+    _write_notebook(
+        workspace.notebooks,
+        "greedy",
+        "n_draws = 10",
+        "import os\nimport signal",
+        "os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer would",
+    )
+    result = workspace.report("greedy")
+    assert result.returncode == 1, result.stdout + result.stderr
+    # The cell is In [3], or "cell 4" when the kernel died before it numbered the cell.
+    assert re.search(
+        r"report 'greedy' failed at (In \[3\]|cell 4) \(os\.kill\(os\.getpid\(\), "
+        r"signal\.SIGKILL\)  # as the kernel's OOM killer would\): the kernel died \(killed "
+        r"by signal 9 \(SIGKILL\)\); the system stops a process this way when the machine "
+        r"runs out of memory",
+        result.stdout,
+    ), result.stdout
+
+
+def test_22_a_cell_that_prints_too_much_is_cut_with_a_note(tmp_path):
+    import nbformat
+
+    workspace = make_workspace(tmp_path, notebooks=())
+    _write_notebook(
+        workspace.notebooks,
+        "loud",
+        "megabytes = 8",
+        "import sys\nfor _ in range(megabytes * 10):\n    sys.stdout.write('x' * 99_999 + '\\n')",
+        "print('the next cell has its own allowance')",
+    )
+    result = workspace.report("loud", "--max-output", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    folder = workspace.published("loud")
+    assert (folder / "loud.ipynb").stat().st_size < 1_100_000
+    assert (folder / "loud.html").stat().st_size < 1_400_000
+    cells = nbformat.read(folder / "loud.ipynb", as_version=4).cells
+    printed, note = cells[2].outputs
+    assert len(printed.text) == 1_000_000
+    assert note.name == "stderr"
+    assert "output cut here: 7 MB more of this cell's output was dropped" in note.text
+    assert "each cell keeps 1 MB (--max-output)" in note.text
+    assert cells[3].outputs[0].text == "the next cell has its own allowance\n"
+    assert "output cut here" in (folder / "loud.html").read_text()
+    # A larger limit is another report, not a cache hit.
+    again = workspace.report("loud", "--max-output", "20")
+    assert "loud … built in" in again.stdout
+    cells = nbformat.read(folder / "loud.ipynb", as_version=4).cells
+    assert len(cells[2].outputs) == 1 and len(cells[2].outputs[0].text) == 8_000_000
+
+
+def _without_times(notebook: dict) -> dict:
+    """The notebook with its timestamps and durations removed (they differ between runs)."""
+    if isinstance(notebook, dict):
+        return {
+            key: _without_times(value)
+            for key, value in notebook.items()
+            if key not in ("start_time", "end_time", "duration", "execution")
+        }
+    if isinstance(notebook, list):
+        return [_without_times(item) for item in notebook]
+    return notebook
+
+
+def test_23_two_builds_of_one_report_are_byte_identical_apart_from_times(tmp_path):
+    import json
+    import re
+
+    workspace = make_workspace(tmp_path, notebooks=())
+    _write_notebook(
+        workspace.notebooks,
+        "styled",
+        "label = 'x'",
+        "import pandas as pd\nclass Thing:\n    pass\nprint(Thing())\nThing()",
+        "pd.DataFrame({'share': [0.25, 0.5]}).style.format('{:.0%}')",
+        "pd.DataFrame({'share': [0.75]}).style.format('{:.1%}')",
+    )
+    builds = []
+    for _ in range(2):
+        result = workspace.report("styled", "-p", "label=same", "--force")
+        assert result.returncode == 0, result.stdout + result.stderr
+        builds.append((workspace.published("styled") / "styled.ipynb").read_text())
+    first, second = (json.loads(text) for text in builds)
+    assert _without_times(first) == _without_times(second)
+    times = re.compile(r'"(start_time|end_time|duration)": [^,\n]+|"(iopub|shell)\.[^"]+": "[^"]+"')
+    assert times.sub("", builds[0]) == times.sub("", builds[1])
+    assert not re.search(r" at 0x[0-9a-f]+", builds[0])
+    assert '"id": "injected-parameters"' in builds[0]
+    assert "T_wb1_row0_col0" in builds[0] and "T_wb2_row0_col0" in builds[0]

@@ -170,6 +170,17 @@ def report(
             show_default=False,
         ),
     ] = None,
+    max_output: Annotated[
+        float | None,
+        typer.Option(
+            "--max-output",
+            metavar="MB",
+            min=0.001,
+            help="Megabytes of output each cell keeps; the rest is cut, with a note in the "
+            "report (default: 10).",
+            show_default=False,
+        ),
+    ] = None,
 ):
     """Build reports: run notebooks headless into HTML, skipping those that are up to date.
 
@@ -198,8 +209,14 @@ def report(
         if scheduler:
             reports.check_scheduler(scheduler)  # before planning: no dataset read, no kernel
         cell_timeout = cell_timeout or (batch and batch.cell_timeout) or None
+        max_output = max_output or (batch and batch.max_output) or 10
         tasks = reports.plan(
-            requests, out_dir, no_input=no_input, force=force, cell_timeout=cell_timeout
+            requests,
+            out_dir,
+            no_input=no_input,
+            force=force,
+            cell_timeout=cell_timeout,
+            max_output=round(max_output * 1e6),
         )
     except WorkbenchError as exc:
         raise fail(exc) from None

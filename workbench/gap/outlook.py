@@ -8,6 +8,9 @@ drive its spread, in one ``xarray.DataTree``.
 
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import xarray as xr
 
@@ -164,6 +167,16 @@ def headline(tree: xr.DataTree, year: int | None = None) -> xr.Dataset:
     return out
 
 
+def _markdown_text(value: object) -> str:
+    """``value`` as literal text in Markdown: no tag, no emphasis, no link of its own.
+
+    Labels come from users (a scenario CSV's path); HTML is escaped and Markdown's
+    punctuation backslash-escaped, so ``<img src=x onerror=…>`` shows as written.
+    """
+    text = html.escape(str(value), quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text)
+
+
 def summary(tree: xr.DataTree, year: int | None = None) -> str:
     """The outlook's headline in a few sentences of Markdown, with 90% intervals."""
     numbers = headline(tree, year)
@@ -175,9 +188,11 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
 
     p = float(numbers["shortfall_probability"])
     ratio = numbers["ratio"].values
+    scenario, cooling, region = (
+        _markdown_text(tree.attrs[name]) for name in ("scenario", "cooling", "region")
+    )
     lines = [
-        f"**In {year}**, under the *{tree.attrs['scenario']}* demand scenario with "
-        f"{tree.attrs['cooling']} cooling ({tree.attrs['region']}):",
+        f"**In {year}**, under the *{scenario}* demand scenario with {cooling} cooling ({region}):",
         "",
         f"- installed supply: {fmt('supply_h100e', 1e6, ' million')} H100-equivalents;",
         f"- demand: {fmt('demand_h100e', 1e6, ' million')} H100-equivalents;",

@@ -18,6 +18,9 @@ from workbench.reports.manifest import Manifest, package_versions, read_manifest
 from workbench.reports.publish import ReportFolder
 from workbench.reports.sweep import member_folder
 
+#: Bytes of output a cell keeps by default (the runner's limit; importing it would load jupyter).
+DEFAULT_MAX_OUTPUT = 10_000_000
+
 __all__ = ["ReportOutcome", "ReportTask", "build_report"]
 
 logger = logging.getLogger(__name__)
@@ -55,6 +58,8 @@ class ReportTask:
         Seconds to wait for another run of the same report; None waits as long as it takes.
     cell_timeout
         Seconds any one cell may run before the run fails; None lets cells run on.
+    max_output
+        Bytes of output each cell keeps; the rest is cut, with a note in the report.
     """
 
     report: str
@@ -68,6 +73,7 @@ class ReportTask:
     force: bool = False
     lock_timeout: float | None = None
     cell_timeout: int | None = None
+    max_output: int = DEFAULT_MAX_OUTPUT
 
     @property
     def out(self) -> Path:
@@ -202,6 +208,7 @@ def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | N
             cwd=build,
             kernel_log=build / KERNEL_LOG,
             cell_timeout=task.cell_timeout,
+            max_output=task.max_output,
         )
     except ReportError as exc:
         failure = exc

@@ -7,6 +7,7 @@
     jobs = 2                   # or: scheduler = "tcp://10.0.0.5:8786"
     no_input = true
     cell_timeout = 600         # seconds any one cell may run
+    max_output = 10            # megabytes of output each cell keeps
 
     [reports.data_overview]    # a notebook's name; builds reports/data_overview/
 
@@ -31,8 +32,22 @@ from workbench.reports.output import check_report_name
 __all__ = ["BatchConfig", "load_config"]
 
 _SECTIONS = ("settings", "reports")
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}
-_SETTINGS = {"out": str, "jobs": int, "scheduler": str, "no_input": bool, "cell_timeout": int}
+_NUMBER = (int, float)
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    dict: "a table",
+    _NUMBER: "a number",
+}
+_SETTINGS = {
+    "out": str,
+    "jobs": int,
+    "scheduler": str,
+    "no_input": bool,
+    "cell_timeout": int,
+    "max_output": _NUMBER,
+}
 _AT_LEAST_ONE = ("jobs", "cell_timeout")
 _REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict}
 
@@ -47,8 +62,8 @@ class BatchConfig:
         The file.
     requests
         The reports, in the file's order.
-    out, jobs, scheduler, no_input, cell_timeout
-        The ``[settings]``; None where not given.
+    out, jobs, scheduler, no_input, cell_timeout, max_output
+        The ``[settings]``; None where not given (``max_output`` in megabytes).
     """
 
     path: Path
@@ -58,6 +73,7 @@ class BatchConfig:
     scheduler: str | None = None
     no_input: bool | None = None
     cell_timeout: int | None = None
+    max_output: float | None = None
 
     def select(self, names: list[str]) -> list[ReportRequest]:
         """The requests named (all when ``names`` is empty), in the file's order."""
@@ -102,6 +118,11 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
             raise ReportError(
                 f"{path}: {key!r} in [settings] must be at least 1; got {settings[key]!r} instead"
             )
+    if "max_output" in settings and not settings["max_output"] > 0:
+        raise ReportError(
+            f"{path}: 'max_output' in [settings] must be a positive number of megabytes; "
+            f"got {settings['max_output']!r} instead"
+        )
     reports = content.get("reports", {})
     if not reports:
         raise ReportError(f"batch file {path} lists no reports: add a [reports.NAME] table")
@@ -136,6 +157,7 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
         scheduler=settings.get("scheduler"),
         no_input=settings.get("no_input"),
         cell_timeout=settings.get("cell_timeout"),
+        max_output=settings.get("max_output"),
     )
 
 
@@ -146,7 +168,7 @@ def _check_keys(path: Path, where: str, table: dict, expected: dict[str, type]) 
                 f"{path}: unknown key {key!r} in {where}; valid keys are {format_choices(expected)}"
             )
         kind = expected[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if not isinstance(value, kind) or (kind in (int, _NUMBER) and isinstance(value, bool)):
             raise ReportError(
                 f"{path}: {key!r} in {where} must be {_TYPE_NAMES[kind]}; got {value!r} instead"
             )

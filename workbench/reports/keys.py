@@ -1,8 +1,9 @@
 """Cache keys: a report is rebuilt only when something that shapes it has changed.
 
 A report's key is a sha256 over the notebook's bytes, the parameters injected, how the HTML is
-rendered, the sha256 of every bundled dataset file (all of them: the runner cannot know which
-ones a notebook reads) and the workbench's version.
+rendered (code hidden or not, the output kept per cell), the sha256 of every bundled dataset
+file (all of them: the runner cannot know which ones a notebook reads) and the workbench's
+version.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def report_key(
     inputs: Mapping[str, str],
     *,
     no_input: bool = False,
+    max_output: int | None = None,
     version: str = __version__,
 ) -> str:
     """The hex sha256 that identifies one build of a report.
@@ -57,6 +59,8 @@ def report_key(
         :func:`input_hashes`.
     no_input
         Whether code cells are hidden in the HTML.
+    max_output
+        Bytes of output each cell keeps (None: the default limit).
     version
         The workbench's version.
     """
@@ -71,5 +75,7 @@ def report_key(
         "no_input": no_input,
         "workbench": version,
     }
+    if max_output is not None:
+        recipe["max_output"] = max_output
     canonical = json.dumps(recipe, sort_keys=True, separators=(",", ":"), default=repr)
     return hashlib.sha256(canonical.encode()).hexdigest()
