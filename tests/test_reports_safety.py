@@ -12,6 +12,8 @@ import math
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -660,3 +662,43 @@ def test_23_two_builds_of_one_report_are_byte_identical_apart_from_times(tmp_pat
     assert not re.search(r" at 0x[0-9a-f]+", builds[0])
     assert '"id": "injected-parameters"' in builds[0]
     assert "T_wb1_row0_col0" in builds[0] and "T_wb2_row0_col0" in builds[0]
+
+
+# -- 18. sizes are bounded where they are declared -------------------------------------------
+
+
+def test_18_n_draws_of_10_to_the_12_is_refused_before_a_kernel_starts(tmp_path):
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "workbench.cli", "report", "compute_outlook"]
+    result = subprocess.run(
+        [*command, "-p", f"n_draws={10**12}", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "error: The 'n_draws' parameter of report 'compute_outlook' must be between 100 and "
+        "10_000_000; got 1000000000000 instead." in result.stderr
+    )
+    assert not out.exists(), "refused at the plan: nothing was written"
+
+
+def test_18_a_size_needing_more_memory_than_the_machine_has_is_refused(monkeypatch):
+    from workbench.reports import params
+
+    declared = {
+        "n_draws": params.NotebookParameter(
+            "n_draws", "int", "10_000", help="Monte Carlo draws [100, 10_000_000; 20 kB each]"
+        )
+    }
+    monkeypatch.setattr(params, "available_memory", lambda: 8e9)
+    assert check_parameters("r", declared, {"n_draws": "400000"}, text=True) == {"n_draws": 400_000}
+    with pytest.raises(
+        ParameterError,
+        match=r"must be at most 400_000 on this machine: a run needs about 10 GB of memory "
+        r"\(20 kB each\) and 8 GB is available; got 500000 instead",
+    ):
+        check_parameters("r", declared, {"n_draws": "500000"}, text=True)
+    with pytest.raises(ParameterError, match="must be between 100 and 10_000_000"):
+        check_parameters("r", declared, {"n_draws": 20_000_000})  # typed, as from a batch file
