@@ -181,6 +181,13 @@ def report(
             show_default=False,
         ),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Say which reports would be built and why, without running or writing anything.",
+        ),
+    ] = False,
 ):
     """Build reports: run notebooks headless into HTML, skipping those that are up to date.
 
@@ -220,6 +227,9 @@ def report(
         )
     except WorkbenchError as exc:
         raise fail(exc) from None
+    if dry_run:
+        _explain(tasks)
+        return
 
     progress = _Progress(len(tasks))
     sequential = jobs == 1 and not scheduler
@@ -250,6 +260,48 @@ def report(
         names_failed = ", ".join(outcome.label for outcome in failed)
         typer.secho(f"error: {len(failed)} report(s) failed: {names_failed}", err=True, fg="red")
         raise typer.Exit(code=1)
+
+
+@app.command("status")
+def status(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Reports (as for `workbench report`); default: all.", show_default=False
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", metavar="KEY=VALUE", help="As for report.")
+    ] = None,
+    sweep: Annotated[
+        list[str] | None, typer.Option("--sweep", metavar="KEY=V1,V2", help="As for report.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Reports folder (default: ./reports).", show_default=False),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", metavar="FILE", help="A batch file (reports.toml).")
+    ] = None,
+):
+    """Which reports are up to date, and why the others are not; runs and writes nothing.
+
+    The same as `workbench report ... --dry-run`.
+    """
+    report(names=names, param=param, sweep=sweep, out=out, config=config, dry_run=True)
+
+
+def _explain(tasks) -> None:
+    """``--dry-run``: one line per report, up to date or what would build it and why."""
+    from workbench import reports
+
+    stale = 0
+    for task in tasks:
+        reasons = reports.reasons_to_build(task)
+        stale += bool(reasons)
+        state = f"would build: {'; '.join(reasons)}" if reasons else "up to date"
+        typer.echo(f"{task.label}: {state}")
+    typer.echo(f"{stale} would be built, {len(tasks) - stale} up to date (dry run: nothing ran)")
 
 
 class _Progress:

@@ -21,7 +21,7 @@ from workbench.reports.sweep import member_folder
 #: Bytes of output a cell keeps by default (the runner's limit; importing it would load jupyter).
 DEFAULT_MAX_OUTPUT = 10_000_000
 
-__all__ = ["ReportOutcome", "ReportTask", "build_report"]
+__all__ = ["ReportOutcome", "ReportTask", "build_report", "reasons_to_build"]
 
 logger = logging.getLogger(__name__)
 
@@ -159,21 +159,69 @@ def build_report(task: ReportTask) -> ReportOutcome:
     return outcome(FAILED, message=f"{failure} (kept in {failed_run})", failed_run=failed_run)
 
 
+def reasons_to_build(task: ReportTask) -> list[str]:
+    """Why ``task``'s report would be built now; empty when it is up to date.
+
+    Reads the published report only (no lock, nothing written): what ``--dry-run`` shows.
+    """
+    return _reasons(ReportFolder(task.folder, task.report), task)
+
+
 def _is_up_to_date(folder: ReportFolder, task: ReportTask) -> bool:
+    return not _reasons(folder, task, warn=True)
+
+
+def _reasons(folder: ReportFolder, task: ReportTask, *, warn: bool = False) -> list[str]:
+    if task.force:
+        return ["--force"]
     if folder.current_build() is None:
-        return False
+        return ["never built"]
     try:
         manifest = read_manifest(folder.path)
     except ReportError as exc:
-        logger.warning("%s; rebuilding report %r", exc, task.label)
-        return False
-    complete = all((folder.path / name).is_file() for name in folder.published_names)
-    return manifest.ok and manifest.key == task.key and complete
+        if warn:
+            logger.warning("%s; rebuilding report %r", exc, task.label)
+        return [f"its manifest is damaged ({exc})"]
+    if not all((folder.path / name).is_file() for name in folder.published_names):
+        return ["some of its files are missing"]
+    if not manifest.ok:
+        return ["its last run failed"]
+    if manifest.key == task.key:
+        return []
+    return _what_changed(manifest, task)
+
+
+def _what_changed(manifest: Manifest, task: ReportTask) -> list[str]:
+    """The parts of the key that differ from the published build's, as far as it says."""
+    from workbench import __version__
+    from workbench.reports.keys import file_digest
+
+    reasons = []
+    if manifest.notebook_sha256 is None:
+        reasons.append("built by a workbench that did not record the notebook's digest")
+    elif manifest.notebook_sha256 != file_digest(task.notebook):
+        reasons.append(f"notebook {task.notebook.name} changed")
+    if manifest.parameters != task.parameters:
+        reasons.append(f"parameters changed ({manifest.parameters} -> {task.parameters})")
+    changed = sorted(
+        name
+        for name in manifest.inputs.keys() | task.inputs.keys()
+        if manifest.inputs.get(name) != task.inputs.get(name)
+    )
+    if changed:
+        reasons.append(f"data changed ({', '.join(changed)})")
+    built_by = manifest.versions.get("compute-workbench")
+    if built_by and built_by != __version__:
+        reasons.append(f"workbench version changed ({built_by} -> {__version__})")
+    if manifest.no_input != task.no_input:
+        reasons.append("--no-input changed")
+    return reasons or ["rendering options changed (such as --max-output)"]
 
 
 def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | None:
     """Run the notebook into ``build`` and write its manifest; return the error if it failed."""
     from workbench.reports import runner  # heavy imports (jupyter, nbconvert): only to run
+    from workbench.reports.keys import file_digest
     from workbench.reports.params import inspect_parameters
 
     started = datetime.now(UTC)
@@ -192,6 +240,7 @@ def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | N
         started=started.isoformat(timespec="seconds"),
         no_input=task.no_input,
         executed_notebook=folder.notebook_name,
+        notebook_sha256=file_digest(task.notebook),
     )
     failure = None
     try:

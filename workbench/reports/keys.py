@@ -16,7 +16,7 @@ from pathlib import Path
 from workbench import __version__
 from workbench.errors import DataError, ReportError
 
-__all__ = ["input_hashes", "report_key"]
+__all__ = ["file_digest", "input_hashes", "report_key"]
 
 
 def input_hashes() -> dict[str, str]:
@@ -36,6 +36,14 @@ def input_hashes() -> dict[str, str]:
     except (DataError, OSError) as exc:
         raise ReportError(f"cannot fingerprint the bundled datasets: {exc}") from exc
     return hashes
+
+
+def file_digest(path: Path) -> str:
+    """The hex sha256 of a file's bytes (a notebook's, in the key and the manifest)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ReportError(f"cannot read notebook {path}: {exc.strerror}") from exc
 
 
 def report_key(
@@ -64,12 +72,8 @@ def report_key(
     version
         The workbench's version.
     """
-    try:
-        notebook_bytes = Path(notebook).read_bytes()
-    except OSError as exc:
-        raise ReportError(f"cannot read notebook {notebook}: {exc.strerror}") from exc
     recipe = {
-        "notebook": hashlib.sha256(notebook_bytes).hexdigest(),
+        "notebook": file_digest(notebook),
         "parameters": dict(parameters),
         "inputs": dict(inputs),
         "no_input": no_input,

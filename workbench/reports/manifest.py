@@ -38,6 +38,7 @@ _FIELD_TYPES = {
     "html": (str, type(None)),
     "executed_notebook": (str, type(None)),
     "no_input": bool,
+    "notebook_sha256": (str, type(None)),
     "format_version": int,
 }
 #: The distributions whose versions shape a report's content or rendering.
@@ -95,6 +96,8 @@ class Manifest:
         File names, relative to the manifest's folder, of the HTML and the executed notebook.
     no_input
         Whether code cells are hidden in the HTML.
+    notebook_sha256
+        sha256 of the source notebook's bytes, to say whether it changed since.
     """
 
     report: str
@@ -114,6 +117,7 @@ class Manifest:
     html: str | None = None
     executed_notebook: str | None = None
     no_input: bool = False
+    notebook_sha256: str | None = None
     format_version: int = FORMAT_VERSION
 
     @property
