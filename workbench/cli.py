@@ -181,6 +181,44 @@ def report(
             show_default=False,
         ),
     ] = None,
+    retries: Annotated[
+        int | None,
+        typer.Option(
+            "--retries",
+            min=0,
+            help="Try a report again this many times when its kernel dies or a cell times out "
+            "(default: 0).",
+            show_default=False,
+        ),
+    ] = None,
+    retry_delay: Annotated[
+        float | None,
+        typer.Option(
+            "--retry-delay",
+            metavar="SECONDS",
+            min=0,
+            help="Seconds before the first retry; each further one waits twice as long "
+            "(default: 10).",
+            show_default=False,
+        ),
+    ] = None,
+    on_failure: Annotated[
+        str | None,
+        typer.Option(
+            "--on-failure",
+            metavar="CMD",
+            help="Run this shell command if any report failed, with a JSON account of the "
+            "failures on its standard input.",
+        ),
+    ] = None,
+    on_success: Annotated[
+        str | None,
+        typer.Option(
+            "--on-success",
+            metavar="CMD",
+            help="Run this shell command if every report is up to date, with the same JSON.",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -224,6 +262,8 @@ def report(
             force=force,
             cell_timeout=cell_timeout,
             max_output=round(max_output * 1e6),
+            retries=_first(retries, batch and batch.retries, 0),
+            retry_delay=_first(retry_delay, batch and batch.retry_delay, 10.0),
         )
     except WorkbenchError as exc:
         raise fail(exc) from None
@@ -245,11 +285,18 @@ def report(
         raise fail(exc) from None
     try:
         gallery = reports.write_gallery(out_dir, outcomes)
-        reports.write_summary(out_dir, outcomes, started, datetime.now(UTC))
+        summary = reports.write_summary(out_dir, outcomes, started, datetime.now(UTC))
     except WorkbenchError as exc:
         raise fail(exc) from None
 
     failed = [outcome for outcome in outcomes if not outcome.ok]
+    hook = (on_failure or (batch and batch.on_failure)) if failed else None
+    if not failed:
+        hook = on_success or (batch and batch.on_success)
+    if hook:
+        from workbench.reports.hooks import hook_payload, run_hook
+
+        run_hook(hook, hook_payload(outcomes, summary, gallery))
     counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "skipped", "failed")}
     elapsed = (datetime.now(UTC) - started).total_seconds()
     typer.echo(
@@ -289,6 +336,11 @@ def status(
     The same as `workbench report ... --dry-run`.
     """
     report(names=names, param=param, sweep=sweep, out=out, config=config, dry_run=True)
+
+
+def _first(*values):
+    """The first value that is not None (0 is a value: ``--retries 0`` overrides the file)."""
+    return next(value for value in values if value is not None)
 
 
 def _explain(tasks) -> None:

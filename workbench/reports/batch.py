@@ -134,6 +134,8 @@ def plan(
     lock_timeout: float | None = None,
     cell_timeout: int | None = None,
     max_output: int = DEFAULT_MAX_OUTPUT,
+    retries: int = 0,
+    retry_delay: float = 10.0,
 ) -> list[ReportTask]:
     """Check every request's parameters, expand sweeps and key each report; run nothing.
 
@@ -143,6 +145,9 @@ def plan(
 
     ``max_output`` (bytes) is what each cell keeps of its output; the rest is cut with a note
     in the report. It is part of the cache key: a larger limit changes the report.
+
+    ``retries`` more attempts are made of a run whose kernel died or whose cell timed out,
+    the first after ``retry_delay`` seconds, each further one after twice as long.
 
     Raises
     ------
@@ -160,6 +165,16 @@ def plan(
     ):
         raise ParameterError.invalid(
             "cell_timeout", "plan", "a whole number of seconds, at least 1", cell_timeout
+        )
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ParameterError.invalid("retries", "plan", "a whole number, at least 0", retries)
+    if (
+        isinstance(retry_delay, bool)
+        or not isinstance(retry_delay, int | float)
+        or not (retry_delay >= 0)
+    ):
+        raise ParameterError.invalid(
+            "retry_delay", "plan", "a number of seconds, at least 0", retry_delay
         )
     if isinstance(max_output, bool) or not isinstance(max_output, int) or max_output < 1:
         raise ParameterError.invalid(
@@ -213,6 +228,8 @@ def plan(
                     lock_timeout=lock_timeout,
                     cell_timeout=cell_timeout,
                     max_output=max_output,
+                    retries=retries,
+                    retry_delay=float(retry_delay),
                 )
             )
     seen: dict[Path, str] = {}

@@ -60,6 +60,11 @@ class ReportTask:
         Seconds any one cell may run before the run fails; None lets cells run on.
     max_output
         Bytes of output each cell keeps; the rest is cut, with a note in the report.
+    retries
+        Further attempts for a run whose kernel died or whose cell timed out (never for a
+        notebook that raised).
+    retry_delay
+        Seconds before the first retry; each further one waits twice as long.
     """
 
     report: str
@@ -74,6 +79,8 @@ class ReportTask:
     lock_timeout: float | None = None
     cell_timeout: int | None = None
     max_output: int = DEFAULT_MAX_OUTPUT
+    retries: int = 0
+    retry_delay: float = 10.0
 
     @property
     def out(self) -> Path:
@@ -106,6 +113,8 @@ class ReportOutcome:
         For a notebook that failed: the folder the failed run was kept in.
     html
         The published HTML page, when there is one.
+    cell
+        For a notebook that failed: the cell, as the notebook shows it (``In [3]``).
     """
 
     label: str
@@ -115,6 +124,7 @@ class ReportOutcome:
     message: str = ""
     failed_run: Path | None = None
     html: Path | None = None
+    cell: str = ""
 
     @property
     def ok(self) -> bool:
@@ -127,7 +137,9 @@ def build_report(task: ReportTask) -> ReportOutcome:
 
     Holds the report's lock throughout, so a concurrent run of the same report waits and then
     finds it up to date. A failing notebook leaves the published report as it was and is kept
-    under ``failed/<time>/`` with its error.
+    under ``failed/<time>/`` with its error. A run whose kernel died or timed out is tried
+    again up to ``task.retries`` times, with a doubling delay; each attempt is recorded in the
+    manifest's ``attempts``.
 
     Returns
     -------
@@ -146,17 +158,39 @@ def build_report(task: ReportTask) -> ReportOutcome:
             folder.remove_stale_builds()  # left by runs that were killed
             if not task.force and _is_up_to_date(folder, task):
                 return outcome(SKIPPED, html=task.folder / folder.html_name)
-            build = folder.new_build()
-            failure = _run(task, folder, build)
-            if failure is None:
-                folder.publish(build)
-                return outcome(BUILT, html=task.folder / folder.html_name)
-            failed_run = folder.keep_failed(build)
+            attempts: list[dict] = []
+            while True:
+                build = folder.new_build()
+                failure = _run(task, folder, build, attempts)
+                if failure is None:
+                    folder.publish(build)
+                    return outcome(BUILT, html=task.folder / folder.html_name)
+                failed_run = folder.keep_failed(build)
+                attempts.append({"error": str(failure), "failed_run": str(failed_run)})
+                if len(attempts) > task.retries or not _is_transient(failure):
+                    break
+                delay = task.retry_delay * 2 ** (len(attempts) - 1)
+                logger.warning(
+                    "%s; retrying in %g s (attempt %d of %d)",
+                    failure,
+                    delay,
+                    len(attempts) + 1,
+                    task.retries + 1,
+                )
+                time.sleep(delay)
     except ReportError as exc:
         return outcome(FAILED, message=str(exc))
     except OSError as exc:  # a disk that fills up or goes away mid-run
         return outcome(FAILED, message=f"report {task.label!r} could not be written: {exc}")
-    return outcome(FAILED, message=f"{failure} (kept in {failed_run})", failed_run=failed_run)
+    tried = f"; {len(attempts)} attempts" if len(attempts) > 1 else ""
+    message = f"{failure} (kept in {failed_run}{tried})"
+    cell = getattr(failure, "cell", "")
+    return outcome(FAILED, message=message, failed_run=failed_run, cell=cell)
+
+
+def _is_transient(failure: ReportError) -> bool:
+    """A kernel that died or a cell that timed out may succeed again; a raising cell will not."""
+    return getattr(failure, "ename", "") in ("DeadKernelError", "CellTimeoutError")
 
 
 def reasons_to_build(task: ReportTask) -> list[str]:
@@ -218,8 +252,14 @@ def _what_changed(manifest: Manifest, task: ReportTask) -> list[str]:
     return reasons or ["rendering options changed (such as --max-output)"]
 
 
-def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | None:
-    """Run the notebook into ``build`` and write its manifest; return the error if it failed."""
+def _run(
+    task: ReportTask, folder: ReportFolder, build: Path, attempts: list[dict] | None = None
+) -> ReportError | None:
+    """Run the notebook into ``build`` and write its manifest; return the error if it failed.
+
+    ``attempts`` are the earlier, failed attempts of this build (retries), recorded in the
+    manifest.
+    """
     from workbench.reports import runner  # heavy imports (jupyter, nbconvert): only to run
     from workbench.reports.keys import file_digest
     from workbench.reports.params import inspect_parameters
@@ -241,6 +281,7 @@ def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | N
         no_input=task.no_input,
         executed_notebook=folder.notebook_name,
         notebook_sha256=file_digest(task.notebook),
+        attempts=list(attempts or []),
     )
     failure = None
     try:

@@ -8,6 +8,9 @@
     no_input = true
     cell_timeout = 600         # seconds any one cell may run
     max_output = 10            # megabytes of output each cell keeps
+    retries = 2                # more attempts when a kernel dies or a cell times out
+    retry_delay = 30           # seconds before the first retry; doubling
+    on_failure = "mail -s 'reports failed' ops@example.org"   # JSON of the failures on stdin
 
     [reports.data_overview]    # a notebook's name; builds reports/data_overview/
 
@@ -47,6 +50,10 @@ _SETTINGS = {
     "no_input": bool,
     "cell_timeout": int,
     "max_output": _NUMBER,
+    "retries": int,
+    "retry_delay": _NUMBER,
+    "on_failure": str,
+    "on_success": str,
 }
 _AT_LEAST_ONE = ("jobs", "cell_timeout")
 _REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict}
@@ -62,7 +69,8 @@ class BatchConfig:
         The file.
     requests
         The reports, in the file's order.
-    out, jobs, scheduler, no_input, cell_timeout, max_output
+    out, jobs, scheduler, no_input, cell_timeout, max_output, retries, retry_delay, on_failure,
+    on_success
         The ``[settings]``; None where not given (``max_output`` in megabytes).
     """
 
@@ -74,6 +82,10 @@ class BatchConfig:
     no_input: bool | None = None
     cell_timeout: int | None = None
     max_output: float | None = None
+    retries: int | None = None
+    retry_delay: float | None = None
+    on_failure: str | None = None
+    on_success: str | None = None
 
     def select(self, names: list[str]) -> list[ReportRequest]:
         """The requests named (all when ``names`` is empty), in the file's order."""
@@ -118,6 +130,11 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
             raise ReportError(
                 f"{path}: {key!r} in [settings] must be at least 1; got {settings[key]!r} instead"
             )
+    for key in ("retries", "retry_delay"):
+        if key in settings and settings[key] < 0:
+            raise ReportError(
+                f"{path}: {key!r} in [settings] must be at least 0; got {settings[key]!r} instead"
+            )
     if "max_output" in settings and not settings["max_output"] > 0:
         raise ReportError(
             f"{path}: 'max_output' in [settings] must be a positive number of megabytes; "
@@ -158,6 +175,10 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
         no_input=settings.get("no_input"),
         cell_timeout=settings.get("cell_timeout"),
         max_output=settings.get("max_output"),
+        retries=settings.get("retries"),
+        retry_delay=settings.get("retry_delay"),
+        on_failure=settings.get("on_failure"),
+        on_success=settings.get("on_success"),
     )
 
 

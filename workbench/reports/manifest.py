@@ -39,6 +39,7 @@ _FIELD_TYPES = {
     "executed_notebook": (str, type(None)),
     "no_input": bool,
     "notebook_sha256": (str, type(None)),
+    "attempts": list,
     "format_version": int,
 }
 #: The distributions whose versions shape a report's content or rendering.
@@ -98,6 +99,9 @@ class Manifest:
         Whether code cells are hidden in the HTML.
     notebook_sha256
         sha256 of the source notebook's bytes, to say whether it changed since.
+    attempts
+        Earlier attempts of this build that failed and were retried: each one's error and
+        the folder its failed run was kept in.
     """
 
     report: str
@@ -118,6 +122,7 @@ class Manifest:
     executed_notebook: str | None = None
     no_input: bool = False
     notebook_sha256: str | None = None
+    attempts: list = field(default_factory=list)
     format_version: int = FORMAT_VERSION
 
     @property
