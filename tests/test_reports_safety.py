@@ -46,7 +46,7 @@ def test_7_a_bytes_payload_in_a_dict_parameter_runs_no_code(workspace):
     value = PAYLOAD.partition("=")[2]
     result = workspace.report("echo", "-p", f"weights={value}")
     assert not list(workspace.root.rglob("X")), "the payload ran"
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "The 'weights' parameter of report 'echo' must be" in result.stderr
     assert "bytes values are not accepted" in result.stderr
     assert not workspace.out.exists() or "echo" not in os.listdir(workspace.out)
@@ -220,12 +220,12 @@ def test_1_a_notebook_inside_its_own_report_folder_is_never_written(workspace, t
     source.write_bytes((NOTEBOOKS / "echo.ipynb").read_bytes())
     before = source.read_bytes()
     result = workspace.report(str(source), out=tmp_path / "proj")
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "is not a workbench reports folder" in result.stderr  # proj holds other files
     # Even in a folder marked as a reports folder, the source is refused, not replaced.
     (tmp_path / "proj" / ".workbench-reports").touch()
     result = workspace.report(str(source), out=tmp_path / "proj")
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "is inside the folder of its own report 'analysis'" in result.stderr
     assert not source.is_symlink() and source.read_bytes() == before
     assert sorted(p.name for p in (tmp_path / "proj").iterdir()) == [
@@ -262,7 +262,7 @@ def test_2_report_names_in_a_batch_file_are_plain_names(workspace, tmp_path, nam
     )
     before = _tree(tmp_path)
     result = workspace.report("--config", str(config), out=tmp_path / "batch" / "out")
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "is not a plain name" in result.stderr
     assert str(config) in result.stderr
     assert _tree(tmp_path) == before, "nothing is written anywhere"
@@ -277,7 +277,7 @@ def test_2_an_absolute_report_name_overwrites_nothing(workspace, tmp_path):
     config = tmp_path / "reports.toml"
     config.write_text(f'[reports."{notes / "notes"}"]\nnotebook = "echo"\n')
     result = workspace.report("--config", str(config), out=tmp_path / "out")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "built" not in result.stdout
     assert (notes / "notes.ipynb").read_text() == "my notebook"
     assert (notes / "notes.html").read_text() == "my page"
@@ -299,7 +299,7 @@ def test_3_a_notebook_named_dot_dot_ipynb_publishes_nowhere(workspace, tmp_path)
     out = tmp_path / "proj" / "out"
     out.parent.mkdir()
     result = workspace.report(str(source), out=out)
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "report name '..' is not a plain name (it starts with a dot)" in result.stderr
     assert list((tmp_path / "proj").iterdir()) == []
 
@@ -310,7 +310,7 @@ def test_4_an_existing_folder_that_is_not_a_reports_folder_is_refused(workspace,
     (folder / "index.html").write_text("<h1>my home page</h1>")
     (folder / "summary.json").write_text('{"mine": true}')
     result = workspace.report("echo", out=folder)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"{folder} is not empty and is not a workbench reports folder" in result.stderr
     assert f"create the file {folder / '.workbench-reports'}" in result.stderr
     assert _tree(folder) == {
@@ -333,7 +333,7 @@ def test_5_out_on_a_symlink_loop_is_one_workbench_error(workspace, tmp_path):
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
     result = workspace.report("echo", out=loop)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith(f"error: cannot use {loop} as the reports folder: it is a loop")
     assert "Traceback" not in result.stderr
 
@@ -342,7 +342,7 @@ def test_5_out_on_a_regular_file_is_one_workbench_error(workspace, tmp_path):
     path = tmp_path / "file.txt"
     path.write_text("keep me")
     result = workspace.report("echo", out=path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"cannot use {path} as the reports folder: it is a file, not a folder" in result.stderr
     assert "File exists" not in result.stderr
     assert path.read_text() == "keep me"
@@ -469,7 +469,7 @@ def test_17_a_bad_scheduler_address_is_a_parameter_error(workspace, address):
     with pytest.raises(ParameterError, match="The 'scheduler' parameter of workbench report"):
         check_scheduler(address)
     result = workspace.report("echo", "--scheduler", address)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith("error: The 'scheduler' parameter of workbench report must")
     assert "Traceback" not in result.stderr and "ValueError" not in result.stderr
     tasks = plan(requests_for(["echo"], folder=workspace.notebooks), workspace.out)
@@ -676,7 +676,7 @@ def test_18_n_draws_of_10_to_the_12_is_refused_before_a_kernel_starts(tmp_path):
         text=True,
         timeout=120,
     )
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert (
         "error: The 'n_draws' parameter of report 'compute_outlook' must be between 100 and "
         "10_000_000; got 1000000000000 instead." in result.stderr

@@ -44,10 +44,14 @@ def main(
     )
 
 
-def fail(exc: WorkbenchError) -> typer.Exit:
-    """Print a workbench error as one readable line and give exit status 1."""
+#: Exit status of `workbench report`: all up to date, some failed, refused before running.
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+
+
+def fail(exc: WorkbenchError, code: int = EXIT_FAILED) -> typer.Exit:
+    """Print a workbench error as one readable line and give exit status ``code``."""
     typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code=1)
+    return typer.Exit(code=code)
 
 
 @data_app.command("list")
@@ -230,7 +234,8 @@ def report(
     """Build reports: run notebooks headless into HTML, skipping those that are up to date.
 
     Writes reports/NAME/NAME.html, NAME.ipynb and manifest.json, the gallery
-    reports/index.html and reports/summary.json; exits 1 if any report failed.
+    reports/index.html and reports/summary.json; exits 1 if any report failed, 2 if the
+    run was refused before any report ran (a bad parameter, batch file or folder).
     """
     from workbench import reports
 
@@ -266,7 +271,7 @@ def report(
             retry_delay=_first(retry_delay, batch and batch.retry_delay, 10.0),
         )
     except WorkbenchError as exc:
-        raise fail(exc) from None
+        raise fail(exc, EXIT_REFUSED) from None
     if dry_run:
         _explain(tasks)
         return
@@ -281,8 +286,8 @@ def report(
             on_start=progress.start if sequential else None,
             on_outcome=progress.finish,
         )
-    except WorkbenchError as exc:
-        raise fail(exc) from None
+    except WorkbenchError as exc:  # before any report ran: the folder, the scheduler
+        raise fail(exc, EXIT_REFUSED) from None
     try:
         gallery = reports.write_gallery(out_dir, outcomes)
         summary = reports.write_summary(out_dir, outcomes, started, datetime.now(UTC))
@@ -306,7 +311,7 @@ def report(
     if failed:
         names_failed = ", ".join(outcome.label for outcome in failed)
         typer.secho(f"error: {len(failed)} report(s) failed: {names_failed}", err=True, fg="red")
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=EXIT_FAILED)
 
 
 @app.command("status")
