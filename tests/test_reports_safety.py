@@ -329,6 +329,15 @@ def test_4_a_new_folder_is_marked_and_then_accepted(tmp_path):
     assert check_output_folder(out) == out.resolve()
 
 
+def test_4_a_folder_holding_only_a_cron_log_is_accepted(tmp_path):
+    from workbench.reports.output import check_output_folder
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "cron.log").write_text("the shell made me before the first run\n")
+    assert check_output_folder(out) == out.resolve()
+
+
 def test_5_out_on_a_symlink_loop_is_one_workbench_error(workspace, tmp_path):
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
