@@ -20,7 +20,7 @@ from workbench.tables import count, interval, percent, quarter_label, reader_tab
         (10.465736, "10.5"),
         (0.000123, "0.000123"),
         (-450_000_000, "-450 M"),
-        (2.5e25, "2.50 × 10²⁵"),
+        (2.5e25, "2.5 × 10²⁵"),
         (float("nan"), "–"),
     ],
 )
@@ -85,3 +85,22 @@ def test_large_counts_get_a_multiplier():
     ds = xr.Dataset({"n": ("k", np.array([15_993_218.0, 1200.0]))}, coords={"k": ["a", "b"]})
     ds["n"].attrs = {"long_name": "Accelerators", "units": "1"}
     assert list(reader_table(ds).to_frame()["Accelerators"]) == ["16 M", "1,200"]
+
+
+def test_lower_and_upper_variables_become_one_interval_column():
+    ds = xr.Dataset(
+        {
+            "growth": ("series", [12.7, 2.0]),
+            "growth_lower": ("series", [10.1, 2.0]),
+            "growth_upper": ("series", [15.3, 2.0]),
+            "doubling": ("series", [5.31, 18.0]),
+        },
+        coords={"series": ["trend", "Moore"], "budget": ("series", [1e21, 1e24])},
+    )
+    ds["growth"].attrs = {"long_name": "Growth multiplier", "units": "1"}
+    ds["doubling"].attrs = {"long_name": "Doubling time", "units": "month"}
+    frame = reader_table(ds).to_frame()
+    assert list(frame.columns) == ["Growth multiplier", "Doubling time [month]"]
+    assert frame.loc["trend", "Growth multiplier"] == "12.7 (10.1–15.3)"
+    budgets = reader_table(ds.swap_dims(series="budget")[["doubling"]]).to_frame()
+    assert list(budgets.index) == ["1 × 10²¹", "1 × 10²⁴"]

@@ -57,7 +57,7 @@ def _split(value: float, digits: int) -> tuple[str, str]:
     if magnitude >= 1e15:
         exponent = math.floor(math.log10(magnitude))
         mantissa = value / 10**exponent
-        return f"{mantissa:.{max(digits - 1, 0)}f} × 10{str(exponent).translate(_SUPERSCRIPT)}", ""
+        return f"{_significant(mantissa, digits)} × 10{str(exponent).translate(_SUPERSCRIPT)}", ""
     for threshold, suffix in _MULTIPLIERS:
         if magnitude >= threshold:
             return _significant(value / threshold, digits), suffix
@@ -190,6 +190,8 @@ def _index_label(values: pd.Index, name: str) -> list[str]:
         if name == "quarter" or ((stamps.day == 1).all() and set(stamps.month) <= {1, 4, 7, 10}):
             return [quarter_label(s) for s in stamps]
         return [s.strftime("%Y-%m-%d") for s in stamps]
+    if pd.api.types.is_float_dtype(values):
+        return [si(v) for v in values]
     return [str(v) for v in values]
 
 
@@ -229,6 +231,9 @@ def reader_table(
     ds = data.to_dataset(name=data.name or "value") if isinstance(data, xr.DataArray) else data
     formats = dict(formats or {})
     names = columns or [n for n in ds.data_vars if n != "source"]
+    # ``x_lower``/``x_upper`` beside ``x`` (the fits' convention) make one interval column.
+    paired = {n for n in names if f"{n}_lower" in ds and f"{n}_upper" in ds}
+    names = [n for n in names if not any(n in (f"{p}_lower", f"{p}_upper") for p in paired)]
     bounds = (0.5 - level / 2, 0.5, 0.5 + level / 2)
     out: dict[str, list[str]] = {}
     index = None
@@ -236,7 +241,22 @@ def reader_table(
         da = ds[name]
         if "draw" in da.dims and da.dtype.kind in "fiu":
             da = da.quantile(list(bounds), dim="draw").assign_attrs(da.attrs)
-        if "quantile" in da.dims:
+        if name in paired:
+            low, high = ds[f"{name}_lower"], ds[f"{name}_upper"]
+            kind = formats.get(name) or _kind(da)
+            writer = percent if kind == "percent" else si
+            cells = [
+                interval(m, lo, hi)
+                if kind != "percent"
+                else f"{writer(m)} ({writer(lo)}–{writer(hi)})"
+                for m, lo, hi in zip(
+                    np.atleast_1d(da.values),
+                    np.atleast_1d(low.values),
+                    np.atleast_1d(high.values),
+                    strict=True,
+                )
+            ]
+        elif "quantile" in da.dims:
             picks = [da.sel(quantile=q, method="nearest") for q in bounds]
             if not all(
                 np.isclose(float(p["quantile"]), q) for p, q in zip(picks, bounds, strict=True)
@@ -273,6 +293,8 @@ def reader_table(
         header = with_units(label, None if kind in ("percent", "count") else da.attrs.get("units"))
         if kind == "percent":
             header = f"{label} [%]"
+        if header in out:  # two variables described alike: keep both, told apart by name
+            header = f"{header} ({name})"
         out[header] = cells
     if index is None:  # a single row: name it by the instant selected, if there is one
         stamps = [c for c in ds.coords.values() if c.ndim == 0 and c.dtype.kind == "M"]
