@@ -31,6 +31,7 @@ def test_si_multipliers(value, text):
 def test_interval_percent_count_quarter():
     assert interval(399e6, 208e6, 827e6) == "399 M (208–827 M)"
     assert interval(2e9, 800e6, 3e9) == "2 B (800 M–3 B)"
+    assert interval(2.0, 2.0, 2.0) == "2", "an exact value needs no interval"
     assert percent(0.1234) == "12%" and percent(0.0052) == "0.52%"
     assert count(12345.0) == "12,345"
     assert quarter_label("2024-04-01") == "2024 Q2"

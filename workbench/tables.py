@@ -79,7 +79,12 @@ def si(value: float, digits: int = 3) -> str:
 
 
 def interval(median: float, lower: float, upper: float, digits: int = 3) -> str:
-    """A median and its interval: "399 M (208–827 M)"; the multiplier once when shared."""
+    """A median and its interval: "399 M (208–827 M)"; the multiplier once when shared.
+
+    An exact value (bounds equal to the median) is written alone.
+    """
+    if float(lower) == float(upper) == float(median):
+        return si(median, digits)
     low, low_suffix = _split(float(lower), digits)
     high, high_suffix = _split(float(upper), digits)
     if low_suffix == high_suffix:
