@@ -38,6 +38,13 @@ def yearly(scale: float, sign: float = 1.0) -> xr.DataArray:
     )
 
 
+def test_themed_specs_are_valid_vega_lite():
+    """JupyterChart re-validates each spec; an invalid theme key fails every chart in JupyterLab."""
+    models = data.load("models")
+    for chart in (fan_chart(yearly(1e10), x="year"), data_charts.training_compute_chart(models)):
+        alt.Chart.from_dict(chart.to_dict())
+
+
 def test_large_values_read_with_si_prefixes_not_digit_groups():
     # Issue 13: axes read "10,000,000,000" and "−450,000,000".
     for chart in (fan_chart(yearly(1e10), x="year"), fan_chart(yearly(4.5e8, -1), x="year")):

@@ -1,6 +1,6 @@
 """The workbench's chart theme: one place for how axes and legends write numbers.
 
-Quantitative axes and legends use SI prefixes (``~s``: "10G", "−450M", "200k"), one format per
+Quantitative axes use SI prefixes (``~s``: "10G", "−450M", "200k"), one format per
 axis, so no axis reads "10,000,000,000" or mixes "1e+13" with "200,000,000,000"; on a log
 scale vega labels the decades only. Continuous colour legends are gradients. Temporal axes
 label years as years. Importing :mod:`workbench.plots` registers and enables the theme.
@@ -64,7 +64,7 @@ def theme() -> alt.theme.ThemeConfig:
         "config": {
             "axisQuantitative": {"format": NUMBER_FORMAT, "labelOverlap": True},
             "axisTemporal": {"formatType": "time", "labelOverlap": True},
-            "legend": {"format": NUMBER_FORMAT, "gradientLength": 160},
+            "legend": {"gradientLength": 160},
             "view": {"continuousWidth": 400, "continuousHeight": 300},
         }
     }
