@@ -90,6 +90,10 @@ def lab(tmp_path_factory):
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    # Start the notebook's kernel without asking.
+    docmanager = home / "settings" / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text('{"autoStartDefaultKernel": true}')
     log = open(home / "lab.log", "wb")  # closed below, after the server
     server = subprocess.Popen(
         [
@@ -165,7 +169,11 @@ def test_notebook_runs_and_draws_every_chart_offline(browser, lab, notebook):
     source = nbformat.read(lab["root"] / f"{notebook}.ipynb", as_version=4)
     code_cells = sum(c.cell_type == "code" for c in source.cells)
     try:
-        page.goto(f"{lab['base']}/lab/tree/{notebook}.ipynb?token={lab['token']}")
+        # A workspace of its own: only this notebook open, whatever the previous test left.
+        page.goto(
+            f"{lab['base']}/lab/workspaces/{notebook}/tree/{notebook}.ipynb"
+            f"?token={lab['token']}&reset"
+        )
         page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=120_000)
         first_chart = _run_all(page)
         logger.warning("%s: first chart drawn %.1f s after Run All Cells", notebook, first_chart)
@@ -193,6 +201,17 @@ def test_notebook_runs_and_draws_every_chart_offline(browser, lab, notebook):
         raise
     finally:
         page.close()
+        _shut_down_kernels(lab)
+
+
+def _shut_down_kernels(lab) -> None:
+    """Stop the kernels a test started, so the next notebook has the machine to itself."""
+    url = f"{lab['base']}/api/kernels?token={lab['token']}"
+    for kernel in json.loads(urllib.request.urlopen(url, timeout=10).read()):
+        request = urllib.request.Request(
+            f"{lab['base']}/api/kernels/{kernel['id']}?token={lab['token']}", method="DELETE"
+        )
+        urllib.request.urlopen(request, timeout=30).read()
 
 
 def _record(notebook: str, first_chart: float, charts: int) -> None:

@@ -91,3 +91,28 @@ def test_report_without_scripts_shows_the_static_svg(browser, reports):
     page.goto((reports / "chart" / "chart.html").as_uri())
     assert page.locator(".workbench-chart noscript svg .role-mark path").count() > 0
     context.close()
+
+
+def test_exported_site_is_plain_files_and_works_from_file_urls(browser, reports, tmp_path):
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "export", str(site), "--out", str(reports)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not [p for p in site.rglob("*") if p.is_symlink()], "no links in the export"
+    assert not [p for p in site.rglob("*") if ".builds" in p.parts], "no old builds"
+    view = OfflinePage(browser)
+    try:
+        view.open(site / "index.html")
+        view.page.locator("tbody tr").nth(1).get_by_role("link", name="HTML").click()
+        view.page.wait_for_load_state("load")
+        view.page.locator(".workbench-chart .vega-embed svg.marks").first.wait_for(timeout=15_000)
+        assert view.page.url.startswith(site.as_uri())
+        view.assert_clean()
+    finally:
+        view.page.close()

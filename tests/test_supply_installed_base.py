@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,7 +93,8 @@ def test_breakdown_by_region_sums_to_total_and_nan_lead_in_counts_as_zero():
 def test_missing_tdp_makes_power_nan_not_zero():
     shipped = hand_built([1, 1])
     shipped["power"][:] = np.nan
-    base = installed_base(shipped, lifetime_years=5, cooling=1.2, server_overhead=1.3)
+    with pytest.warns(UserWarning, match="no published TDP for"):
+        base = installed_base(shipped, lifetime_years=5, cooling=1.2, server_overhead=1.3)
     assert np.isnan(base["power"]).all()
     assert np.isfinite(base["units"]).all()
 
@@ -143,3 +146,16 @@ def test_bad_inputs_name_the_parameter():
     gappy = shipped.assign_coords(quarter=pd.to_datetime(["2024-01-01", "2024-07-01"]))
     with pytest.raises(ParameterError, match="consecutive calendar quarters"):
         installed_base(gappy)
+
+
+def test_liquid_cooling_over_all_vendors_names_the_chips_without_a_tdp():
+    """Issue 13: the README's installed_base(..., pue="liquid") gave NaN power silently."""
+    shipments = estimate_shipments("all", n_draws=50, seed=0)
+    with pytest.warns(UserWarning, match=r"no published TDP for .*Google TPU v4"):
+        base = installed_base(shipments, lifetime_years=(4, 6), pue="liquid")
+    assert np.isnan(base["power"].isel(quarter=-1)).all()
+    nvidia = estimate_shipments("NVIDIA", n_draws=50, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        power = installed_base(nvidia, lifetime_years=(4, 6), pue="liquid")["power"]
+    assert np.isfinite(power.isel(quarter=-1)).all() and float(power.isel(quarter=-1).min()) > 0

@@ -433,6 +433,27 @@ class _Progress:
             typer.echo(f"{prefix}built in {outcome.duration_s:.1f} s → {_shown(outcome.html)}")
 
 
+@app.command("export")
+def export(
+    target: Annotated[Path, typer.Argument(metavar="DIR", help="The folder to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="The reports folder to export.")
+    ] = Path("reports"),
+):
+    """Write the gallery and current reports to DIR as plain files (no links).
+
+    The copy opens from any web server, a zip or file://; DIR is replaced whole if it is an
+    earlier export.
+    """
+    from workbench.reports.export import export_site
+
+    try:
+        written = export_site(out, target)
+    except WorkbenchError as exc:
+        raise fail(exc) from None
+    typer.echo(f"{len(written)} files → {target}")
+
+
 def _shown(path: Path | None) -> str:
     """``path`` relative to the working folder when it is inside it, else absolute."""
     if path is None:

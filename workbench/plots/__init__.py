@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from workbench.plots import theme as _theme  # noqa: F401  (registers and enables the theme)
 from workbench.plots.fan import fan_chart, quantile_bands
 from workbench.plots.rendering import RENDERER_ENV, configure_rendering
 

@@ -7,6 +7,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.plots.labels import axis_title
+from workbench.plots.theme import log_axis
 
 __all__ = [
     "accelerator_chart",
@@ -32,7 +33,7 @@ def training_compute_chart(models: xr.Dataset, *, color: str = "domain") -> alt.
             y=alt.Y(
                 "training_compute:Q",
                 scale=alt.Scale(type="log"),
-                axis=alt.Axis(format=".0e"),
+                axis=log_axis(),
                 title=axis_title(models.training_compute),
             ),
             color=alt.Color(f"{color}:N", title=color.replace("_", " ")),
@@ -70,9 +71,7 @@ def accelerator_chart(
         .mark_point(filled=True, size=70)
         .encode(
             x=alt.X("release_date:T", title="Release date"),
-            y=alt.Y(
-                "value:Q", scale=alt.Scale(type="log"), axis=alt.Axis(format=".1e"), title=title
-            ),
+            y=alt.Y("value:Q", scale=alt.Scale(type="log"), axis=log_axis(), title=title),
             color=alt.Color("vendor:N"),
             tooltip=["chip", "vendor", "release_date:T", alt.Tooltip("value:Q", format=".3e")],
         )
@@ -125,7 +124,7 @@ def token_volume_chart(token_volume: xr.Dataset) -> alt.Chart:
             y=alt.Y(
                 "tokens_per_month:Q",
                 scale=alt.Scale(type="log"),
-                axis=alt.Axis(format=".0e"),
+                axis=log_axis(),
                 title=axis_title(token_volume.tokens_per_month),
             ),
             color="provider:N",

@@ -11,6 +11,7 @@ import xarray as xr
 
 from workbench.errors import ParameterError
 from workbench.plots.labels import with_units
+from workbench.plots.theme import time_axis
 
 __all__ = ["fan_chart", "quantile_bands"]
 
@@ -97,7 +98,10 @@ def fan_chart(
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     if log:
         table = table[(table["lower"] > 0) & np.isfinite(table["lower"])]
-    x_enc = alt.X(f"{x}:{'T' if np.issubdtype(table[x].dtype, np.datetime64) else 'Q'}", title=x)
+    if np.issubdtype(table[x].dtype, np.datetime64):
+        x_enc = alt.X(f"{x}:T", title=x, axis=time_axis(x))
+    else:
+        x_enc = alt.X(f"{x}:Q", title=x)
     base = alt.Chart(table)
     opacity = alt.Opacity(
         "level:N",

@@ -9,6 +9,7 @@ import xarray as xr
 
 from workbench.plots.fan import quantile_bands
 from workbench.plots.labels import with_units
+from workbench.plots.theme import time_axis
 
 __all__ = ["shortfall_chart", "supply_demand_chart", "tornado_chart"]
 
@@ -30,7 +31,7 @@ def supply_demand_chart(gap: xr.Dataset, *, unit: str | None = None, log: bool =
     y_title = with_units(title, da.attrs.get("units"))
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     base = alt.Chart(table)
-    x = alt.X(f"{period}:T", title=period)
+    x = alt.X(f"{period}:T", title=period, axis=time_axis(period))
     bands = base.mark_area().encode(
         x=x,
         y=alt.Y("lower:Q", scale=scale, title=y_title),

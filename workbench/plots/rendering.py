@@ -31,7 +31,7 @@ REPORT_MIMETYPE = "application/vnd.workbench.vegalite+json"
 _INTERACTIVE = "jupyter"
 
 
-def configure_rendering(renderer: str | None = None) -> str:
+def configure_rendering(renderer: str | None = None) -> None:
     """Select how altair charts display; call once in a notebook's setup cell.
 
     Parameters
@@ -41,17 +41,14 @@ def configure_rendering(renderer: str | None = None) -> str:
         reports), or any renderer altair knows (``"svg"``, ``"png"``, ...). Default:
         ``$WORKBENCH_CHART_RENDERER``, else ``"jupyter"``.
 
-    Returns
-    -------
-    str
-        The active renderer's name.
+    Returns nothing (so a setup cell ending with the call shows no output);
+    ``altair.renderers.active`` names the renderer.
     """
     name = renderer or os.environ.get(RENDERER_ENV) or _INTERACTIVE
     if name == _INTERACTIVE:
         alt.renderers.enable(name, offline=True)
     else:
         alt.renderers.enable(name)
-    return name
 
 
 def _report_renderer(spec: dict, **metadata) -> dict:

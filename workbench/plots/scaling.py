@@ -16,6 +16,7 @@ import xarray as xr
 
 from workbench.errors import ParameterError
 from workbench.plots.labels import axis_title
+from workbench.plots.theme import decade_legend, log_axis
 
 __all__ = [
     "compute_optimal_chart",
@@ -190,11 +191,9 @@ def loss_law_chart(
         "budget_value:Q",
         title="Compute 6ND [FLOP]",
         scale=alt.Scale(type="log", scheme="viridis"),
-        legend=alt.Legend(format=".0e", type="gradient"),
+        legend=decade_legend(),
     )
-    x = alt.X(
-        "params:Q", scale=alt.Scale(type="log"), title="Parameters", axis=alt.Axis(format="~s")
-    )
+    x = alt.X("params:Q", scale=alt.Scale(type="log"), title="Parameters", axis=log_axis())
     y_title = axis_title(fit["loss"], "Loss")
     points = (
         alt.Chart(frame)
@@ -239,7 +238,7 @@ def compute_optimal_chart(
         "budget:Q",
         scale=log,
         title=axis_title(allocation["budget"], "Budget"),
-        axis=alt.Axis(format=".0e"),
+        axis=log_axis(),
     )
     colour = alt.Color("quantity:N", title=None)
     line = (

@@ -8,11 +8,13 @@ One module per idea:
 - :mod:`~workbench.reports.keys`: cache keys (notebook, parameters, datasets, version).
 - :mod:`~workbench.reports.manifest`: ``manifest.json``, how a report was made.
 - :mod:`~workbench.reports.publish`: the report folder, its lock, atomic publishing.
-- :mod:`~workbench.reports.runner`: papermill on the workbench's own Python; HTML by nbconvert.
+- :mod:`~workbench.reports.runner`: papermill on the workbench's own Python.
+- :mod:`~workbench.reports.html`: the page for readers (nbconvert, tags, contents, charts).
 - :mod:`~workbench.reports.build`: one report: skip, or run and publish or keep the failure.
 - :mod:`~workbench.reports.batch`: planning, and running here, in processes or on dask.
 - :mod:`~workbench.reports.config`: ``reports.toml`` batch files.
 - :mod:`~workbench.reports.gallery`: ``reports/index.html``.
+- :mod:`~workbench.reports.export`: the gallery and reports as plain files (``workbench export``).
 
 The heavy imports (papermill, nbconvert, jupyter_client) happen only when a notebook runs, so a
 suite that is up to date is checked in a second or two.

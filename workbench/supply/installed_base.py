@@ -9,6 +9,7 @@ cost does not grow with the number of chips.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -162,6 +163,19 @@ def _sum_chips(
     return out
 
 
+def _chips_without_power(shipments: xr.Dataset, arrays: dict, first: np.ndarray) -> list[str]:
+    """Chips shipped (units known) whose power is NaN: no TDP in the accelerators table."""
+    if "chip" not in shipments.dims:
+        return []
+    names = []
+    for c, chip in enumerate(shipments["chip"].values):
+        units, power = arrays["units"][first[c] :, c], arrays["power"][first[c] :, c]
+        shipped = np.isfinite(units) & (units > 0)
+        if (shipped & ~np.isfinite(power)).any():
+            names.append(str(chip))
+    return names
+
+
 @public
 def installed_base(
     shipments: xr.Dataset,
@@ -278,6 +292,16 @@ def installed_base(
         return np.einsum("qk,kgd->qgd", retention, summed, optimize=True)
 
     totals = {v: in_service(a, np.zeros(n_c, dtype=np.intp), 1)[:, 0] for v, a in arrays.items()}
+    unpowered = _chips_without_power(shipments, arrays, first)
+    if unpowered:
+        # Unknown stays unknown (NaN, never a guess), but never silently: name the chips.
+        warnings.warn(
+            f"installed_base: no published TDP for {', '.join(unpowered)}, so 'power' and "
+            "'it_power' are NaN wherever those chips are in service; select shipments without "
+            "them (e.g. estimate_shipments('NVIDIA')) for a power figure",
+            UserWarning,
+            stacklevel=2,
+        )
     pue_draws, overhead_draws = draws["pue"].values, draws["server_overhead"].values
     it_power = totals["power"] / W_PER_MW
     facility = it_power * overhead_draws[None] * pue_draws[None]
