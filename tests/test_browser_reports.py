@@ -6,33 +6,18 @@ Playwright; every request that is not for a local file is blocked and recorded.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
+from fixtures.browser import OfflinePage, launch
 from fixtures.notebooks.workspace import make_workspace
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 
@@ -43,36 +28,6 @@ def reports(tmp_path_factory):
     result = workspace.report()
     assert result.returncode == 1, "broken fails, chart is built"
     return workspace.out
-
-
-class OfflinePage:
-    """A page that may load local files only, recording errors and blocked requests."""
-
-    def __init__(self, browser):
-        self.page = browser.new_page()
-        self.errors: list[str] = []
-        self.blocked: list[str] = []
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.route("**/*", self._route)
-
-    def _console(self, message) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def _route(self, route) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
-
-    def open(self, path: Path) -> None:
-        self.page.goto(path.as_uri(), wait_until="load")
-
-    def assert_clean(self) -> None:
-        assert self.errors == [], f"console errors: {self.errors}"
-        assert self.blocked == [], f"tried to reach the network: {self.blocked}"
 
 
 def test_gallery_loads_offline_and_shows_every_report(browser, reports):
@@ -99,3 +54,40 @@ def test_report_opened_from_the_gallery_draws_its_chart(browser, reports):
     assert box is not None and box["width"] > 100 and box["height"] > 100
     report.assert_clean()
     report.page.close()
+
+
+def test_report_chart_is_interactive_offline_with_a_tooltip(browser, reports):
+    report = OfflinePage(browser)
+    try:
+        report.open(reports / "chart" / "chart.html")
+        chart = report.page.locator(".workbench-chart .vega-embed svg.marks")
+        chart.first.wait_for(timeout=15_000)
+        assert chart.count() == 1, "the chart is drawn by vega, from its spec"
+        assert report.page.locator("script[src]").count() == 0, "no script from elsewhere"
+        point = report.page.locator(".workbench-chart .mark-symbol path").nth(3)
+        point.hover()
+        tooltip = report.page.locator("#vg-tooltip-element.visible")
+        tooltip.wait_for(timeout=5_000)
+        assert "x" in tooltip.inner_text() and "9" in tooltip.inner_text(), "x=3, y=9"
+        size = (reports / "chart" / "chart.html").stat().st_size
+        assert size < 3_000_000, f"page is {size / 1e6:.1f} MB"
+        report.assert_clean()
+    except BaseException:
+        report.screenshot("report-chart")
+        raise
+    finally:
+        report.page.close()
+
+
+def test_report_without_scripts_shows_the_static_svg(browser, reports):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith("file://") else route.abort()
+        ),
+    )
+    page.goto((reports / "chart" / "chart.html").as_uri())
+    assert page.locator(".workbench-chart noscript svg .role-mark path").count() > 0
+    context.close()

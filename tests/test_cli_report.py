@@ -88,7 +88,7 @@ def test_manifest_records_how_the_report_was_made(first_run, workspace):
 
 def test_kernel_is_this_python_with_the_report_environment(first_run, workspace):
     output = executed_output(workspace.published("echo") / "echo.ipynb")
-    assert "report env: 1 svg" in output
+    assert "report env: 1 report" in output
     assert "[3, 0.5, True, 'base', [2025, 2030], [], {'a': 1}, None]" in output
 
 
@@ -150,9 +150,21 @@ def test_no_input_hides_code_cells(first_run, workspace, tmp_path):
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "reports" / "echo"
     page = (folder / "echo.html").read_text()
-    assert "report env: 1 svg" in page
+    assert "report env: 1 report" in page
     assert "time.sleep" not in page
     assert assert_complete(folder, "echo")["no_input"] is True
+
+
+def test_code_is_hidden_by_default_and_shown_folded_with_show_code(first_run, workspace, tmp_path):
+    hidden = workspace.report("echo", out=tmp_path / "hidden")
+    assert hidden.returncode == 0, hidden.stderr
+    page = (tmp_path / "hidden" / "echo" / "echo.html").read_text()
+    assert "report env: 1 report" in page and "time.sleep" not in page
+    shown = workspace.report("echo", "--show-code", out=tmp_path / "shown")
+    assert shown.returncode == 0, shown.stderr
+    page = (tmp_path / "shown" / "echo" / "echo.html").read_text()
+    assert '<details class="workbench-code">' in page and "time" in page
+    assert assert_complete(tmp_path / "shown" / "echo", "echo")["no_input"] is False
 
 
 def test_an_unknown_parameter_stops_before_any_kernel(first_run, workspace):

@@ -60,3 +60,20 @@ def test_fan_chart_labels_units_from_attrs(rng):
     )
     svg = vlc.vegalite_to_svg(fan_chart(da, x="year").to_json())
     assert "Power [MW]" in svg
+
+
+def test_tornado_axis_title_comes_from_the_one_rule(rng, monkeypatch):
+    """Issue 16: plots/gap.py held its own copy of the 'long_name [units]' rule."""
+    import workbench.plots.gap as gap_plots
+
+    calls = []
+
+    def spy(label, units):
+        calls.append((label, units))
+        return f"<{label}|{units}>"
+
+    monkeypatch.setattr(gap_plots, "with_units", spy)
+    _, result = small_gap(rng)
+    spec = tornado_chart(result, year="2028-01-01").to_json()
+    assert calls, "the tornado chart's axis title goes through workbench.plots.labels"
+    assert f"<{calls[-1][0]}|" in spec

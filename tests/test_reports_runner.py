@@ -7,7 +7,7 @@ import sys
 from types import SimpleNamespace
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from workbench.reports import runner
 
@@ -83,25 +83,11 @@ def test_title_is_the_first_heading(tmp_path):
     assert runner.notebook_title(path, default="n") == "n"
 
 
-def test_svg_ids_are_made_unique_per_output():
-    svg = '<svg><clipPath id="clip1"/><g clip-path="url(#clip1)"/><use href="#clip1"/></svg>'
-    cells = [
-        new_code_cell("a", outputs=[new_output("display_data", data={"image/svg+xml": svg})]),
-        new_code_cell("b", outputs=[new_output("display_data", data={"image/svg+xml": svg})]),
-    ]
-    notebook = new_notebook(cells=cells)
-    runner._scope_svg_ids(notebook)
-    first, second = (cell.outputs[0].data["image/svg+xml"] for cell in notebook.cells)
-    assert 'id="output1-clip1"' in first and "url(#output1-clip1)" in first
-    assert 'href="#output1-clip1"' in first
-    assert 'id="output2-clip1"' in second and "url(#output2-clip1)" in second
-
-
 def test_kernel_is_this_python_with_the_report_environment():
     spec = runner.ReportKernelManager(kernel_name="anything").kernel_spec
     assert spec.argv[0] == sys.executable
     assert spec.argv[1:3] == ["-m", "ipykernel_launcher"]
-    assert spec.env == {"WORKBENCH_REPORT": "1", "WORKBENCH_CHART_RENDERER": "svg"}
+    assert spec.env == {"WORKBENCH_REPORT": "1", "WORKBENCH_CHART_RENDERER": "report"}
 
 
 def test_reports_import_no_analysis_and_nothing_heavy_until_a_notebook_runs():

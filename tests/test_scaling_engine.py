@@ -122,3 +122,11 @@ def test_screen_matches_brute_force_across_laws_and_resamples(seed):
         best = np.nanmin(np.where(np.isfinite(brute.objective), brute.objective, np.nan))
         assert screened.objective[row] <= best * (1 + 1e-6), row
         assert boot.objective[row] <= best * (1 + 1e-6), row
+
+
+def test_grid_screen_equals_the_direct_formula(rng):
+    """The screen's shared exponentials give the same numbers as evaluating every start."""
+    data = observations(50, seed=8)
+    for grid in (_engine.default_grid(), rng.normal([0.5, 6, 6, 0.4, 0.4], 0.5, (200, 5))):
+        direct = _engine.huber(_engine.log_prediction(grid, data.x, data.y) - data.z, 1e-3)
+        np.testing.assert_array_equal(_engine.grid_point_losses(grid, data, 1e-3), direct)

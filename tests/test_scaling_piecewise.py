@@ -74,3 +74,16 @@ def test_too_few_points_per_segment(two_eras):
         fit_piecewise_trend(two_eras, breakpoints="2010-02-01")
     with pytest.raises(FitError, match="at least 20 points"):
         find_breakpoint(two_eras[:12], min_points=10)
+
+
+def test_piecewise_fit_has_conf_int_and_the_shared_dataset_shape(two_eras):
+    """Issue 16: PiecewiseTrendFit had no conf_int; its intervals are its segments'."""
+    fit = fit_piecewise_trend(two_eras, breakpoints="2018-01-01")
+    bounds = fit.conf_int(0.8)
+    assert bounds["slope[1]"] == fit.segments[0].conf_int(0.8)["slope"]
+    assert bounds["growth_per_year[2]"] == fit.segments[1].conf_int(0.8)["growth_per_year"]
+    ds = fit.to_dataset()
+    assert ds.sizes["param"] == 6 and ds.attrs["level"] == 0.9
+    assert float(ds.upper.sel(param="slope[2]")) == fit.segments[1].conf_int()["slope"][1]
+    found = find_breakpoint(two_eras, n_boot=50, seed=2)
+    assert "break_year" in found.to_dataset().param.values

@@ -197,8 +197,14 @@ def report(
             "--config", metavar="FILE", help="Build the reports a batch file lists (reports.toml)."
         ),
     ] = None,
+    show_code: Annotated[
+        bool,
+        typer.Option(
+            "--show-code", help="Show each cell's code in the HTML, folded (hidden by default)."
+        ),
+    ] = False,
     no_input: Annotated[
-        bool, typer.Option("--no-input", help="Hide code cells in the HTML.")
+        bool, typer.Option("--no-input", help="Hide code in the HTML (the default).")
     ] = False,
     cell_timeout: Annotated[
         int | None,
@@ -232,7 +238,8 @@ def report(
         else:
             requests = reports.requests_for(names or [], param or [], sweep or [])
         out_dir = out or (batch and batch.out) or Path("reports")
-        no_input = no_input or bool(batch and batch.no_input)
+        show_code = show_code or bool(batch and batch.show_code)
+        no_input = no_input or bool(batch and batch.no_input) or not show_code
         jobs = jobs or (batch and batch.jobs) or 1
         scheduler = scheduler or (batch and batch.scheduler) or None
         if scheduler:

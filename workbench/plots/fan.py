@@ -26,7 +26,13 @@ def quantile_bands(
     """Tidy table of central bands: one row per ``x`` (and ``color``) and band level.
 
     Columns: ``x``, optional ``color``, ``level``, ``lower``, ``median``, ``upper``. Accepts
-    draws along ``dim``, or ready-made quantiles along a ``quantile`` dimension.
+    draws along ``dim``, or ready-made quantiles along a ``quantile`` dimension, which must
+    then hold each band's bounds (and the median) exactly.
+
+    Raises
+    ------
+    ParameterError
+        When ready-made quantiles lack a band's bounds, e.g. the 50% band of (0.05, 0.5, 0.95).
     """
     if dim in da.dims:
         probs = sorted({0.5, *(0.5 - lv / 2 for lv in levels), *(0.5 + lv / 2 for lv in levels)})
@@ -39,10 +45,21 @@ def quantile_bands(
             "da", "quantile_bands", f"a '{dim}' or 'quantile' dim", da.dims
         )
     rows = []
+    available = [float(v) for v in q["quantile"].values]
     for level in levels:
 
-        def at(p):
-            return q.sel(quantile=p, method="nearest").drop_vars("quantile")
+        def at(p, level=level):
+            # Exact quantiles only: "nearest" would pass off other bounds as this band's.
+            match = np.flatnonzero(np.isclose(available, p, rtol=0, atol=1e-9))
+            if match.size == 0:
+                raise ParameterError.invalid(
+                    "levels",
+                    "quantile_bands",
+                    f"bands whose bounds are among the data's quantiles {available} "
+                    f"(the {level:.0%} band needs {0.5 - level / 2:g} and {0.5 + level / 2:g})",
+                    tuple(levels),
+                )
+            return q.isel(quantile=int(match[0])).drop_vars("quantile")
 
         bounds = xr.Dataset(
             {"lower": at(0.5 - level / 2), "median": at(0.5), "upper": at(0.5 + level / 2)}

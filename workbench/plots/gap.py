@@ -106,10 +106,9 @@ def tornado_chart(result: xr.Dataset, *, top: int = 10, **select) -> alt.Chart:
     )
     median = float(ds["median"])
     order = list(table["input"])
-    units = result["low"].attrs.get("units", "")
-    x_title = result["median"].attrs.get("long_name", "output")
-    if units and units != "1":
-        x_title = f"{x_title} [{units}]"
+    x_title = with_units(
+        result["median"].attrs.get("long_name", "output"), result["low"].attrs.get("units")
+    )
     bars = (
         alt.Chart(table)
         .mark_bar()

@@ -167,7 +167,7 @@ def _is_up_to_date(folder: ReportFolder, task: ReportTask) -> bool:
 
 def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | None:
     """Run the notebook into ``build`` and write its manifest; return the error if it failed."""
-    from workbench.reports import runner  # heavy imports (jupyter, nbconvert): only to run
+    from workbench.reports import html, runner  # heavy imports (jupyter, nbconvert): only to run
     from workbench.reports.params import inspect_parameters
 
     started = datetime.now(UTC)
@@ -207,7 +207,7 @@ def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | N
         failure = exc
     try:
         if notebook.exists():
-            runner.render_html(notebook, build / folder.html_name, no_input=task.no_input)
+            html.render_html(notebook, build / folder.html_name, show_code=not task.no_input)
             manifest.html = folder.html_name
     except Exception as exc:  # nbconvert raises many types; a report without HTML is a failure
         failure = failure or ReportError(

@@ -5,7 +5,7 @@
     [settings]                 # all optional; command-line options take precedence
     out = "reports"            # relative to this file's folder
     jobs = 2                   # or: scheduler = "tcp://10.0.0.5:8786"
-    no_input = true
+    show_code = true           # each cell's code in the HTML, folded (default: hidden)
     cell_timeout = 600         # seconds any one cell may run
 
     [reports.data_overview]    # a notebook's name; builds reports/data_overview/
@@ -32,7 +32,14 @@ __all__ = ["BatchConfig", "load_config"]
 
 _SECTIONS = ("settings", "reports")
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}
-_SETTINGS = {"out": str, "jobs": int, "scheduler": str, "no_input": bool, "cell_timeout": int}
+_SETTINGS = {
+    "out": str,
+    "jobs": int,
+    "scheduler": str,
+    "no_input": bool,
+    "show_code": bool,
+    "cell_timeout": int,
+}
 _AT_LEAST_ONE = ("jobs", "cell_timeout")
 _REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict}
 
@@ -47,7 +54,7 @@ class BatchConfig:
         The file.
     requests
         The reports, in the file's order.
-    out, jobs, scheduler, no_input, cell_timeout
+    out, jobs, scheduler, no_input, show_code, cell_timeout
         The ``[settings]``; None where not given.
     """
 
@@ -57,6 +64,7 @@ class BatchConfig:
     jobs: int | None = None
     scheduler: str | None = None
     no_input: bool | None = None
+    show_code: bool | None = None
     cell_timeout: int | None = None
 
     def select(self, names: list[str]) -> list[ReportRequest]:
@@ -135,6 +143,7 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
         jobs=settings.get("jobs"),
         scheduler=settings.get("scheduler"),
         no_input=settings.get("no_input"),
+        show_code=settings.get("show_code"),
         cell_timeout=settings.get("cell_timeout"),
     )
 

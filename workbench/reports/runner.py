@@ -3,9 +3,9 @@
 The kernel is ``sys.executable -m ipykernel_launcher``, described in memory
 (:class:`ReportKernelManager`), so a fresh virtual environment runs reports without
 ``ipykernel install`` and a report never runs on some other Python that Jupyter happens to
-know. The kernel's environment has ``WORKBENCH_REPORT=1`` and ``WORKBENCH_CHART_RENDERER=svg``
-(``workbench.plots`` then renders altair charts to static SVG, offline); the HTML references
-no script on the internet.
+know. The kernel's environment has ``WORKBENCH_REPORT=1`` and ``WORKBENCH_CHART_RENDERER=report``
+(``workbench.plots`` then writes each chart's spec and a static SVG, offline);
+:mod:`workbench.reports.html` renders the page.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from traitlets import Unicode
 from traitlets.config import Config
 
 from workbench.errors import ReportError
+from workbench.reports.html import notebook_title
 from workbench.reports.params import python_literal
 
 __all__ = [
@@ -32,33 +33,13 @@ __all__ = [
     "ReportKernelManager",
     "execute_notebook",
     "notebook_title",
-    "render_html",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: Set in the kernel's environment for every report.
-KERNEL_ENVIRONMENT = {"WORKBENCH_REPORT": "1", "WORKBENCH_CHART_RENDERER": "svg"}
+KERNEL_ENVIRONMENT = {"WORKBENCH_REPORT": "1", "WORKBENCH_CHART_RENDERER": "report"}
 _KERNEL_NAME = "workbench-report"
-# nbconvert's lab template, less everything it would fetch from a CDN: require.js, MathJax,
-# mermaid and the widget manager. Reports then open offline and load nothing from elsewhere.
-# SVG charts are inlined as they are (nbconvert would otherwise either sanitise them away or
-# wrap them in <img>), so they stay crisp, selectable and inspectable; they come from the
-# report's own run, not from outside.
-_TEMPLATE_NAME = "workbench-report.html.j2"
-_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{% block html_head_js_requirejs %}{% endblock html_head_js_requirejs %}
-{% block jupyter_widgets %}{% endblock jupyter_widgets %}
-{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
-{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
-{% block data_svg scoped -%}
-<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
-{{ output.data['image/svg+xml'] }}
-</div>
-{%- endblock data_svg %}
-"""
-_SVG_ID = re.compile(r'\bid="([^"]+)"')
-_SVG_ID_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CELL_FRAME = re.compile(r"^Cell In\[\d*\], line (\d+)", re.MULTILINE)
 _MARKED_LINE = re.compile(r"^-+> ?(\d+) (.*)$", re.MULTILINE)
@@ -200,81 +181,6 @@ def execute_notebook(
         raise ReportError(
             f"report {report!r} could not run: {type(exc).__name__}: {_first_line(str(exc))}"
         ) from exc
-
-
-def render_html(notebook: Path, html: Path, *, no_input: bool = False) -> None:
-    """Render an executed notebook as a self-contained HTML page.
-
-    Parameters
-    ----------
-    notebook, html
-        The executed notebook to read and the page to write.
-    no_input
-        Hide code cells and prompts, keeping their outputs.
-    """
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="lab",
-        extra_loaders=[DictLoader({_TEMPLATE_NAME: _OFFLINE_TEMPLATE})],
-        template_file=_TEMPLATE_NAME,
-        exclude_input=no_input,
-        exclude_input_prompt=no_input,
-        exclude_output_prompt=no_input,
-    )
-    executed = nbformat.read(notebook, as_version=4)
-    # The page's <title> (browser tabs, bookmarks): the heading rather than the file name.
-    executed.metadata["title"] = _title(executed, Path(notebook).stem)
-    _scope_svg_ids(executed)
-    body, _ = exporter.from_notebook_node(executed)
-    html.write_text(body, encoding="utf-8")
-
-
-def notebook_title(path: Path, *, default: str) -> str:
-    """The notebook's first Markdown heading, else its ``title`` metadata, else ``default``."""
-    try:
-        notebook = nbformat.read(path, as_version=4)
-    except Exception:  # an unreadable notebook fails when it runs, with a better message
-        return default
-    return _title(notebook, default)
-
-
-def _title(notebook: nbformat.NotebookNode, default: str) -> str:
-    for cell in notebook.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for line in cell.source.splitlines():
-            if line.startswith("#"):
-                heading = line.lstrip("#").strip()
-                if heading:
-                    return heading
-    return str(notebook.metadata.get("title") or default)
-
-
-def _scope_svg_ids(notebook: nbformat.NotebookNode) -> None:
-    """Prefix the ids inside each SVG output with the output's number.
-
-    Inlined in one page, two charts could both define ``clip1``, and the second would clip
-    with the first's shape.
-    """
-    number = 0
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            svg = output.get("data", {}).get("image/svg+xml")
-            if svg:
-                number += 1
-                output["data"]["image/svg+xml"] = _prefix_ids(svg, f"output{number}-")
-
-
-def _prefix_ids(svg: str, prefix: str) -> str:
-    ids = set(_SVG_ID.findall(svg))
-    if not ids:
-        return svg
-    svg = _SVG_ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
-    return _SVG_ID_REFERENCE.sub(
-        lambda m: m.group(1) + (prefix if m.group(2) in ids else "") + m.group(2), svg
-    )
 
 
 def _failure(report: str, exc) -> NotebookFailure:

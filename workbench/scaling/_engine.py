@@ -101,8 +101,33 @@ def huber(residual: np.ndarray, delta: float) -> np.ndarray:
 
 
 def grid_point_losses(grid: np.ndarray, data: Observations, delta: float) -> np.ndarray:
-    """Huber loss of every data point at every grid start, (G, n), for screening."""
-    return huber(log_prediction(grid, data.x, data.y) - data.z, delta)
+    """Huber loss of every data point at every grid start, (G, n), for screening.
+
+    The same numbers as ``huber(log_prediction(grid, x, y) - z, delta)``, faster: a grid's
+    size term depends only on ``(a, alpha)`` and its data term only on ``(b, beta)``, which
+    take few distinct values (30 each in the paper's grid of 4,500), so the exponentials are
+    computed once per distinct pair, and the rest in place.
+    """
+    grid = np.atleast_2d(np.asarray(grid, dtype=float))
+    size_pairs, size_of = np.unique(grid[:, [1, 3]], axis=0, return_inverse=True)
+    data_pairs, data_of = np.unique(grid[:, [2, 4]], axis=0, return_inverse=True)
+    size_terms = np.exp(
+        np.minimum(size_pairs[:, :1] - np.multiply.outer(size_pairs[:, 1], data.x), _EXP_CEILING)
+    )
+    data_terms = np.exp(
+        np.minimum(data_pairs[:, :1] - np.multiply.outer(data_pairs[:, 1], data.y), _EXP_CEILING)
+    )
+    floor = np.exp(np.clip(grid[:, 0], -_EXP_CEILING, _EXP_CEILING))[:, None]
+    out = size_terms[size_of.ravel()]
+    out += data_terms[data_of.ravel()]
+    out += floor
+    np.log(out, out=out)
+    out -= data.z
+    np.abs(out, out=out)
+    clipped = np.minimum(out, delta)
+    out -= 0.5 * clipped
+    out *= clipped
+    return out
 
 
 def screen(point_losses: np.ndarray, weights: np.ndarray | None, n_keep: int) -> np.ndarray:
