@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench._results import DEFAULT_LEVEL, Fit, Summary, check_level
+from workbench._results import DEFAULT_LEVEL, Fit, Summary
+from workbench._validation import check_level
 from workbench.errors import ParameterError
 
 
@@ -50,7 +51,7 @@ def test_level_changes_the_interval_and_is_checked():
     with pytest.raises(ParameterError, match=r"'level' parameter of _Mean\.conf_int"):
         fit.conf_int(1.5)
     with pytest.raises(ParameterError, match="'level' parameter of f"):
-        check_level("high", "f")
+        check_level("high", owner="f")
 
 
 def test_summary_table():

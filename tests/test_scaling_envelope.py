@@ -20,7 +20,7 @@ def test_envelope_recovers_the_exponent_of_smooth_curves():
     assert lower <= TRUE + 0.005 and upper >= TRUE - 0.005
     ds = fit.to_dataset()
     assert "envelope_params" in ds and ds.attrs["level"] == 0.9
-    assert ds.attrs["source"].startswith("workbench.scaling.fit_envelope fitted to: SYNTHETIC")
+    assert ds.attrs["source"].startswith("workbench.scaling.fit_envelope over: SYNTHETIC")
 
 
 def test_envelope_with_seed_to_seed_noise():

@@ -245,5 +245,6 @@ def test_fit_on_the_bundled_models_table_cites_it():
 
 def test_arrays_without_provenance_stay_unknown(compute):
     fit = fit_trend(compute.values, compute.publication_date.values)
-    assert fit.provenance["license"] == "not stated"
-    assert "source not stated" in fit.provenance["source"]
+    assert fit.provenance["license"] == "unknown"
+    assert fit.provenance["as_of"] == "unknown"
+    assert "user-supplied data" in fit.provenance["source"]

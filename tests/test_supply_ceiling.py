@@ -113,7 +113,7 @@ def test_cap_binds_when_ceiling_is_low_and_not_when_high():
 
 
 def test_published_comparison_lines_up_scopes():
-    shipments = estimate_shipments("all", n_draws=300, seed=0)
+    shipments = estimate_shipments(None, n_draws=300, seed=0)
     cmp = compare_to_published(shipments)
     nvidia = cmp.sel(estimate="epoch-nvidia-2026-03")
     assert nvidia["vendors_covered"].item() == "NVIDIA"
@@ -167,7 +167,7 @@ def test_power_ceiling_spreads_each_year_over_its_quarters():
 def test_projected_shipments_fit_in_the_grid_power():
     from workbench.supply import power_ceiling, project_shipments
 
-    shipments = estimate_shipments("all", n_draws=300, seed=0)
+    shipments = estimate_shipments(None, n_draws=300, seed=0)
     grid = power_ceiling(n_draws=300, seed=0)
     projected = project_shipments(shipments, end=2029, power_ceiling=grid)
     future = projected.where(projected.projected, drop=True)

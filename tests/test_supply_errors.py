@@ -17,7 +17,7 @@ def test_negative_revenue():
     with pytest.raises(ParameterError) as info:
         estimate_shipments(assumptions=assumptions(revenue={"2024Q1": 1e9, "2024Q2": -5e8}))
     message = str(info.value)
-    assert "\"assumptions['revenue']\" parameter of estimate_shipments" in message
+    assert "\"assumptions['revenue']\" parameter of supply.estimate_shipments" in message
     assert "non-negative revenue" in message and "2024Q2" in message and "-500000000.0" in message
     assert (
         isinstance(info.value, WorkbenchError) and info.value.parameter == "assumptions['revenue']"
@@ -108,5 +108,5 @@ def test_other_bad_arguments(kwargs, parameter, value):
 
 
 def test_bundled_defaults_pass_their_own_checks():
-    ds = estimate_shipments("all", n_draws=10, seed=0)
+    ds = estimate_shipments(None, n_draws=10, seed=0)
     assert np.isfinite(ds["units"].sel(quarter="2025-01-01")).all()

@@ -42,7 +42,7 @@ def hand_built(units, *, tdp=500.0, h100e=2.0, n_draws=2, regions=None):
 
 def test_fixed_lifetime_is_a_hand_checkable_cut_off():
     shipped = hand_built([10, 20, 30, 40, 50, 60])
-    base = installed_base(shipped, lifetime_years=1, pue=1.5, server_overhead=1.2)
+    base = installed_base(shipped, lifetime_years=1, cooling=1.5, server_overhead=1.2)
     # A one-year life keeps each quarter's shipments for exactly four quarters.
     np.testing.assert_allclose(base["units"].isel(draw=0), [10, 30, 60, 100, 140, 180])
     np.testing.assert_allclose(base["h100e"].isel(draw=1), [20, 60, 120, 200, 280, 360])
@@ -71,7 +71,7 @@ def test_survival_is_smooth_for_an_interval_and_a_step_for_a_number():
 
 def test_lifetime_distribution_retires_gradually():
     shipped = hand_built([100] + [0] * 31)
-    base = installed_base(shipped, lifetime_years=(4, 6), pue=1.2, server_overhead=1.3)
+    base = installed_base(shipped, lifetime_years=(4, 6), cooling=1.2, server_overhead=1.3)
     stock = base["units"].isel(draw=0).values
     assert stock[0] == 100 and stock[11] == pytest.approx(100, rel=0.01)
     assert 0 < stock[20] < 100 and stock[31] < 1
@@ -81,7 +81,7 @@ def test_breakdown_by_region_sums_to_total_and_nan_lead_in_counts_as_zero():
     units = np.array([[np.nan, 5], [np.nan, 5], [4, 5], [4, 5]], dtype=float)
     shipped = hand_built(units, regions=["China", "rest of world"])
     base = installed_base(
-        shipped, lifetime_years=10, breakdown="region", pue=1.1, server_overhead=1.1
+        shipped, lifetime_years=10, breakdown="region", cooling=1.1, server_overhead=1.1
     )
     np.testing.assert_allclose(base["units"].isel(draw=0), [5, 10, 19, 28])
     np.testing.assert_allclose(base["units_by_region"].sum("region"), base["units"])
@@ -91,16 +91,20 @@ def test_breakdown_by_region_sums_to_total_and_nan_lead_in_counts_as_zero():
 def test_missing_tdp_makes_power_nan_not_zero():
     shipped = hand_built([1, 1])
     shipped["power"][:] = np.nan
-    base = installed_base(shipped, lifetime_years=5, pue=1.2, server_overhead=1.3)
+    base = installed_base(shipped, lifetime_years=5, cooling=1.2, server_overhead=1.3)
     assert np.isnan(base["power"]).all()
     assert np.isfinite(base["units"]).all()
 
 
 def test_power_interval_widens_with_pue_uncertainty_and_presets_hold():
     shipped = hand_built([100, 100], n_draws=2000)
-    liquid = installed_base(shipped, lifetime_years=5, pue="liquid", server_overhead=1.5, seed=3)
-    air = installed_base(shipped, lifetime_years=5, pue="air", server_overhead=1.5, seed=3)
-    wide = installed_base(shipped, lifetime_years=5, pue=(1.05, 2.0), server_overhead=1.5, seed=3)
+    liquid = installed_base(
+        shipped, lifetime_years=5, cooling="liquid", server_overhead=1.5, seed=3
+    )
+    air = installed_base(shipped, lifetime_years=5, cooling="air", server_overhead=1.5, seed=3)
+    wide = installed_base(
+        shipped, lifetime_years=5, cooling=(1.05, 2.0), server_overhead=1.5, seed=3
+    )
     assert 1.08 <= float(liquid["pue"].min()) and float(liquid["pue"].max()) <= 1.2
     assert 1.4 <= float(air["pue"].min()) and float(air["pue"].max()) <= 1.6
     width = {
@@ -124,12 +128,14 @@ def test_seeded_and_reproducible_on_bundled_shipments():
 
 def test_bad_inputs_name_the_parameter():
     shipped = hand_built([1, 2])
-    with pytest.raises(ParameterError, match="'lifetime_years' parameter of installed_base"):
+    with pytest.raises(
+        ParameterError, match=r"'lifetime_years' parameter of supply\.installed_base"
+    ):
         installed_base(shipped, lifetime_years=(6, 4))
-    with pytest.raises(ParameterError, match="'pue' parameter of installed_base"):
-        installed_base(shipped, pue="underwater")
-    with pytest.raises(ParameterError, match=r"'pue'.*got \(0.9, 1.2\)"):
-        installed_base(shipped, pue=(0.9, 1.2))
+    with pytest.raises(ParameterError, match=r"'cooling' parameter of supply\.installed_base"):
+        installed_base(shipped, cooling="underwater")
+    with pytest.raises(ParameterError, match=r"'cooling'.*got \(0.9, 1.2\)"):
+        installed_base(shipped, cooling=(0.9, 1.2))
     with pytest.raises(ParameterError, match="'breakdown'"):
         installed_base(shipped, breakdown="country")
     with pytest.raises(ParameterError, match="'shipments'"):

@@ -19,7 +19,7 @@ from workbench.supply import (
 
 @pytest.fixture(scope="module")
 def results():
-    shipments = estimate_shipments("all", n_draws=100, seed=0)
+    shipments = estimate_shipments(None, n_draws=100, seed=0)
     nvidia = estimate_shipments("NVIDIA", n_draws=100, seed=0)
     series = nvidia["h100e"].sum("chip").median("draw")
     ceiling = capacity_ceiling(vendor="NVIDIA", n_draws=100)

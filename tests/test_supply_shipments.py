@@ -132,7 +132,7 @@ def test_bundled_nvidia_estimate_is_plausible():
 
 
 def test_all_vendors_and_google_from_broadcom_revenue():
-    ds = estimate_shipments("all", n_draws=50, seed=0)
+    ds = estimate_shipments(None, n_draws=50, seed=0)
     assert set(ds["vendor"].values) == {"NVIDIA", "AMD", "Google"}
     tpu = ds["units"].where(ds["vendor"] == "Google").sum("chip", min_count=1)
     assert np.isnan(tpu.sel(quarter="2023-07-01")).all()  # before Broadcom's first reported quarter

@@ -20,22 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from workbench.errors import ParameterError
+from workbench._validation import check_level
 
-__all__ = ["DEFAULT_LEVEL", "Fit", "Summary", "check_level"]
+__all__ = ["DEFAULT_LEVEL", "Fit", "Summary"]
 
 DEFAULT_LEVEL = 0.9
-
-
-def check_level(level, owner: str) -> float:
-    """``level`` as a float in (0, 1), or a :class:`ParameterError` naming ``owner``."""
-    try:
-        value = float(level)
-    except (TypeError, ValueError):
-        raise ParameterError.invalid("level", owner, "a number in (0, 1)", level) from None
-    if not 0 < value < 1:
-        raise ParameterError.invalid("level", owner, "a number in (0, 1)", level)
-    return value
 
 
 class Fit:
@@ -86,7 +75,7 @@ class Fit:
     def _level(self, level, method: str) -> float:
         if level is None:
             return float(self.level)
-        return check_level(level, f"{type(self).__name__}.{method}")
+        return check_level(level, owner=f"{type(self).__name__}.{method}")
 
     def conf_int(self, level: float | None = None) -> dict[str, tuple[float, float]]:
         """Intervals at ``level`` (default: the fit's ``level``): name -> ``(lower, upper)``."""

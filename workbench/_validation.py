@@ -85,9 +85,12 @@ def caller() -> str:
     return _CALLER.get() or "the workbench"
 
 
-def invalid(parameter: str, expected: str, got: object) -> ParameterError:
-    """The standard :class:`ParameterError` for ``parameter`` of the running public function."""
-    return ParameterError.invalid(parameter, caller(), expected, got)
+def invalid(parameter: str, expected: str, got: object, *, owner: str | None = None):
+    """The standard :class:`ParameterError` for ``parameter`` of the running public function.
+
+    ``owner`` names the function instead, for code not yet marked :func:`public`.
+    """
+    return ParameterError.invalid(parameter, owner or caller(), expected, got)
 
 
 def as_dataarray(value, parameter: str, *, dim: str | None = None) -> xr.DataArray:
@@ -155,12 +158,12 @@ def check_share(value, parameter: str):
     return check_range(value, parameter, low=0, high=1, expected="a share in [0, 1]")
 
 
-def check_level(level, parameter: str = "level") -> float:
+def check_level(level, parameter: str = "level", *, owner: str | None = None) -> float:
     """An interval level in (0, 1), as a float."""
     if isinstance(level, bool) or not isinstance(level, int | float | np.floating | np.integer):
-        raise invalid(parameter, "a number in (0, 1)", level)
+        raise invalid(parameter, "a number in (0, 1)", level, owner=owner)
     if not 0 < level < 1:
-        raise invalid(parameter, "a number in (0, 1)", level)
+        raise invalid(parameter, "a number in (0, 1)", level, owner=owner)
     return float(level)
 
 

@@ -243,7 +243,7 @@ def backtest(
 
 def _truth(n_draws: int, seed: int) -> xr.DataArray:
     """The installed base (median H100e) in each quarter, from the full revenue table."""
-    shipments = supply.estimate_shipments("all", n_draws=n_draws, seed=seed)
+    shipments = supply.estimate_shipments(None, n_draws=n_draws, seed=seed)
     return supply.installed_base(shipments)["h100e"].median("draw")
 
 

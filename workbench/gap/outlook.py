@@ -122,17 +122,16 @@ def outlook(
         raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
     if oversample < 1:
         raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
-    shipments = supply.estimate_shipments("all", n_draws=n_draws, seed=seed)
+    shipments = supply.estimate_shipments(None, n_draws=n_draws, seed=seed)
     ceiling = supply.capacity_ceiling(n_draws=n_draws, seed=seed)
-    pue = None if cooling == "mixed" else cooling
     world = supply.project_shipments(shipments, end=horizon, method=supply_method, ceiling=ceiling)
-    world_base = supply.installed_base(world, lifetime_years=lifetime_years, pue=pue)
+    world_base = supply.installed_base(world, lifetime_years=lifetime_years, cooling=cooling)
     if region == "world":
         projected, base = world, world_base
     else:
         regional = shipments.where(shipments["region"].str.lower() == region, drop=True)
         projected = supply.project_shipments(regional, end=horizon, method=supply_method)
-        base = supply.installed_base(projected, lifetime_years=lifetime_years, pue=pue)
+        base = supply.installed_base(projected, lifetime_years=lifetime_years, cooling=cooling)
     # Demand from the first observed year, so that its draws can be set against what was
     # observed; the outlook itself starts at FIRST_YEAR.
 

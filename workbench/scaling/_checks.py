@@ -8,7 +8,8 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
-from workbench._results import check_level
+from workbench._provenance import merge
+from workbench._validation import check_level
 from workbench.errors import ConvergenceWarning, FitError, ParameterError, format_choices
 
 __all__ = ["ConvergenceWarning"]
@@ -81,7 +82,7 @@ def enough_points(n: int, needed: int, owner: str, what: str) -> None:
 
 
 def level_value(level, owner: str) -> float:
-    return check_level(level, owner)
+    return check_level(level, owner=owner)
 
 
 def choice(value, parameter: str, owner: str, choices) -> str:
@@ -97,24 +98,10 @@ def count(value, parameter: str, owner: str, minimum: int = 0) -> int:
 
 
 def provenance(inputs: Mapping[str, object], method: str) -> dict[str, str]:
-    """Dataset attrs of a fit: what was fitted to what, and the inputs' licence and date.
+    """Dataset attrs of a fit: the inputs' ``source``, ``license`` and ``as_of``, merged.
 
-    Taken from the ``attrs`` of DataArray or Dataset inputs (a variable of a bundled table
-    carries the table's ``source``, ``license`` and ``as_of``); several distinct values are
-    joined with "; ". Nothing is invented: an input without a stated licence or date is
-    reported as "not stated".
+    The kernel's :func:`workbench._provenance.merge` over the data given (a variable of a
+    bundled table carries the table's attrs); nothing is invented, so arrays without
+    provenance make the licence ``"unknown"``. Absent optional inputs (None) do not count.
     """
-    found: dict[str, list[str]] = {"source": [], "license": [], "as_of": []}
-    for value in inputs.values():
-        attrs = (
-            getattr(value, "attrs", None) if isinstance(value, xr.DataArray | xr.Dataset) else None
-        )
-        for key, seen in found.items():
-            if attrs and attrs.get(key) not in (None, "") and str(attrs[key]) not in seen:
-                seen.append(str(attrs[key]))
-    described = "; ".join(found["source"]) or "arrays passed by the caller (source not stated)"
-    return {
-        "source": f"{method} fitted to: {described}",
-        "license": "; ".join(found["license"]) or "not stated",
-        "as_of": "; ".join(found["as_of"]) or "not stated",
-    }
+    return merge(*(v for v in inputs.values() if v is not None), method=method)

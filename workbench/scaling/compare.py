@@ -14,7 +14,8 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from workbench._results import DEFAULT_LEVEL, check_level
+from workbench._results import DEFAULT_LEVEL
+from workbench._validation import check_level
 from workbench.errors import ParameterError
 from workbench.scaling import _checks
 from workbench.scaling.isoflop import fit_isoflop
@@ -69,7 +70,7 @@ def compare_approaches(
         ``exponent_bias`` and ``params_ratio`` (estimate / true).
     """
     owner = "compare_approaches"
-    level = check_level(level, owner)
+    level = check_level(level, owner=owner)
     budgets = _checks.positive_values(budgets, "budgets", owner)
     for name in ("params", "tokens", "loss", "training_compute"):
         if name not in runs:

@@ -14,7 +14,9 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from workbench._results import DEFAULT_LEVEL, check_level
+from workbench._provenance import UNKNOWN
+from workbench._results import DEFAULT_LEVEL
+from workbench._validation import check_level
 from workbench.errors import BracketWarning, FitError, ParameterError
 from workbench.scaling import _checks
 from workbench.scaling.isoflop import DEFAULT_RTOL, fit_isoflop, group_budgets
@@ -76,7 +78,7 @@ def isoflop_design(
     if not (np.isfinite(noise) and noise >= 0):
         raise ParameterError.invalid("noise", owner, "a number >= 0", noise)
     n_sim = _checks.count(n_sim, "n_sim", owner, minimum=2)
-    level = check_level(level, owner)
+    level = check_level(level, owner=owner)
     groups, budgets = group_budgets(budgets_of_runs, rtol)
     vector = np.array([[truth[k] for k in _NAMES]])
     optimum = _optimal_allocation(vector, budgets)[0][0]
@@ -169,8 +171,8 @@ def isoflop_design(
     )
     ds.attrs = {
         "source": f"workbench.scaling.isoflop_design: plan simulated under the law {truth}",
-        "license": "not stated",
-        "as_of": "not stated",
+        "license": UNKNOWN,  # a simulation of the user's plan: no data, no licence
+        "as_of": UNKNOWN,
         "noise": noise,
         "n_sim": n_sim,
         "level": level,

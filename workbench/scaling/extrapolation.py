@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from workbench._results import DEFAULT_LEVEL, check_level
+from workbench._results import DEFAULT_LEVEL
+from workbench._validation import check_level
 from workbench.errors import FitError, ParameterError
 from workbench.scaling.loss_law import fit_chinchilla
 
@@ -58,7 +59,7 @@ def score_extrapolation(
             )
     if not (np.isfinite(cut) and cut > 0):
         raise ParameterError.invalid("cut", owner, "a positive compute in FLOP", cut)
-    levels = [check_level(level, owner) for level in np.atleast_1d(levels)]
+    levels = [check_level(level, owner=owner) for level in np.atleast_1d(levels)]
     below = runs.training_compute < cut
     n_fit, n_held = int(below.sum()), int((~below).sum())
     if n_held == 0:

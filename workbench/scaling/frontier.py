@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from workbench._results import DEFAULT_LEVEL, check_level
+from workbench._results import DEFAULT_LEVEL
+from workbench._validation import check_level
 from workbench.errors import ParameterError, WorkbenchError, format_choices
 from workbench.scaling import _checks
 from workbench.scaling.trend import _as_datetimes, fit_trend
@@ -122,7 +123,7 @@ def frontier_sensitivity(
         ``_upper`` bounds at ``level``, and ``n_models``.
     """
     owner = "frontier_sensitivity"
-    level = check_level(level, owner)
+    level = check_level(level, owner=owner)
     selections = [
         (f"top {n}", frontier(ds, "top_n", n=n, variable=variable, time=time, start=start, end=end))
         for n in ns

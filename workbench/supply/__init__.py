@@ -9,7 +9,7 @@
 
 from workbench.supply.backtest import backtest
 from workbench.supply.ceiling import cap_forecast, capacity_ceiling, power_ceiling
-from workbench.supply.chips import H100_REFERENCE
+from workbench.supply.chips import H100_REFERENCE, REGIONS
 from workbench.supply.domestic import domestic_china_shipments, with_domestic_china
 from workbench.supply.forecast import forecast
 from workbench.supply.installed_base import installed_base, survival
@@ -21,6 +21,7 @@ from workbench.supply.shipments import estimate_shipments
 __all__ = [
     "H100_REFERENCE",
     "METHODS",
+    "REGIONS",
     "backtest",
     "cap_forecast",
     "capacity_ceiling",

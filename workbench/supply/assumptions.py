@@ -20,9 +20,21 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.data import load, load_table, to_calendar_quarters
-from workbench.errors import DataError, ParameterError, format_choices
+from workbench._provenance import UNKNOWN
+from workbench._validation import check_level, invalid
+from workbench.data import (
+    Schema,
+    dataset_path,
+    load,
+    load_table,
+    read_metadata,
+    read_table,
+    to_calendar_quarters,
+)
+from workbench.data.table import FIRST_YEAR, LAST_YEAR, QUARTER
+from workbench.errors import DataError, format_choices
 from workbench.uncertainty import (
+    DEFAULT_LEVEL,
     Beta,
     Distribution,
     Fixed,
@@ -40,7 +52,6 @@ __all__ = [
     "read_assumptions",
 ]
 
-OWNER = "estimate_shipments"
 #: The entries an ``assumptions`` mapping may hold.
 ASSUMPTION_KEYS = ("revenue", "compute_share", "mix", "prices", "tdp", "accelerators")
 #: Bundled table replaced by each entry when ``assumptions`` is a folder.
@@ -53,11 +64,15 @@ TABLES = {
 }
 # Shares are rounded in sources; a mix within this of 1 is accepted and renormalised.
 SHARE_SUM_TOLERANCE = 5e-3
-_QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
 _PERIOD = re.compile(
     r"^\s*(\d{4}\s*-?\s*Q[1-4])\s*(?:[-–/]|to|\.\.)\s*(\d{4}\s*-?\s*Q[1-4])\s*$", re.I
 )
-_ALL_TIME = (np.datetime64("1900-01-01", "ns"), np.datetime64("2200-01-01", "ns"))
+# A share or mix given without a period applies to every quarter: the span any table can hold
+# (the data layer's quarter range, what datetime64[ns] represents without wrapping around).
+_ALL_TIME = (
+    np.datetime64(f"{FIRST_YEAR:04d}-01-01", "ns"),
+    np.datetime64(f"{LAST_YEAR:04d}-10-01", "ns"),
+)
 
 
 def _entry(key: str) -> str:
@@ -71,10 +86,14 @@ def quarter_label(when) -> str:
 
 
 def _quarter_start(text: str, parameter: str) -> np.datetime64:
-    match = _QUARTER.match(text)
+    """The start of quarter ``text``, read by the data layer's rule for ``quarter`` cells."""
+    match = QUARTER.match(text.strip())
     if not match:
-        raise ParameterError.invalid(parameter, OWNER, "quarters written like '2024Q3'", text)
+        raise invalid(parameter, "quarters written like '2024Q3'", text)
     year, q = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        # datetime64[ns] would wrap around silently (2300 becoming 1715).
+        raise invalid(parameter, f"quarters in the years {FIRST_YEAR} to {LAST_YEAR}", text)
     return np.datetime64(f"{year:04d}-{3 * (q - 1) + 1:02d}-01", "ns")
 
 
@@ -88,7 +107,7 @@ def parse_period(label: str, parameter: str) -> tuple[np.datetime64, np.datetime
     else:
         first = last = _quarter_start(text, parameter)
     if last < first:
-        raise ParameterError.invalid(parameter, OWNER, "periods whose last quarter >= first", text)
+        raise invalid(parameter, "periods whose last quarter >= first", text)
     return first, last
 
 
@@ -138,6 +157,10 @@ class ShipmentAssumptions:
     tdp: dict[str, Distribution] = field(default_factory=dict)
     accelerators: xr.Dataset | None = None
     sources: list[str] = field(default_factory=list)
+    #: What the estimate is computed from, for its provenance: the tables used (bundled or
+    #: the user's, each with its own attrs) and the user's plain values (no attrs: their
+    #: source and licence stay unknown, see :func:`workbench._provenance.merge`).
+    inputs: list[Any] = field(default_factory=list)
 
     def vendors(self) -> list[str]:
         """Designers with both a compute share and a mix."""
@@ -153,15 +176,35 @@ def _period_text(first, last) -> str:
 
 
 def _as_table(value: Any, key: str) -> xr.Dataset | None:
-    """A Dataset from a Dataset or a CSV path (with its TOML); None for other values."""
+    """A Dataset from a Dataset or a CSV path; None for other values.
+
+    A CSV with its own ``NAME.toml`` is read with that metadata; one without is read with the
+    schema of the bundled table it replaces, so every cell gets the data layer's checks (an
+    error names the file, line and column) and the user writes no TOML to replace a table.
+    """
     if isinstance(value, xr.Dataset):
         return value
     if isinstance(value, (str, Path)):
         path = Path(value).expanduser()
         if path.is_dir():
-            raise ParameterError.invalid(_entry(key), OWNER, "a CSV file, not a folder", str(path))
-        return load_table(path)
+            raise invalid(_entry(key), "a CSV file, not a folder", str(path))
+        if path.with_suffix(".toml").exists():
+            return load_table(path)
+        return _read_as_bundled(path, TABLES[key])
     return None
+
+
+def _read_as_bundled(path: Path, name: str) -> xr.Dataset:
+    """``path`` read with bundled table ``name``'s columns and key, not its provenance."""
+    meta = read_metadata(dataset_path(name).with_suffix(".toml"))
+    # The bundled table's source, licence and date describe it, not the user's file.
+    meta.update(
+        title=f"{path.name}: the user's replacement for {name}",
+        source=f"user table {path.name} (read with the {name} schema)",
+        license=UNKNOWN,
+        as_of=UNKNOWN,
+    )
+    return read_table(path, Schema.from_metadata(meta, path=path))
 
 
 def read_assumptions(
@@ -182,9 +225,7 @@ def read_assumptions(
     elif isinstance(assumptions, (str, Path)):
         folder = Path(assumptions).expanduser()
         if not folder.is_dir():
-            raise ParameterError.invalid(
-                "assumptions", OWNER, "a mapping or a folder of replacement tables", str(folder)
-            )
+            raise invalid("assumptions", "a mapping or a folder of replacement tables", str(folder))
         overrides = {
             key: folder / f"{name}.csv"
             for key, name in TABLES.items()
@@ -194,26 +235,34 @@ def read_assumptions(
         overrides = dict(assumptions)
         unknown = [k for k in overrides if k not in ASSUMPTION_KEYS]
         if unknown:
-            raise ParameterError.invalid(
+            raise invalid(
                 "assumptions",
-                OWNER,
                 f"a mapping with keys {format_choices(ASSUMPTION_KEYS)}",
                 unknown[0],
             )
     else:
-        raise ParameterError.invalid(
-            "assumptions", OWNER, "None, a mapping or a folder path", type(assumptions).__name__
-        )
+        raise invalid("assumptions", "None, a mapping or a folder path", type(assumptions).__name__)
     single = vendors[0] if vendors is not None and len(vendors) == 1 else None
+    # A CSV path is read once here; the readers below take the Dataset.
+    for key in TABLES:
+        if isinstance(overrides.get(key), (str, Path)):
+            overrides[key] = _as_table(overrides[key], key)
     sources = []
+    inputs: list[Any] = []
     for key, name in TABLES.items():
         sources.append(f"{name}: {'user' if key in overrides else 'bundled'}")
+        if key not in overrides or (key == "prices" and isinstance(overrides[key], Mapping)):
+            inputs.append(load(name))  # prices given as a mapping are merged over the bundled
+        if key in overrides:
+            inputs.append(overrides[key])
+    if "tdp" in overrides:
+        inputs.append(overrides["tdp"])
     accelerators = None
     if "accelerators" in overrides:
         accelerators = _as_table(overrides["accelerators"], "accelerators")
         if accelerators is None:
-            raise ParameterError.invalid(
-                _entry("accelerators"), OWNER, "a Dataset or a CSV path", overrides["accelerators"]
+            raise invalid(
+                _entry("accelerators"), "a Dataset or a CSV path", overrides["accelerators"]
             )
     return ShipmentAssumptions(
         revenue=_read_revenue(overrides.get("revenue"), single),
@@ -223,6 +272,7 @@ def read_assumptions(
         tdp=_read_tdp(overrides.get("tdp")),
         accelerators=accelerators,
         sources=sources,
+        inputs=inputs,
     )
 
 
@@ -240,8 +290,8 @@ def _read_revenue(value: Any, single: str | None) -> xr.Dataset:
         try:
             table = to_calendar_quarters(table)
         except DataError as exc:
-            raise ParameterError.invalid(
-                _entry(key), OWNER, "fiscal quarters with valid period dates", str(exc)
+            raise invalid(
+                _entry(key), "fiscal quarters with valid period dates", str(exc)
             ) from None
     if table is None:
         if isinstance(value, Mapping):
@@ -250,37 +300,30 @@ def _read_revenue(value: Any, single: str | None) -> xr.Dataset:
             ).sort_index()
             value = xr.DataArray(value.values, dims="quarter", coords={"quarter": value.index})
         if not isinstance(value, xr.DataArray):
-            raise ParameterError.invalid(
+            raise invalid(
                 _entry(key),
-                OWNER,
                 "a Dataset, DataArray, {quarter: USD} mapping or CSV path",
                 value,
             )
         if value.dims == ("quarter",):
             if single is None:
-                raise ParameterError.invalid(
+                raise invalid(
                     _entry(key),
-                    OWNER,
                     "a (vendor, quarter) array when several vendors are asked",
                     value.dims,
                 )
             value = value.expand_dims(vendor=[single])
         if set(value.dims) != {"vendor", "quarter"}:
-            raise ParameterError.invalid(
-                _entry(key), OWNER, "an array with dims ('vendor', 'quarter')", value.dims
-            )
+            raise invalid(_entry(key), "an array with dims ('vendor', 'quarter')", value.dims)
         table = value.transpose("vendor", "quarter").to_dataset(name="revenue")
     if "revenue" not in table or "quarter" not in table.dims:
-        raise ParameterError.invalid(
+        raise invalid(
             _entry(key),
-            OWNER,
             "a table with a 'revenue' variable along 'quarter'",
             list(table.variables),
         )
     if not np.issubdtype(table["quarter"].dtype, np.datetime64):
-        raise ParameterError.invalid(
-            _entry(key), OWNER, "a datetime64 'quarter' coordinate", table["quarter"].dtype
-        )
+        raise invalid(_entry(key), "a datetime64 'quarter' coordinate", table["quarter"].dtype)
     for var in ("revenue", "compute_revenue"):
         if var in table:
             values = np.asarray(table[var].values, dtype=float)
@@ -294,8 +337,8 @@ def _read_revenue(value: Any, single: str | None) -> xr.Dataset:
                 label = ", ".join(
                     quarter_label(v) if dim == "quarter" else str(v) for dim, v in where.items()
                 )
-                raise ParameterError.invalid(
-                    _entry(key), OWNER, "non-negative revenue in USD", (label, float(values[index]))
+                raise invalid(
+                    _entry(key), "non-negative revenue in USD", (label, float(values[index]))
                 )
     return table
 
@@ -310,14 +353,12 @@ def _share_distribution(spec: Any, label: str) -> Distribution:
     if isinstance(spec, Sequence) and not isinstance(spec, str) and len(spec) == 2:
         low, high = (float(x) for x in spec)
         if not 0 < low < high < 1:
-            raise ParameterError.invalid(
-                parameter, OWNER, "share intervals with 0 < low < high < 1", (label, low, high)
-            )
+            raise invalid(parameter, "share intervals with 0 < low < high < 1", (label, low, high))
         return Beta.from_interval(low, high, name=parameter)
     dist = as_distribution(spec, name=parameter)
     lo, hi = dist.interval(0.999) if not dist.is_fixed else (dist.median, dist.median)
     if not (0 <= lo and hi <= 1):
-        raise ParameterError.invalid(parameter, OWNER, "shares between 0 and 1", (label, spec))
+        raise invalid(parameter, "shares between 0 and 1", (label, spec))
     return dist
 
 
@@ -327,9 +368,7 @@ def _read_shares(value: Any, single: str | None) -> list[ShareRow]:
     if table is not None:
         return _shares_from_table(table)
     if single is None:
-        raise ParameterError.invalid(
-            _entry(key), OWNER, "a table (Dataset or CSV) when several vendors are asked", value
-        )
+        raise invalid(_entry(key), "a table (Dataset or CSV) when several vendors are asked", value)
     periods: dict[str, Any]
     if isinstance(value, Mapping) and value and all(_looks_like_period(k) for k in value):
         periods = dict(value)
@@ -347,7 +386,7 @@ def _read_shares(value: Any, single: str | None) -> list[ShareRow]:
 
 
 def _looks_like_period(key: Any) -> bool:
-    return isinstance(key, str) and bool(_QUARTER.match(key) or _PERIOD.match(key))
+    return isinstance(key, str) and bool(QUARTER.match(key.strip()) or _PERIOD.match(key))
 
 
 def _shares_from_table(table: xr.Dataset) -> list[ShareRow]:
@@ -358,10 +397,8 @@ def _shares_from_table(table: xr.Dataset) -> list[ShareRow]:
         label = f"{vendor} {quarter_label(first)}"
         low, high = float(row["low"]), float(row["high"])
         if not 0 < low < high < 1:
-            raise ParameterError.invalid(
-                parameter, OWNER, "share intervals with 0 < low < high < 1", (label, low, high)
-            )
-        level = float(row.get("level", 0.9) or 0.9)
+            raise invalid(parameter, "share intervals with 0 < low < high < 1", (label, low, high))
+        level = _row_level(row, parameter)
         dist = Beta.from_interval(low, high, level=level, name=parameter)
         rows.append(
             ShareRow(
@@ -381,9 +418,7 @@ def _rows(table: xr.Dataset, *, required: Sequence[str], parameter: str) -> pd.D
     """The table's populated rows as a DataFrame indexed by its key columns."""
     missing = [c for c in required if c not in table]
     if missing:
-        raise ParameterError.invalid(
-            parameter, OWNER, f"a table with columns {format_choices(required)}", missing
-        )
+        raise invalid(parameter, f"a table with columns {format_choices(required)}", missing)
     frame = table.to_dataframe()
     return frame[frame[required[-1]].notna()]
 
@@ -396,9 +431,8 @@ def _check_no_overlap(spans: list[tuple[str, np.datetime64, np.datetime64]], par
         periods.sort()
         for (a0, a1), (b0, b1) in itertools.pairwise(periods):
             if b0 <= a1:
-                raise ParameterError.invalid(
+                raise invalid(
                     parameter,
-                    OWNER,
                     "periods that do not overlap for one vendor",
                     f"{vendor}: {_period_text(a0, a1)} and {_period_text(b0, b1)}",
                 )
@@ -429,21 +463,20 @@ def _read_mix(value: Any, single: str | None) -> list[MixRow]:
             )
     else:
         if not isinstance(value, Mapping) or not value:
-            raise ParameterError.invalid(
+            raise invalid(
                 parameter,
-                OWNER,
                 "a table, a {chip: share} or a {period: {chip: share}} mapping",
                 value,
             )
         if single is None:
-            raise ParameterError.invalid(
-                parameter, OWNER, "a table (Dataset or CSV) when several vendors are asked", value
+            raise invalid(
+                parameter, "a table (Dataset or CSV) when several vendors are asked", value
             )
         periods = value if all(_looks_like_period(k) for k in value) else {None: value}
         for period, shares in periods.items():
             first, last = _ALL_TIME if period is None else parse_period(period, parameter)
             if not isinstance(shares, Mapping):
-                raise ParameterError.invalid(parameter, OWNER, "{chip: share} mappings", shares)
+                raise invalid(parameter, "{chip: share} mappings", shares)
             for chip, spec in shares.items():
                 share, spread = _share_and_spread(spec, chip, parameter)
                 rows.append(MixRow(single, first, last, str(chip), share, spread))
@@ -461,32 +494,27 @@ def _share_and_spread(spec: Any, chip: str, parameter: str) -> tuple[float, floa
     try:
         share, spread = float(share), float(spread)
     except (TypeError, ValueError):
-        raise ParameterError.invalid(
-            parameter, OWNER, "a share (number) or {'share': s, 'spread': f}", (chip, spec)
+        raise invalid(
+            parameter, "a share (number) or {'share': s, 'spread': f}", (chip, spec)
         ) from None
     return share, spread
 
 
 def _check_mix(rows: list[MixRow], parameter: str) -> None:
     if not rows:
-        raise ParameterError.invalid(parameter, OWNER, "at least one chip share", rows)
+        raise invalid(parameter, "at least one chip share", rows)
     groups: dict[tuple, float] = {}
     for row in rows:
         if not (math.isfinite(row.share) and 0 < row.share <= 1):
-            raise ParameterError.invalid(
-                parameter, OWNER, "shares in (0, 1]", (row.vendor, row.chip, row.share)
-            )
+            raise invalid(parameter, "shares in (0, 1]", (row.vendor, row.chip, row.share))
         if not (math.isfinite(row.spread) and row.spread >= 1):
-            raise ParameterError.invalid(
-                parameter, OWNER, "spread factors >= 1", (row.vendor, row.chip, row.spread)
-            )
+            raise invalid(parameter, "spread factors >= 1", (row.vendor, row.chip, row.spread))
         key = (row.vendor, row.first, row.last)
         groups[key] = groups.get(key, 0.0) + row.share
     for (vendor, first, last), total in groups.items():
         if abs(total - 1) > SHARE_SUM_TOLERANCE:
-            raise ParameterError.invalid(
+            raise invalid(
                 parameter,
-                OWNER,
                 "chip shares summing to 1 for each vendor and period",
                 f"{vendor} {_period_text(first, last)}: shares sum to {total:.4g}",
             )
@@ -494,26 +522,32 @@ def _check_mix(rows: list[MixRow], parameter: str) -> None:
     seen: dict[str, str] = {}
     for row in rows:
         if seen.setdefault(row.chip, row.vendor) != row.vendor:
-            raise ParameterError.invalid(
-                parameter, OWNER, "each chip in one vendor's mix only", row.chip
-            )
+            raise invalid(parameter, "each chip in one vendor's mix only", row.chip)
 
 
 # ---------------------------------------------------------------------------------------------
 # prices and power
 
 
-def _price_distribution(chip: str, spec: Any, parameter: str, level: float = 0.9) -> Distribution:
+def _row_level(row: pd.Series, parameter: str) -> float:
+    """A row's interval level: its ``level`` cell, or the workbench's default when empty."""
+    level = row.get("level", np.nan)
+    return DEFAULT_LEVEL if pd.isna(level) else check_level(float(level), parameter)
+
+
+def _price_distribution(
+    chip: str, spec: Any, parameter: str, level: float = DEFAULT_LEVEL
+) -> Distribution:
     if isinstance(spec, Sequence) and not isinstance(spec, str) and len(spec) == 2:
         low, high = (float(x) for x in spec)
         if not 0 < low < high:
-            raise ParameterError.invalid(
-                parameter, OWNER, "a price interval with 0 < low < high (USD)", (chip, low, high)
+            raise invalid(
+                parameter, "a price interval with 0 < low < high (USD)", (chip, low, high)
             )
         return LogNormal.from_interval(low, high, level=level, name=parameter)
     dist = as_distribution(spec, name=parameter)
     if dist.is_fixed and not dist.median > 0:
-        raise ParameterError.invalid(parameter, OWNER, "a positive price in USD", (chip, spec))
+        raise invalid(parameter, "a positive price in USD", (chip, spec))
     return dist
 
 
@@ -528,9 +562,7 @@ def _read_prices(value: Any) -> dict[str, Distribution]:
     if value is None:
         return prices
     if not isinstance(value, Mapping):
-        raise ParameterError.invalid(
-            parameter, OWNER, "a {chip: price} mapping, a Dataset or a CSV path", value
-        )
+        raise invalid(parameter, "a {chip: price} mapping, a Dataset or a CSV path", value)
     for chip, spec in value.items():
         prices[str(chip)] = _price_distribution(str(chip), spec, parameter)
     return prices
@@ -538,13 +570,11 @@ def _read_prices(value: Any) -> dict[str, Distribution]:
 
 def _prices_from_table(table: xr.Dataset, parameter: str) -> dict[str, Distribution]:
     if "chip" not in table.dims:
-        raise ParameterError.invalid(
-            parameter, OWNER, "a table indexed by 'chip'", list(table.dims)
-        )
+        raise invalid(parameter, "a table indexed by 'chip'", list(table.dims))
     frame = _rows(table, required=("low", "high"), parameter=parameter)
     prices = {}
     for chip, row in frame.iterrows():
-        level = float(row["level"]) if "level" in row and row["level"] == row["level"] else 0.9
+        level = _row_level(row, parameter)
         prices[str(chip)] = _price_distribution(
             str(chip), (float(row["low"]), float(row["high"])), parameter, level
         )
@@ -556,11 +586,11 @@ def _read_tdp(value: Any) -> dict[str, Distribution]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ParameterError.invalid(parameter, OWNER, "a {chip: watts} mapping", value)
+        raise invalid(parameter, "a {chip: watts} mapping", value)
     out = {}
     for chip, spec in value.items():
         dist = as_distribution(spec, name=parameter)
         if not dist.interval(0.999)[0] > 0:
-            raise ParameterError.invalid(parameter, OWNER, "positive power in W", (chip, spec))
+            raise invalid(parameter, "positive power in W", (chip, spec))
         out[str(chip)] = dist
     return out

@@ -13,16 +13,20 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from workbench.data import H100E_CHIP, load
+from workbench._validation import caller
+from workbench.data import H100E_CHIP, H100E_PRECISION, h100e_peak, load
 from workbench.errors import ParameterError
 
 __all__ = ["H100_REFERENCE", "REGIONS", "ChipSpecs", "chip_specs"]
 
 #: The chip whose dense bf16 peak defines one H100-equivalent (defined once, in the data layer).
 H100_REFERENCE = H100E_CHIP
-#: Region labels of the ``region`` coordinate, from the table's ``market_region``.
-REGIONS = {"china": "China", "global": "rest of world"}
-PRECISION = "bf16"
+#: Labels of the ``region`` coordinate along ``chip``: the one list of supply regions (the
+#: gap adds ``"world"`` for the two together).
+REGIONS = ("China", "rest of world")
+# The accelerators table's ``market_region`` values, in the order of REGIONS.
+_MARKET_REGION = dict(zip(("china", "global"), REGIONS, strict=True))
+PRECISION = H100E_PRECISION  # H100-equivalents are counted at the reference precision
 
 
 @dataclass(frozen=True)
@@ -47,16 +51,18 @@ def chip_specs(
     *,
     accelerators: xr.Dataset | None = None,
     parameter: str = "chips",
-    owner: str = "chip_specs",
+    owner: str | None = None,
 ) -> ChipSpecs:
     """Look ``chips`` up in the ``accelerators`` table (or a Dataset of the same layout).
 
     Raises
     ------
     ParameterError
-        Naming ``parameter`` of ``owner`` when a chip is not in the table or has no dense bf16
-        peak (it could not be converted to H100-equivalents).
+        Naming ``parameter`` of the public function being run (``owner`` only for callers not
+        yet marked ``@public``) when a chip is not in the table or has no dense bf16 peak (it
+        could not be converted to H100-equivalents).
     """
+    owner = owner or caller()
     table = load("accelerators") if accelerators is None else accelerators
     known = [str(c) for c in table["chip"].values]
     for chip in chips:
@@ -82,8 +88,8 @@ def chip_specs(
             raise ParameterError.invalid(
                 parameter, owner, "chips with a published dense bf16 peak", chip
             )
-    reference = float(peak.sel(chip=H100_REFERENCE))
-    regions = np.array([REGIONS.get(str(r), str(r)) for r in rows["market_region"].values])
+    reference = h100e_peak(table)
+    regions = np.array([_MARKET_REGION.get(str(r), str(r)) for r in rows["market_region"].values])
     return ChipSpecs(
         chips=tuple(chips),
         vendor=np.array([str(v) for v in rows["vendor"].values], dtype=object),

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import Var, check_units, merge
+from workbench._validation import check_count, invalid, public, renamed
 from workbench.data import load
-from workbench.errors import ParameterError, format_choices
+from workbench.errors import format_choices
 from workbench.uncertainty import (
     STREAMS_ATTR,
     Distribution,
@@ -30,7 +32,6 @@ from workbench.uncertainty import (
 
 __all__ = ["installed_base", "survival"]
 
-OWNER = "installed_base"
 STREAM = "supply.installed_base"
 VARIABLES = ("units", "h100e", "flops", "power")
 BREAKDOWNS = ("region", "chip", "vendor")
@@ -38,6 +39,16 @@ BREAKDOWNS = ("region", "chip", "vendor")
 _GRID = 8192
 QUARTER_YEARS = 0.25
 W_PER_MW = 1e6
+#: Units and names of the outputs (the ``*_by_*`` splits add " by <breakdown>").
+OUTPUTS = {
+    "units": Var("1", "Accelerators in service"),
+    "h100e": Var("1", "H100-equivalents in service (peak dense bf16)"),
+    "flops": Var("FLOP/s", "Peak dense bf16 compute in service"),
+    "it_power": Var("MW", "Accelerator power at TDP in service"),
+    "power": Var("MW", "Facility power of accelerators in service (incl. server overhead and PUE)"),
+    "pue": Var("1", "Power usage effectiveness"),
+    "server_overhead": Var("1", "Server power per W of accelerator TDP"),
+}
 
 
 def _lifetime(spec: Any) -> Distribution:
@@ -47,14 +58,14 @@ def _lifetime(spec: Any) -> Distribution:
         isinstance(spec, (tuple, list)) and len(spec) == 2
     ):
         if isinstance(spec, (tuple, list)) and not 0 < float(spec[0]) < float(spec[1]):
-            raise ParameterError.invalid(
-                "lifetime_years", OWNER, "a (low, high) interval with 0 < low < high", tuple(spec)
+            raise invalid(
+                "lifetime_years", "a (low, high) interval with 0 < low < high", tuple(spec)
             )
         dist = as_distribution(spec, name="lifetime_years")
     else:
         dist = as_distribution(spec, name="lifetime_years")
     if not dist.interval(0.999)[0] > 0:
-        raise ParameterError.invalid("lifetime_years", OWNER, "positive lifetimes in years", spec)
+        raise invalid("lifetime_years", "positive lifetimes in years", spec)
     return dist
 
 
@@ -96,9 +107,12 @@ def survival(lifetime_years: Any, ages_years: Any) -> xr.DataArray:
     )
 
 
-def _multiplier(spec: Any, name: str, presets: Mapping[str, Distribution]) -> Distribution:
+def _multiplier(
+    spec: Any, name: str, presets: Mapping[str, Distribution], parameter: str | None = None
+) -> Distribution:
     """A facility multiplier (>= 1) from None (bundled default), a preset name, a number,
-    a (low, high) range or a Distribution."""
+    a (low, high) range or a Distribution; ``name`` is its prefix in the bundled presets."""
+    parameter = parameter or name
     named = {k.removeprefix(f"{name}_"): v for k, v in presets.items() if k.startswith(f"{name}_")}
     if name in presets:
         named.setdefault("default", presets[name])
@@ -106,9 +120,8 @@ def _multiplier(spec: Any, name: str, presets: Mapping[str, Distribution]) -> Di
         return named.get("mixed", named.get("default"))
     if isinstance(spec, str):
         if spec not in named:
-            raise ParameterError.invalid(
-                name,
-                OWNER,
+            raise invalid(
+                parameter,
                 f"a number, a (low, high) range or one of {format_choices(sorted(named))}",
                 spec,
             )
@@ -118,13 +131,11 @@ def _multiplier(spec: Any, name: str, presets: Mapping[str, Distribution]) -> Di
         # (low, high) pair as uniform between the bounds, like the bundled presets.
         low, high = (float(x) for x in spec)
         if not 1 <= low < high:
-            raise ParameterError.invalid(
-                name, OWNER, "a (low, high) range with 1 <= low < high", (low, high)
-            )
+            raise invalid(parameter, "a (low, high) range with 1 <= low < high", (low, high))
         return Uniform(low, high)
     dist = as_distribution(spec, name=name)
     if not dist.interval(0.999)[0] >= 1:
-        raise ParameterError.invalid(name, OWNER, "a multiplier of at least 1", spec)
+        raise invalid(parameter, "a multiplier of at least 1", spec)
     return dist
 
 
@@ -151,14 +162,16 @@ def _sum_chips(
     return out
 
 
+@public
 def installed_base(
     shipments: xr.Dataset,
     *,
     lifetime_years: Any = (4, 6),
-    pue: Any = None,
+    cooling: Any = None,
     server_overhead: Any = None,
     breakdown: str | None = None,
     seed: int | None = None,
+    pue: Any = None,
 ) -> xr.Dataset:
     """Accelerators in service per quarter, their peak compute and facility power.
 
@@ -173,9 +186,10 @@ def installed_base(
         with that 90% interval, a number a fixed life (a hard cut-off), or any
         :func:`~workbench.uncertainty.as_distribution` spec. Hyperscalers depreciate servers
         over 5-6 years (Amazon cut a subset back to 5 in 2025).
-    pue
-        Power usage effectiveness: ``None`` or ``"mixed"`` (bundled mixed fleet, uniform
-        1.1-1.5), ``"air"`` (1.4-1.6), ``"liquid"`` (1.08-1.2), a number, a ``(low, high)`` range
+    cooling
+        How the facilities are cooled, which sets their power usage effectiveness (PUE):
+        ``None`` or ``"mixed"`` (bundled mixed fleet, uniform 1.1-1.5), ``"air"`` (1.4-1.6),
+        ``"liquid"`` (1.08-1.2); or the PUE itself as a number, a ``(low, high)`` range
         (uniform) or any :class:`~workbench.uncertainty.Distribution`. Bundled values and
         their sources: the ``facility_power`` table.
     server_overhead
@@ -188,6 +202,8 @@ def installed_base(
         Seed of the PUE and overhead draws (stream ``"supply.installed_base"``); ``None`` uses
         the shipments' seed, so one seed drives a whole analysis (each stage has its own named
         stream of it, see :mod:`workbench.uncertainty`).
+    pue
+        Deprecated name of ``cooling`` (the word the demand side uses for the same choice).
 
     Returns
     -------
@@ -198,42 +214,40 @@ def installed_base(
         PUE), plus the ``pue`` and ``server_overhead`` draws.
     """
     if not isinstance(shipments, xr.Dataset):
-        raise ParameterError.invalid(
-            "shipments", OWNER, "an xarray Dataset", type(shipments).__name__
-        )
+        raise invalid("shipments", "an xarray Dataset", type(shipments).__name__)
     missing = [v for v in VARIABLES if v not in shipments]
     if missing or "quarter" not in shipments.dims or "draw" not in shipments.dims:
-        raise ParameterError.invalid(
+        raise invalid(
             "shipments",
-            OWNER,
             f"a Dataset with {format_choices(VARIABLES)} along 'quarter' and 'draw'",
             missing or list(shipments.dims),
         )
+    # Power is divided into MW below: a dataset already in MW must not be divided again.
+    check_units(shipments["power"], "shipments", "W")
     quarters = pd.DatetimeIndex(shipments["quarter"].values)
     if len(quarters) > 1 and not quarters.equals(
         pd.date_range(quarters[0], periods=len(quarters), freq="QS")
     ):
-        raise ParameterError.invalid(
+        raise invalid(
             "shipments",
-            OWNER,
             "consecutive calendar quarters along 'quarter'",
             list(quarters.strftime("%Y-%m")),
         )
     if breakdown is not None and (
         breakdown not in BREAKDOWNS or (breakdown != "chip" and breakdown not in shipments.coords)
     ):
-        raise ParameterError.invalid(
-            "breakdown", OWNER, f"None or one of {format_choices(BREAKDOWNS)}", breakdown
-        )
+        raise invalid("breakdown", f"None or one of {format_choices(BREAKDOWNS)}", breakdown)
+    cooling = renamed(pue, cooling, old="pue", new="cooling", default=None)
     if seed is None:
         seed = int(shipments.attrs.get("seed", 0))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError.invalid("seed", OWNER, "a non-negative integer or None", seed)
+    check_count(seed, "seed", minimum=0)
 
     life = _lifetime(lifetime_years)
-    presets = distributions_from_table(load("facility_power"))
+    specs = (cooling, server_overhead)
+    facility_table = load("facility_power")
+    presets = distributions_from_table(facility_table)
     multipliers = {
-        "pue": _multiplier(pue, "pue", presets),
+        "pue": _multiplier(cooling, "pue", presets, parameter="cooling"),
         "server_overhead": _multiplier(server_overhead, "server_overhead", presets),
     }
     n_q, n_d = len(quarters), shipments.sizes["draw"]
@@ -269,43 +283,13 @@ def installed_base(
     facility = it_power * overhead_draws[None] * pue_draws[None]
 
     coords = {"quarter": shipments["quarter"], "draw": shipments["draw"]}
+    values = {**totals, "it_power": it_power, "power": facility}
     data = {
-        "units": (
-            ("quarter", "draw"),
-            totals["units"],
-            {"units": "1", "long_name": "Accelerators in service"},
-        ),
-        "h100e": (
-            ("quarter", "draw"),
-            totals["h100e"],
-            {"units": "1", "long_name": "H100-equivalents in service (peak dense bf16)"},
-        ),
-        "flops": (
-            ("quarter", "draw"),
-            totals["flops"],
-            {"units": "FLOP/s", "long_name": "Peak dense bf16 compute in service"},
-        ),
-        "it_power": (
-            ("quarter", "draw"),
-            it_power,
-            {"units": "MW", "long_name": "Accelerator power at TDP in service"},
-        ),
-        "power": (
-            ("quarter", "draw"),
-            facility,
-            {
-                "units": "MW",
-                "long_name": "Facility power of accelerators in service "
-                "(incl. server overhead and PUE)",
-            },
-        ),
-        "pue": (("draw",), pue_draws, {"units": "1", "long_name": "Power usage effectiveness"}),
-        "server_overhead": (
-            ("draw",),
-            overhead_draws,
-            {"units": "1", "long_name": "Server power per W of accelerator TDP"},
-        ),
+        name: (("quarter", "draw"), values[name], OUTPUTS[name].attrs())
+        for name in ("units", "h100e", "flops", "it_power", "power")
     }
+    data["pue"] = (("draw",), pue_draws, OUTPUTS["pue"].attrs())
+    data["server_overhead"] = (("draw",), overhead_draws, OUTPUTS["server_overhead"].attrs())
     if breakdown is not None:
         labels = shipments["chip"].values if breakdown == "chip" else shipments[breakdown].values
         names, groups = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
@@ -318,13 +302,11 @@ def installed_base(
             data[f"{v}_by_{breakdown}"] = (("quarter", breakdown, "draw"), split, attrs)
         coords[breakdown] = names
     base = xr.Dataset(data, coords=coords)
+    # The facility_power table is an input only when a multiplier came from its presets.
+    from_table = [facility_table] if any(isinstance(x, str | None) for x in specs) else []
     base.attrs = {
         "title": "Installed base of AI accelerators",
-        "source": "workbench.supply.installed_base over "
-        + str(shipments.attrs.get("source", "shipments"))
-        + "; facility multipliers from the facility_power table",
-        "license": shipments.attrs.get("license", "CC-BY-4.0"),
-        "as_of": shipments.attrs.get("as_of", ""),
+        **merge(shipments, *from_table, method="workbench.supply.installed_base"),
         "lifetime_years": repr(life),
         "pue": repr(multipliers["pue"]),
         "server_overhead": repr(multipliers["server_overhead"]),

@@ -11,16 +11,15 @@ import xarray as xr
 from workbench._provenance import merge
 from workbench._validation import check_level, invalid, public
 from workbench.data import load, load_table
-from workbench.errors import ParameterError
 
 __all__ = ["compare_by_quarter", "compare_to_published"]
 
-OWNER = "compare_to_published"
 QUANTITIES = {"units": "units", "h100e": "h100e"}
 # Rows the outlook is compared with (workbench.gap.compare_published), not shipments.
 OUTLOOK_QUANTITIES = ("energy", "power", "production_h100e")
 
 
+@public
 def compare_to_published(
     shipments: xr.Dataset,
     *,
@@ -49,14 +48,12 @@ def compare_to_published(
         estimates); ``vendors_covered``, ``first_quarter``, ``last_quarter``.
     """
     if not isinstance(shipments, xr.Dataset) or "vendor" not in shipments.coords:
-        raise ParameterError.invalid(
+        raise invalid(
             "shipments",
-            OWNER,
             "a Dataset from estimate_shipments (vendor along chip)",
             type(shipments).__name__,
         )
-    if not 0 < level < 1:
-        raise ParameterError.invalid("level", OWNER, "a probability in (0, 1)", level)
+    level = check_level(level)
     if estimates is None:
         table = load("published_estimates")
     elif isinstance(estimates, xr.Dataset):
@@ -72,9 +69,7 @@ def compare_to_published(
         if quantity in OUTLOOK_QUANTITIES:
             continue
         if quantity not in QUANTITIES:
-            raise ParameterError.invalid(
-                "estimates", OWNER, "quantities 'units' or 'h100e'", (name, quantity)
-            )
+            raise invalid("estimates", "quantities 'units' or 'h100e'", (name, quantity))
         vendor = str(row["vendor"].item())
         scope = ours_vendors if vendor == "all" else [v for v in ours_vendors if v == vendor]
         first, last = row["first_quarter"].values, row["last_quarter"].values
@@ -128,10 +123,7 @@ def compare_to_published(
     }
     ds.attrs = {
         "title": "Cumulative shipments: workbench against published estimates",
-        "source": "workbench.supply.compare_to_published; published: "
-        + str(table.attrs.get("title", "table")),
-        "license": "CC-BY-4.0",
-        "as_of": shipments.attrs.get("as_of", ""),
+        **merge(shipments, table, method="workbench.supply.compare_to_published"),
         "level": float(level),
     }
     return ds

@@ -8,6 +8,7 @@ place, so memory stays close to the size of the result.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.data import load
-from workbench.errors import ParameterError, format_choices
+from workbench._provenance import Var, merge
+from workbench._validation import check_choice, check_count, invalid, public
+from workbench.errors import format_choices
 from workbench.supply.assumptions import (
-    OWNER,
     MixRow,
     ShareRow,
     ShipmentAssumptions,
@@ -34,8 +35,17 @@ STREAM = "supply.shipments"
 
 __all__ = ["estimate_shipments"]
 
-ALL_VENDORS = "all"
-LICENSE = "CC-BY-4.0"
+#: Units and names of the outputs.
+OUTPUTS = {
+    "units": Var("1", "Accelerators shipped in the quarter"),
+    "h100e": Var("1", "H100-equivalents shipped in the quarter"),
+    "flops": Var("FLOP/s", "Dense bf16 peak shipped in the quarter"),
+    "power": Var("W", "Power at TDP of accelerators shipped"),
+    "price": Var("USD", "Average selling price per accelerator"),
+    "accelerator_revenue": Var("USD", "Revenue from the accelerators in the mix"),
+}
+# The old spelling of "every vendor" (now None, as everywhere in the workbench).
+_ALL_VENDORS = "all"
 
 
 @dataclass
@@ -52,37 +62,37 @@ class _VendorPlan:
     mix_index: np.ndarray  # (quarter, chip) index into mix_rows, len(mix_rows) if absent
 
 
-def _check_draws(n_draws: Any, seed: Any) -> None:
-    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise ParameterError.invalid("n_draws", OWNER, "a positive integer", n_draws)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError.invalid("seed", OWNER, "a non-negative integer", seed)
-
-
-def _requested(vendor: str | Sequence[str]) -> list[str] | None:
+def _requested(vendor: str | Sequence[str] | None) -> list[str] | None:
+    if vendor is None:
+        return None
     if isinstance(vendor, str):
-        return None if vendor.lower() == ALL_VENDORS else [vendor]
+        if vendor.lower() == _ALL_VENDORS:
+            warnings.warn(
+                "vendor='all' of supply.estimate_shipments is now vendor=None (all vendors, as "
+                "everywhere in the workbench); 'all' will be removed in the next release.",
+                DeprecationWarning,
+                stacklevel=4,  # _requested <- estimate_shipments <- public's wrapper <- the user
+            )
+            return None
+        return [vendor]
     if isinstance(vendor, Sequence) and vendor and all(isinstance(v, str) for v in vendor):
         return list(dict.fromkeys(vendor))
-    raise ParameterError.invalid("vendor", OWNER, "a vendor name, a list of names or 'all'", vendor)
+    raise invalid("vendor", "None (all vendors), a vendor name or a list of names", vendor)
 
 
 def _revenue_line(revenue: xr.Dataset, row: ShareRow) -> pd.Series:
     """The reported revenue line a compute-share row applies to, by quarter."""
     var = row.basis
     if var not in revenue:
-        raise ParameterError.invalid(
+        raise invalid(
             "assumptions['compute_share']",
-            OWNER,
             f"a basis that names a revenue variable ({format_choices(list(revenue.data_vars))})",
             (row.label, var),
         )
     names = [str(v) for v in revenue["vendor"].values]
     company = row.revenue_vendor if row.revenue_vendor in names else row.vendor
     if company not in names:
-        raise ParameterError.invalid(
-            "assumptions['revenue']", OWNER, f"revenue for {row.vendor!r}", names
-        )
+        raise invalid("assumptions['revenue']", f"revenue for {row.vendor!r}", names)
     line = revenue[var].sel(vendor=company)
     return pd.Series(
         np.asarray(line.values, dtype=float), index=pd.DatetimeIndex(line["quarter"].values)
@@ -99,9 +109,8 @@ def _plan(a: ShipmentAssumptions, vendor: str) -> _VendorPlan:
         for when, value in inside.items():
             covered[when] = (i, value)
     if not covered:
-        raise ParameterError.invalid(
+        raise invalid(
             "assumptions['revenue']",
-            OWNER,
             f"reported revenue in a compute-share period of {vendor!r}",
             [r.label for r in share_rows],
         )
@@ -119,9 +128,8 @@ def _plan(a: ShipmentAssumptions, vendor: str) -> _VendorPlan:
         if when in covered:
             share_of_quarter[t], basis[t] = covered[when]
             if not (mix_index[t] < absent).any():
-                raise ParameterError.invalid(
+                raise invalid(
                     "assumptions['mix']",
-                    OWNER,
                     "chip shares for every quarter with revenue",
                     f"{vendor} {quarter_label(when)}",
                 )
@@ -130,8 +138,9 @@ def _plan(a: ShipmentAssumptions, vendor: str) -> _VendorPlan:
     )
 
 
+@public
 def estimate_shipments(
-    vendor: str | Sequence[str] = "NVIDIA",
+    vendor: str | Sequence[str] | None = "NVIDIA",
     *,
     n_draws: int = 10_000,
     seed: int = 0,
@@ -147,7 +156,8 @@ def estimate_shipments(
     ----------
     vendor
         Chip designer: ``"NVIDIA"``, ``"AMD"``, ``"Google"`` (TPUs, from Broadcom's AI
-        revenue), a list of them, or ``"all"``.
+        revenue), a list of them, or ``None`` for all of them (``"all"`` still works for one
+        release, with a :class:`DeprecationWarning`).
     n_draws
         Monte Carlo draws.
     seed
@@ -196,16 +206,14 @@ def estimate_shipments(
     >>> ds.units.dims
     ('quarter', 'chip', 'draw')
     """
-    _check_draws(n_draws, seed)
+    check_count(n_draws, "n_draws")
+    check_count(seed, "seed", minimum=0)
     requested = _requested(vendor)
     a = read_assumptions(assumptions, requested)
     available = a.vendors()
     vendors = available if requested is None else requested
     for name in vendors:
-        if name not in available:
-            raise ParameterError.invalid(
-                "vendor", OWNER, f"one of {format_choices(available)} or 'all'", name
-            )
+        check_choice(name, "vendor", available)
     plans = [_plan(a, v) for v in vendors]
     return _compute(plans, a, int(n_draws), int(seed))
 
@@ -222,9 +230,7 @@ def _inputs(plans: list[_VendorPlan], a: ShipmentAssumptions, chips: list[str]):
         offsets.append((share_names, mix_names))
     for chip in chips:
         if chip not in a.prices:
-            raise ParameterError.invalid(
-                "assumptions['prices']", OWNER, "a price for every chip in the mix", chip
-            )
+            raise invalid("assumptions['prices']", "a price for every chip in the mix", chip)
         inputs[f"price {chip}"] = a.prices[chip]
     for chip, dist in a.tdp.items():
         if chip in chips:
@@ -236,9 +242,7 @@ def _compute(
     plans: list[_VendorPlan], a: ShipmentAssumptions, n_draws: int, seed: int
 ) -> xr.Dataset:
     chips = [chip for plan in plans for chip in plan.chips]
-    specs = chip_specs(
-        chips, accelerators=a.accelerators, parameter="assumptions['mix']", owner=OWNER
-    )
+    specs = chip_specs(chips, accelerators=a.accelerators, parameter="assumptions['mix']")
     quarters = pd.date_range(
         min(p.quarters[0] for p in plans), max(p.quarters[-1] for p in plans), freq="QS"
     )
@@ -300,52 +304,28 @@ def _compute(
         **specs.coords(),
     }
     reference = float(specs.bf16[0] / specs.h100e[0])
+    values = {"units": units, "h100e": h100e, "flops": flops, "power": power}
+    data = {name: (dims, values[name], OUTPUTS[name].attrs()) for name in values}
+    data["h100e"][2]["description"] = (
+        f"Units x dense bf16 peak / {H100_REFERENCE} dense bf16 peak ({reference:.4g} FLOP/s)."
+    )
+    data["price"] = (("chip", "draw"), price, OUTPUTS["price"].attrs())
+    data["accelerator_revenue"] = (
+        ("quarter", "draw"),
+        accelerator_revenue,
+        OUTPUTS["accelerator_revenue"].attrs(),
+    )
     ds = xr.Dataset(
-        {
-            "units": (
-                dims,
-                units,
-                {"units": "1", "long_name": "Accelerators shipped in the quarter"},
-            ),
-            "h100e": (
-                dims,
-                h100e,
-                {
-                    "units": "1",
-                    "long_name": "H100-equivalents shipped in the quarter",
-                    "description": f"Units x dense bf16 peak / {H100_REFERENCE} dense bf16 peak "
-                    f"({reference:.4g} FLOP/s).",
-                },
-            ),
-            "flops": (
-                dims,
-                flops,
-                {"units": "FLOP/s", "long_name": "Dense bf16 peak shipped in the quarter"},
-            ),
-            "power": (
-                dims,
-                power,
-                {"units": "W", "long_name": "Power at TDP of accelerators shipped"},
-            ),
-            "price": (
-                ("chip", "draw"),
-                price,
-                {"units": "USD", "long_name": "Average selling price per accelerator"},
-            ),
-            "accelerator_revenue": (
-                ("quarter", "draw"),
-                accelerator_revenue,
-                {"units": "USD", "long_name": "Revenue from the accelerators in the mix"},
-            ),
-        },
+        data,
         coords=coords,
         attrs={
             "title": "Accelerator shipments estimated from reported revenue",
-            "source": "workbench.supply.estimate_shipments: revenue (vendor_revenue) x compute "
-            "share (compute_share) x chip mix (shipment_mix) / price (shipment_prices); chip "
-            "specs from accelerators. Tables used: " + "; ".join(a.sources),
-            "license": LICENSE,
-            "as_of": _as_of(a),
+            **merge(
+                *a.inputs,
+                method="workbench.supply.estimate_shipments (revenue (vendor_revenue) x compute "
+                "share (compute_share) x chip mix (shipment_mix) / price (shipment_prices); chip "
+                "specs from accelerators; tables used: " + "; ".join(a.sources) + ")",
+            ),
             "vendors": ", ".join(p.vendor for p in plans),
             "seed": seed,
             STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
@@ -354,13 +334,3 @@ def _compute(
         },
     )
     return ds
-
-
-def _as_of(a: ShipmentAssumptions) -> str:
-    dates = [str(a.revenue.attrs.get("as_of", ""))]
-    if a.accelerators is not None:
-        dates.append(str(a.accelerators.attrs.get("as_of", "")))
-    dates += [
-        load(n).attrs.get("as_of", "") for n in ("compute_share", "shipment_mix", "shipment_prices")
-    ]
-    return max(d for d in dates if d) if any(dates) else ""
