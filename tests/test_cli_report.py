@@ -170,7 +170,7 @@ def test_code_is_hidden_by_default_and_shown_folded_with_show_code(first_run, wo
 def test_an_unknown_parameter_stops_before_any_kernel(first_run, workspace):
     builds_before = sorted(workspace.out.glob("*/.builds/*"))
     result = workspace.report("echo", "-p", "cuont=3")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Unknown parameter 'cuont' for report 'echo' (did you mean 'count'?)" in result.stderr
     assert "count: int = 3  # how many" in result.stderr
     assert result.stdout == ""
@@ -179,7 +179,7 @@ def test_an_unknown_parameter_stops_before_any_kernel(first_run, workspace):
 
 def test_a_value_of_the_wrong_type_stops_before_any_kernel(first_run, workspace):
     result = workspace.report("echo", "-p", "count=2.5")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert (
         "The 'count' parameter of report 'echo' must be an integer; got '2.5' instead."
         in result.stderr
@@ -199,7 +199,7 @@ def test_parameters_go_to_the_notebooks_that_declare_them(workspace):
 
 def test_a_parameter_no_selected_notebook_declares_is_an_error(workspace):
     result = workspace.report("chart", "echo", "-p", "nope=1")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Unknown parameter 'nope': none of the reports chart, echo declares it." in (
         result.stderr
     )
@@ -208,7 +208,7 @@ def test_a_parameter_no_selected_notebook_declares_is_an_error(workspace):
 
 def test_an_unknown_notebook_lists_the_choices(workspace):
     result = workspace.report("nope")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "unknown report 'nope'" in result.stderr
     assert "'broken', 'chart' or 'echo'" in result.stderr
 
@@ -217,11 +217,11 @@ def test_config_does_not_combine_with_parameters(workspace, tmp_path):
     config = tmp_path / "reports.toml"
     config.write_text("[reports.echo]\n")
     result = workspace.report("--config", str(config), "-p", "count=1")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "do not combine with --config" in result.stderr
 
 
 def test_a_parameter_both_set_and_swept_is_an_error(workspace):
     result = workspace.report("echo", "-p", "count=1", "--sweep", "count=2,3")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Parameter 'count' of report 'echo' is both set" in result.stderr

@@ -170,7 +170,7 @@ def test_a_read_only_output_folder_keeps_the_old_report(workspace):
     finally:
         for path in folders:
             path.chmod(modes[path])
-    assert result.returncode == 1
+    assert result.returncode == 2
     # Refused before any kernel starts: the gallery and summary could not be written either.
     assert result.stdout == ""
     assert (

@@ -77,7 +77,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(workspace, tmp_path):
         out=tmp_path,
         env={**workspace.environment(), "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"},
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "cannot reach the dask scheduler at tcp://127.0.0.1:9" in result.stderr
 
 
@@ -117,6 +117,6 @@ def test_a_batch_file_with_a_wrong_parameter_runs_nothing(workspace, tmp_path):
     config = tmp_path / "reports.toml"
     config.write_text('[reports.echo]\nparameters = { count = "ten" }\n')
     result = workspace.report("--config", str(config), out=tmp_path / "out")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "The 'count' parameter of report 'echo' must be an integer; got 'ten'" in (result.stderr)
     assert not (tmp_path / "out").exists()

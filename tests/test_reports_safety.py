@@ -12,6 +12,8 @@ import math
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,7 +46,7 @@ def test_7_a_bytes_payload_in_a_dict_parameter_runs_no_code(workspace):
     value = PAYLOAD.partition("=")[2]
     result = workspace.report("echo", "-p", f"weights={value}")
     assert not list(workspace.root.rglob("X")), "the payload ran"
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "The 'weights' parameter of report 'echo' must be" in result.stderr
     assert "bytes values are not accepted" in result.stderr
     assert not workspace.out.exists() or "echo" not in os.listdir(workspace.out)
@@ -218,12 +220,12 @@ def test_1_a_notebook_inside_its_own_report_folder_is_never_written(workspace, t
     source.write_bytes((NOTEBOOKS / "echo.ipynb").read_bytes())
     before = source.read_bytes()
     result = workspace.report(str(source), out=tmp_path / "proj")
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "is not a workbench reports folder" in result.stderr  # proj holds other files
     # Even in a folder marked as a reports folder, the source is refused, not replaced.
     (tmp_path / "proj" / ".workbench-reports").touch()
     result = workspace.report(str(source), out=tmp_path / "proj")
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "is inside the folder of its own report 'analysis'" in result.stderr
     assert not source.is_symlink() and source.read_bytes() == before
     assert sorted(p.name for p in (tmp_path / "proj").iterdir()) == [
@@ -260,7 +262,7 @@ def test_2_report_names_in_a_batch_file_are_plain_names(workspace, tmp_path, nam
     )
     before = _tree(tmp_path)
     result = workspace.report("--config", str(config), out=tmp_path / "batch" / "out")
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "is not a plain name" in result.stderr
     assert str(config) in result.stderr
     assert _tree(tmp_path) == before, "nothing is written anywhere"
@@ -275,7 +277,7 @@ def test_2_an_absolute_report_name_overwrites_nothing(workspace, tmp_path):
     config = tmp_path / "reports.toml"
     config.write_text(f'[reports."{notes / "notes"}"]\nnotebook = "echo"\n')
     result = workspace.report("--config", str(config), out=tmp_path / "out")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "built" not in result.stdout
     assert (notes / "notes.ipynb").read_text() == "my notebook"
     assert (notes / "notes.html").read_text() == "my page"
@@ -297,7 +299,7 @@ def test_3_a_notebook_named_dot_dot_ipynb_publishes_nowhere(workspace, tmp_path)
     out = tmp_path / "proj" / "out"
     out.parent.mkdir()
     result = workspace.report(str(source), out=out)
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert "report name '..' is not a plain name (it starts with a dot)" in result.stderr
     assert list((tmp_path / "proj").iterdir()) == []
 
@@ -308,7 +310,7 @@ def test_4_an_existing_folder_that_is_not_a_reports_folder_is_refused(workspace,
     (folder / "index.html").write_text("<h1>my home page</h1>")
     (folder / "summary.json").write_text('{"mine": true}')
     result = workspace.report("echo", out=folder)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"{folder} is not empty and is not a workbench reports folder" in result.stderr
     assert f"create the file {folder / '.workbench-reports'}" in result.stderr
     assert _tree(folder) == {
@@ -327,11 +329,20 @@ def test_4_a_new_folder_is_marked_and_then_accepted(tmp_path):
     assert check_output_folder(out) == out.resolve()
 
 
+def test_4_a_folder_holding_only_a_cron_log_is_accepted(tmp_path):
+    from workbench.reports.output import check_output_folder
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "cron.log").write_text("the shell made me before the first run\n")
+    assert check_output_folder(out) == out.resolve()
+
+
 def test_5_out_on_a_symlink_loop_is_one_workbench_error(workspace, tmp_path):
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
     result = workspace.report("echo", out=loop)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith(f"error: cannot use {loop} as the reports folder: it is a loop")
     assert "Traceback" not in result.stderr
 
@@ -340,7 +351,7 @@ def test_5_out_on_a_regular_file_is_one_workbench_error(workspace, tmp_path):
     path = tmp_path / "file.txt"
     path.write_text("keep me")
     result = workspace.report("echo", out=path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"cannot use {path} as the reports folder: it is a file, not a folder" in result.stderr
     assert "File exists" not in result.stderr
     assert path.read_text() == "keep me"
@@ -467,7 +478,7 @@ def test_17_a_bad_scheduler_address_is_a_parameter_error(workspace, address):
     with pytest.raises(ParameterError, match="The 'scheduler' parameter of workbench report"):
         check_scheduler(address)
     result = workspace.report("echo", "--scheduler", address)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith("error: The 'scheduler' parameter of workbench report must")
     assert "Traceback" not in result.stderr and "ValueError" not in result.stderr
     tasks = plan(requests_for(["echo"], folder=workspace.notebooks), workspace.out)
@@ -545,3 +556,158 @@ def test_20_sigkill_of_a_parallel_sweep_leaves_no_worker_and_the_next_run_comple
     again = workspace.report(*args, timeout=180)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "2 built, 0 up to date, 0 failed" in again.stdout
+
+
+# -- 18, 22, 23: kernels that die, notebooks that print too much, reproducible builds ----------
+
+
+def _write_notebook(folder: Path, name: str, parameters: str, *sources: str) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    cells = [new_markdown_cell(f"# {name}"), new_code_cell(parameters)]
+    cells[1].metadata["tags"] = ["parameters"]
+    cells += [new_code_cell(source) for source in sources]
+    notebook = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index}"
+    nbformat.write(notebook, folder / f"{name}.ipynb")
+
+
+def test_18_a_kernel_that_dies_says_so(tmp_path):
+    import re
+
+    workspace = make_workspace(tmp_path, notebooks=())
+    _write_notebook(
+        workspace.notebooks,
+        "greedy",
+        "n_draws = 10",
+        "import os\nimport signal",
+        "os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer would",
+    )
+    result = workspace.report("greedy")
+    assert result.returncode == 1, result.stdout + result.stderr
+    # The cell is In [3], or "cell 4" when the kernel died before it numbered the cell.
+    assert re.search(
+        r"report 'greedy' failed at (In \[3\]|cell 4) \(os\.kill\(os\.getpid\(\), "
+        r"signal\.SIGKILL\)  # as the kernel's OOM killer would\): the kernel died \(killed "
+        r"by signal 9 \(SIGKILL\)\); the system stops a process this way when the machine "
+        r"runs out of memory",
+        result.stdout,
+    ), result.stdout
+
+
+def test_22_a_cell_that_prints_too_much_is_cut_with_a_note(tmp_path):
+    import nbformat
+
+    workspace = make_workspace(tmp_path, notebooks=())
+    _write_notebook(
+        workspace.notebooks,
+        "loud",
+        "megabytes = 8",
+        "import sys\nfor _ in range(megabytes * 10):\n    sys.stdout.write('x' * 99_999 + '\\n')",
+        "print('the next cell has its own allowance')",
+    )
+    result = workspace.report("loud", "--max-output", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    folder = workspace.published("loud")
+    assert (folder / "loud.ipynb").stat().st_size < 1_100_000
+    assert (folder / "loud.html").stat().st_size < 1_400_000
+    cells = nbformat.read(folder / "loud.ipynb", as_version=4).cells
+    printed, note = cells[2].outputs
+    assert len(printed.text) == 1_000_000
+    assert note.name == "stderr"
+    assert "output cut here: 7 MB more of this cell's output was dropped" in note.text
+    assert "each cell keeps 1 MB (--max-output)" in note.text
+    assert cells[3].outputs[0].text == "the next cell has its own allowance\n"
+    assert "output cut here" in (folder / "loud.html").read_text()
+    # A larger limit is another report, not a cache hit.
+    again = workspace.report("loud", "--max-output", "20")
+    assert "loud … built in" in again.stdout
+    cells = nbformat.read(folder / "loud.ipynb", as_version=4).cells
+    assert len(cells[2].outputs) == 1 and len(cells[2].outputs[0].text) == 8_000_000
+
+
+def _without_times(notebook: dict) -> dict:
+    """The notebook with its timestamps and durations removed (they differ between runs)."""
+    if isinstance(notebook, dict):
+        return {
+            key: _without_times(value)
+            for key, value in notebook.items()
+            if key not in ("start_time", "end_time", "duration", "execution")
+        }
+    if isinstance(notebook, list):
+        return [_without_times(item) for item in notebook]
+    return notebook
+
+
+def test_23_two_builds_of_one_report_are_byte_identical_apart_from_times(tmp_path):
+    import json
+    import re
+
+    workspace = make_workspace(tmp_path, notebooks=())
+    _write_notebook(
+        workspace.notebooks,
+        "styled",
+        "label = 'x'",
+        "import pandas as pd\nclass Thing:\n    pass\nprint(Thing())\nThing()",
+        "pd.DataFrame({'share': [0.25, 0.5]}).style.format('{:.0%}')",
+        "pd.DataFrame({'share': [0.75]}).style.format('{:.1%}')",
+    )
+    builds = []
+    for _ in range(2):
+        result = workspace.report("styled", "-p", "label=same", "--force")
+        assert result.returncode == 0, result.stdout + result.stderr
+        builds.append((workspace.published("styled") / "styled.ipynb").read_text())
+    first, second = (json.loads(text) for text in builds)
+    assert _without_times(first) == _without_times(second)
+    times = re.compile(r'"(start_time|end_time|duration)": [^,\n]+|"(iopub|shell)\.[^"]+": "[^"]+"')
+    assert times.sub("", builds[0]) == times.sub("", builds[1])
+    assert not re.search(r" at 0x[0-9a-f]+", builds[0])
+    assert '"id": "injected-parameters"' in builds[0]
+    assert "T_wb1_row0_col0" in builds[0] and "T_wb2_row0_col0" in builds[0]
+
+
+# -- 18. sizes are bounded where they are declared -------------------------------------------
+
+
+def test_18_n_draws_of_10_to_the_12_is_refused_before_a_kernel_starts(tmp_path):
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "workbench.cli", "report", "compute_outlook"]
+    result = subprocess.run(
+        [*command, "-p", f"n_draws={10**12}", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        "error: The 'n_draws' parameter of report 'compute_outlook' must be between 100 and "
+        "10_000_000; got 1000000000000 instead." in result.stderr
+    )
+    assert not out.exists(), "refused at the plan: nothing was written"
+
+
+def test_18_a_size_needing_more_memory_than_the_machine_has_is_refused(monkeypatch):
+    from workbench.reports import params
+
+    declared = {
+        "n_draws": params.NotebookParameter(
+            "n_draws", "int", "10_000", help="Monte Carlo draws [100, 10_000_000; 20 kB each]"
+        )
+    }
+    monkeypatch.setattr(params, "available_memory", lambda: 8e9)
+    assert check_parameters("r", declared, {"n_draws": "400000"}, text=True) == {"n_draws": 400_000}
+    with pytest.raises(
+        ParameterError,
+        match=r"must be at most 400_000 on this machine: a run needs about 10 GB of memory "
+        r"\(20 kB each\) and 8 GB is available; got 500000 instead",
+    ):
+        check_parameters("r", declared, {"n_draws": "500000"}, text=True)
+    with pytest.raises(ParameterError, match="must be between 100 and 10_000_000"):
+        check_parameters("r", declared, {"n_draws": 20_000_000})  # typed, as from a batch file

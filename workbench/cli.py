@@ -44,10 +44,14 @@ def main(
     )
 
 
-def fail(exc: WorkbenchError) -> typer.Exit:
-    """Print a workbench error as one readable line and give exit status 1."""
+#: Exit status of `workbench report`: all up to date, some failed, refused before running.
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+
+
+def fail(exc: WorkbenchError, code: int = EXIT_FAILED) -> typer.Exit:
+    """Print a workbench error as one readable line and give exit status ``code``."""
     typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code=1)
+    return typer.Exit(code=code)
 
 
 @data_app.command("list")
@@ -216,11 +220,68 @@ def report(
             show_default=False,
         ),
     ] = None,
+    max_output: Annotated[
+        float | None,
+        typer.Option(
+            "--max-output",
+            metavar="MB",
+            min=0.001,
+            help="Megabytes of output each cell keeps; the rest is cut, with a note in the "
+            "report (default: 10).",
+            show_default=False,
+        ),
+    ] = None,
+    retries: Annotated[
+        int | None,
+        typer.Option(
+            "--retries",
+            min=0,
+            help="Try a report again this many times when its kernel dies or a cell times out "
+            "(default: 0).",
+            show_default=False,
+        ),
+    ] = None,
+    retry_delay: Annotated[
+        float | None,
+        typer.Option(
+            "--retry-delay",
+            metavar="SECONDS",
+            min=0,
+            help="Seconds before the first retry; each further one waits twice as long "
+            "(default: 10).",
+            show_default=False,
+        ),
+    ] = None,
+    on_failure: Annotated[
+        str | None,
+        typer.Option(
+            "--on-failure",
+            metavar="CMD",
+            help="Run this shell command if any report failed, with a JSON account of the "
+            "failures on its standard input.",
+        ),
+    ] = None,
+    on_success: Annotated[
+        str | None,
+        typer.Option(
+            "--on-success",
+            metavar="CMD",
+            help="Run this shell command if every report is up to date, with the same JSON.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Say which reports would be built and why, without running or writing anything.",
+        ),
+    ] = False,
 ):
     """Build reports: run notebooks headless into HTML, skipping those that are up to date.
 
     Writes reports/NAME/NAME.html, NAME.ipynb and manifest.json, the gallery
-    reports/index.html and reports/summary.json; exits 1 if any report failed.
+    reports/index.html and reports/summary.json; exits 1 if any report failed, 2 if the
+    run was refused before any report ran (a bad parameter, batch file or folder).
     """
     from workbench import reports
 
@@ -245,11 +306,22 @@ def report(
         if scheduler:
             reports.check_scheduler(scheduler)  # before planning: no dataset read, no kernel
         cell_timeout = cell_timeout or (batch and batch.cell_timeout) or None
+        max_output = max_output or (batch and batch.max_output) or 10
         tasks = reports.plan(
-            requests, out_dir, no_input=no_input, force=force, cell_timeout=cell_timeout
+            requests,
+            out_dir,
+            no_input=no_input,
+            force=force,
+            cell_timeout=cell_timeout,
+            max_output=round(max_output * 1e6),
+            retries=_first(retries, batch and batch.retries, 0),
+            retry_delay=_first(retry_delay, batch and batch.retry_delay, 10.0),
         )
     except WorkbenchError as exc:
-        raise fail(exc) from None
+        raise fail(exc, EXIT_REFUSED) from None
+    if dry_run:
+        _explain(tasks)
+        return
 
     progress = _Progress(len(tasks))
     sequential = jobs == 1 and not scheduler
@@ -261,15 +333,22 @@ def report(
             on_start=progress.start if sequential else None,
             on_outcome=progress.finish,
         )
-    except WorkbenchError as exc:
-        raise fail(exc) from None
+    except WorkbenchError as exc:  # before any report ran: the folder, the scheduler
+        raise fail(exc, EXIT_REFUSED) from None
     try:
         gallery = reports.write_gallery(out_dir, outcomes)
-        reports.write_summary(out_dir, outcomes, started, datetime.now(UTC))
+        summary = reports.write_summary(out_dir, outcomes, started, datetime.now(UTC))
     except WorkbenchError as exc:
         raise fail(exc) from None
 
     failed = [outcome for outcome in outcomes if not outcome.ok]
+    hook = (on_failure or (batch and batch.on_failure)) if failed else None
+    if not failed:
+        hook = on_success or (batch and batch.on_success)
+    if hook:
+        from workbench.reports.hooks import hook_payload, run_hook
+
+        run_hook(hook, hook_payload(outcomes, summary, gallery))
     counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "skipped", "failed")}
     elapsed = (datetime.now(UTC) - started).total_seconds()
     typer.echo(
@@ -279,7 +358,54 @@ def report(
     if failed:
         names_failed = ", ".join(outcome.label for outcome in failed)
         typer.secho(f"error: {len(failed)} report(s) failed: {names_failed}", err=True, fg="red")
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=EXIT_FAILED)
+
+
+@app.command("status")
+def status(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Reports (as for `workbench report`); default: all.", show_default=False
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", metavar="KEY=VALUE", help="As for report.")
+    ] = None,
+    sweep: Annotated[
+        list[str] | None, typer.Option("--sweep", metavar="KEY=V1,V2", help="As for report.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Reports folder (default: ./reports).", show_default=False),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", metavar="FILE", help="A batch file (reports.toml).")
+    ] = None,
+):
+    """Which reports are up to date, and why the others are not; runs and writes nothing.
+
+    The same as `workbench report ... --dry-run`.
+    """
+    report(names=names, param=param, sweep=sweep, out=out, config=config, dry_run=True)
+
+
+def _first(*values):
+    """The first value that is not None (0 is a value: ``--retries 0`` overrides the file)."""
+    return next(value for value in values if value is not None)
+
+
+def _explain(tasks) -> None:
+    """``--dry-run``: one line per report, up to date or what would build it and why."""
+    from workbench import reports
+
+    stale = 0
+    for task in tasks:
+        reasons = reports.reasons_to_build(task)
+        stale += bool(reasons)
+        state = f"would build: {'; '.join(reasons)}" if reasons else "up to date"
+        typer.echo(f"{task.label}: {state}")
+    typer.echo(f"{stale} would be built, {len(tasks) - stale} up to date (dry run: nothing ran)")
 
 
 class _Progress:

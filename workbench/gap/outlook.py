@@ -8,6 +8,8 @@ drive its spread, in one ``xarray.DataTree``.
 
 from __future__ import annotations
 
+import html
+import re
 import warnings
 
 import numpy as np
@@ -351,7 +353,9 @@ def calibration_note(tree: xr.DataTree) -> str:
     for name in moved["input"].values:
         q = moved["input_posterior"].sel(input=name).values
         p = moved["input_prior"].sel(input=name).values
-        names.append(f"{_escape(str(name).split(': ')[-1])} (median {p[1]:.3g} → {q[1]:.3g})")
+        names.append(
+            f"{_markdown_text(str(name).split(': ')[-1])} (median {p[1]:.3g} → {q[1]:.3g})"
+        )
     return (
         f"**What calibration changed.** Conditioning the draws on {used} observations (providers' "
         "token volumes, the installed base in use in the quarters with revenue data, and "
@@ -365,6 +369,16 @@ def calibration_note(tree: xr.DataTree) -> str:
     )
 
 
+def _markdown_text(value: object) -> str:
+    """``value`` as literal text in Markdown: no tag, no emphasis, no link of its own.
+
+    Labels come from users (a scenario CSV's path); HTML is escaped and Markdown's
+    punctuation backslash-escaped, so ``<img src=x onerror=…>`` shows as written.
+    """
+    text = html.escape(str(value), quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text)
+
+
 def summary(tree: xr.DataTree, year: int | None = None) -> str:
     """The outlook's headline in a few sentences of Markdown, with 90% intervals."""
     numbers = headline(tree, year)
@@ -376,9 +390,11 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
 
     p = float(numbers["shortfall_probability"])
     ratio = numbers["ratio"].values
+    scenario, cooling, region = (
+        _markdown_text(tree.attrs[name]) for name in ("scenario", "cooling", "region")
+    )
     lines = [
-        f"**In {year}**, under the *{tree.attrs['scenario']}* demand scenario with "
-        f"{tree.attrs['cooling']} cooling ({tree.attrs['region']}), "
+        f"**In {year}**, under the *{scenario}* demand scenario with {cooling} cooling ({region}), "
         + (
             "calibrated to the observed present:"
             if numbers.attrs["distribution"] == "posterior"
@@ -404,8 +420,3 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
                 "intervals are too narrow to trust; compare the prior (`calibrate=False`)."
             )
     return "\n".join(lines)
-
-
-def _escape(text: str) -> str:
-    """``text`` safe inside Markdown (no emphasis or links from names like ``*_share``)."""
-    return "".join("\\" + c if c in "\\`*_[]<>#|" else c for c in text)

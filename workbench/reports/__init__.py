@@ -33,7 +33,7 @@ from workbench.reports.batch import (
     run_tasks,
     write_summary,
 )
-from workbench.reports.build import ReportOutcome, ReportTask, build_report
+from workbench.reports.build import ReportOutcome, ReportTask, build_report, reasons_to_build
 from workbench.reports.config import BatchConfig, load_config
 from workbench.reports.gallery import write_gallery
 from workbench.reports.keys import input_hashes, report_key
@@ -65,6 +65,7 @@ __all__ = [
     "parse_text",
     "plan",
     "read_manifest",
+    "reasons_to_build",
     "report_key",
     "requests_for",
     "run_tasks",

@@ -19,7 +19,13 @@ from datetime import datetime
 from pathlib import Path
 
 from workbench.errors import ParameterError, ReportError
-from workbench.reports.build import FAILED, ReportOutcome, ReportTask, build_report
+from workbench.reports.build import (
+    DEFAULT_MAX_OUTPUT,
+    FAILED,
+    ReportOutcome,
+    ReportTask,
+    build_report,
+)
 from workbench.reports.files import write_atomically
 from workbench.reports.keys import input_hashes, report_key
 from workbench.reports.notebooks import default_suite, find_notebook
@@ -127,12 +133,21 @@ def plan(
     force: bool = False,
     lock_timeout: float | None = None,
     cell_timeout: int | None = None,
+    max_output: int = DEFAULT_MAX_OUTPUT,
+    retries: int = 0,
+    retry_delay: float = 10.0,
 ) -> list[ReportTask]:
     """Check every request's parameters, expand sweeps and key each report; run nothing.
 
     ``cell_timeout`` (seconds, or None for no limit) bounds each cell of every report: a
     scheduled run with a hung cell then fails, keeps its failed run and frees the report's
     lock, instead of holding it for ever. It is not part of the cache key.
+
+    ``max_output`` (bytes) is what each cell keeps of its output; the rest is cut with a note
+    in the report. It is part of the cache key: a larger limit changes the report.
+
+    ``retries`` more attempts are made of a run whose kernel died or whose cell timed out,
+    the first after ``retry_delay`` seconds, each further one after twice as long.
 
     Raises
     ------
@@ -150,6 +165,20 @@ def plan(
     ):
         raise ParameterError.invalid(
             "cell_timeout", "plan", "a whole number of seconds, at least 1", cell_timeout
+        )
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ParameterError.invalid("retries", "plan", "a whole number, at least 0", retries)
+    if (
+        isinstance(retry_delay, bool)
+        or not isinstance(retry_delay, int | float)
+        or not (retry_delay >= 0)
+    ):
+        raise ParameterError.invalid(
+            "retry_delay", "plan", "a number of seconds, at least 0", retry_delay
+        )
+    if isinstance(max_output, bool) or not isinstance(max_output, int) or max_output < 1:
+        raise ParameterError.invalid(
+            "max_output", "plan", "a whole number of bytes, at least 1", max_output
         )
     out = check_output_folder(out)
     inputs = input_hashes()
@@ -184,7 +213,13 @@ def plan(
                     report=request.report,
                     notebook=Path(request.notebook).resolve(),
                     folder=folder,
-                    key=report_key(request.notebook, parameters, inputs, no_input=no_input),
+                    key=report_key(
+                        request.notebook,
+                        parameters,
+                        inputs,
+                        no_input=no_input,
+                        max_output=None if max_output == DEFAULT_MAX_OUTPUT else max_output,
+                    ),
                     parameters=parameters,
                     sweep=member,
                     inputs=inputs,
@@ -192,6 +227,9 @@ def plan(
                     force=force,
                     lock_timeout=lock_timeout,
                     cell_timeout=cell_timeout,
+                    max_output=max_output,
+                    retries=retries,
+                    retry_delay=float(retry_delay),
                 )
             )
     seen: dict[Path, str] = {}

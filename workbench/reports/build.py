@@ -18,7 +18,10 @@ from workbench.reports.manifest import Manifest, package_versions, read_manifest
 from workbench.reports.publish import ReportFolder
 from workbench.reports.sweep import member_folder
 
-__all__ = ["ReportOutcome", "ReportTask", "build_report"]
+#: Bytes of output a cell keeps by default (the runner's limit; importing it would load jupyter).
+DEFAULT_MAX_OUTPUT = 10_000_000
+
+__all__ = ["ReportOutcome", "ReportTask", "build_report", "reasons_to_build"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,13 @@ class ReportTask:
         Seconds to wait for another run of the same report; None waits as long as it takes.
     cell_timeout
         Seconds any one cell may run before the run fails; None lets cells run on.
+    max_output
+        Bytes of output each cell keeps; the rest is cut, with a note in the report.
+    retries
+        Further attempts for a run whose kernel died or whose cell timed out (never for a
+        notebook that raised).
+    retry_delay
+        Seconds before the first retry; each further one waits twice as long.
     """
 
     report: str
@@ -68,6 +78,9 @@ class ReportTask:
     force: bool = False
     lock_timeout: float | None = None
     cell_timeout: int | None = None
+    max_output: int = DEFAULT_MAX_OUTPUT
+    retries: int = 0
+    retry_delay: float = 10.0
 
     @property
     def out(self) -> Path:
@@ -100,6 +113,8 @@ class ReportOutcome:
         For a notebook that failed: the folder the failed run was kept in.
     html
         The published HTML page, when there is one.
+    cell
+        For a notebook that failed: the cell, as the notebook shows it (``In [3]``).
     """
 
     label: str
@@ -109,6 +124,7 @@ class ReportOutcome:
     message: str = ""
     failed_run: Path | None = None
     html: Path | None = None
+    cell: str = ""
 
     @property
     def ok(self) -> bool:
@@ -121,7 +137,9 @@ def build_report(task: ReportTask) -> ReportOutcome:
 
     Holds the report's lock throughout, so a concurrent run of the same report waits and then
     finds it up to date. A failing notebook leaves the published report as it was and is kept
-    under ``failed/<time>/`` with its error.
+    under ``failed/<time>/`` with its error. A run whose kernel died or timed out is tried
+    again up to ``task.retries`` times, with a doubling delay; each attempt is recorded in the
+    manifest's ``attempts``.
 
     Returns
     -------
@@ -140,34 +158,110 @@ def build_report(task: ReportTask) -> ReportOutcome:
             folder.remove_stale_builds()  # left by runs that were killed
             if not task.force and _is_up_to_date(folder, task):
                 return outcome(SKIPPED, html=task.folder / folder.html_name)
-            build = folder.new_build()
-            failure = _run(task, folder, build)
-            if failure is None:
-                folder.publish(build)
-                return outcome(BUILT, html=task.folder / folder.html_name)
-            failed_run = folder.keep_failed(build)
+            attempts: list[dict] = []
+            while True:
+                build = folder.new_build()
+                failure = _run(task, folder, build, attempts)
+                if failure is None:
+                    folder.publish(build)
+                    return outcome(BUILT, html=task.folder / folder.html_name)
+                failed_run = folder.keep_failed(build)
+                attempts.append({"error": str(failure), "failed_run": str(failed_run)})
+                if len(attempts) > task.retries or not _is_transient(failure):
+                    break
+                delay = task.retry_delay * 2 ** (len(attempts) - 1)
+                logger.warning(
+                    "%s; retrying in %g s (attempt %d of %d)",
+                    failure,
+                    delay,
+                    len(attempts) + 1,
+                    task.retries + 1,
+                )
+                time.sleep(delay)
     except ReportError as exc:
         return outcome(FAILED, message=str(exc))
     except OSError as exc:  # a disk that fills up or goes away mid-run
         return outcome(FAILED, message=f"report {task.label!r} could not be written: {exc}")
-    return outcome(FAILED, message=f"{failure} (kept in {failed_run})", failed_run=failed_run)
+    tried = f"; {len(attempts)} attempts" if len(attempts) > 1 else ""
+    message = f"{failure} (kept in {failed_run}{tried})"
+    cell = getattr(failure, "cell", "")
+    return outcome(FAILED, message=message, failed_run=failed_run, cell=cell)
+
+
+def _is_transient(failure: ReportError) -> bool:
+    """A kernel that died or a cell that timed out may succeed again; a raising cell will not."""
+    return getattr(failure, "ename", "") in ("DeadKernelError", "CellTimeoutError")
+
+
+def reasons_to_build(task: ReportTask) -> list[str]:
+    """Why ``task``'s report would be built now; empty when it is up to date.
+
+    Reads the published report only (no lock, nothing written): what ``--dry-run`` shows.
+    """
+    return _reasons(ReportFolder(task.folder, task.report), task)
 
 
 def _is_up_to_date(folder: ReportFolder, task: ReportTask) -> bool:
+    return not _reasons(folder, task, warn=True)
+
+
+def _reasons(folder: ReportFolder, task: ReportTask, *, warn: bool = False) -> list[str]:
+    if task.force:
+        return ["--force"]
     if folder.current_build() is None:
-        return False
+        return ["never built"]
     try:
         manifest = read_manifest(folder.path)
     except ReportError as exc:
-        logger.warning("%s; rebuilding report %r", exc, task.label)
-        return False
-    complete = all((folder.path / name).is_file() for name in folder.published_names)
-    return manifest.ok and manifest.key == task.key and complete
+        if warn:
+            logger.warning("%s; rebuilding report %r", exc, task.label)
+        return [f"its manifest is damaged ({exc})"]
+    if not all((folder.path / name).is_file() for name in folder.published_names):
+        return ["some of its files are missing"]
+    if not manifest.ok:
+        return ["its last run failed"]
+    if manifest.key == task.key:
+        return []
+    return _what_changed(manifest, task)
 
 
-def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | None:
-    """Run the notebook into ``build`` and write its manifest; return the error if it failed."""
+def _what_changed(manifest: Manifest, task: ReportTask) -> list[str]:
+    """The parts of the key that differ from the published build's, as far as it says."""
+    from workbench import __version__
+    from workbench.reports.keys import file_digest
+
+    reasons = []
+    if manifest.notebook_sha256 is None:
+        reasons.append("built by a workbench that did not record the notebook's digest")
+    elif manifest.notebook_sha256 != file_digest(task.notebook):
+        reasons.append(f"notebook {task.notebook.name} changed")
+    if manifest.parameters != task.parameters:
+        reasons.append(f"parameters changed ({manifest.parameters} -> {task.parameters})")
+    changed = sorted(
+        name
+        for name in manifest.inputs.keys() | task.inputs.keys()
+        if manifest.inputs.get(name) != task.inputs.get(name)
+    )
+    if changed:
+        reasons.append(f"data changed ({', '.join(changed)})")
+    built_by = manifest.versions.get("compute-workbench")
+    if built_by and built_by != __version__:
+        reasons.append(f"workbench version changed ({built_by} -> {__version__})")
+    if manifest.no_input != task.no_input:
+        reasons.append("--no-input changed")
+    return reasons or ["rendering options changed (such as --max-output)"]
+
+
+def _run(
+    task: ReportTask, folder: ReportFolder, build: Path, attempts: list[dict] | None = None
+) -> ReportError | None:
+    """Run the notebook into ``build`` and write its manifest; return the error if it failed.
+
+    ``attempts`` are the earlier, failed attempts of this build (retries), recorded in the
+    manifest.
+    """
     from workbench.reports import html, runner  # heavy imports (jupyter, nbconvert): only to run
+    from workbench.reports.keys import file_digest
     from workbench.reports.params import inspect_parameters
 
     started = datetime.now(UTC)
@@ -186,6 +280,8 @@ def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | N
         started=started.isoformat(timespec="seconds"),
         no_input=task.no_input,
         executed_notebook=folder.notebook_name,
+        notebook_sha256=file_digest(task.notebook),
+        attempts=list(attempts or []),
     )
     failure = None
     try:
@@ -202,6 +298,7 @@ def _run(task: ReportTask, folder: ReportFolder, build: Path) -> ReportError | N
             cwd=build,
             kernel_log=build / KERNEL_LOG,
             cell_timeout=task.cell_timeout,
+            max_output=task.max_output,
         )
     except ReportError as exc:
         failure = exc

@@ -7,6 +7,10 @@
     jobs = 2                   # or: scheduler = "tcp://10.0.0.5:8786"
     show_code = true           # each cell's code in the HTML, folded (default: hidden)
     cell_timeout = 600         # seconds any one cell may run
+    max_output = 10            # megabytes of output each cell keeps
+    retries = 2                # more attempts when a kernel dies or a cell times out
+    retry_delay = 30           # seconds before the first retry; doubling
+    on_failure = "mail -s 'reports failed' ops@example.org"   # JSON of the failures on stdin
 
     [reports.data_overview]    # a notebook's name; builds reports/data_overview/
 
@@ -31,7 +35,14 @@ from workbench.reports.output import check_report_name
 __all__ = ["BatchConfig", "load_config"]
 
 _SECTIONS = ("settings", "reports")
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}
+_NUMBER = (int, float)
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    dict: "a table",
+    _NUMBER: "a number",
+}
 _SETTINGS = {
     "out": str,
     "jobs": int,
@@ -39,6 +50,11 @@ _SETTINGS = {
     "no_input": bool,
     "show_code": bool,
     "cell_timeout": int,
+    "max_output": _NUMBER,
+    "retries": int,
+    "retry_delay": _NUMBER,
+    "on_failure": str,
+    "on_success": str,
 }
 _AT_LEAST_ONE = ("jobs", "cell_timeout")
 _REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict}
@@ -54,8 +70,9 @@ class BatchConfig:
         The file.
     requests
         The reports, in the file's order.
-    out, jobs, scheduler, no_input, show_code, cell_timeout
-        The ``[settings]``; None where not given.
+    out, jobs, scheduler, no_input, show_code, cell_timeout, max_output, retries, retry_delay,
+    on_failure, on_success
+        The ``[settings]``; None where not given (``max_output`` in megabytes).
     """
 
     path: Path
@@ -66,6 +83,11 @@ class BatchConfig:
     no_input: bool | None = None
     show_code: bool | None = None
     cell_timeout: int | None = None
+    max_output: float | None = None
+    retries: int | None = None
+    retry_delay: float | None = None
+    on_failure: str | None = None
+    on_success: str | None = None
 
     def select(self, names: list[str]) -> list[ReportRequest]:
         """The requests named (all when ``names`` is empty), in the file's order."""
@@ -110,6 +132,16 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
             raise ReportError(
                 f"{path}: {key!r} in [settings] must be at least 1; got {settings[key]!r} instead"
             )
+    for key in ("retries", "retry_delay"):
+        if key in settings and settings[key] < 0:
+            raise ReportError(
+                f"{path}: {key!r} in [settings] must be at least 0; got {settings[key]!r} instead"
+            )
+    if "max_output" in settings and not settings["max_output"] > 0:
+        raise ReportError(
+            f"{path}: 'max_output' in [settings] must be a positive number of megabytes; "
+            f"got {settings['max_output']!r} instead"
+        )
     reports = content.get("reports", {})
     if not reports:
         raise ReportError(f"batch file {path} lists no reports: add a [reports.NAME] table")
@@ -145,6 +177,11 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
         no_input=settings.get("no_input"),
         show_code=settings.get("show_code"),
         cell_timeout=settings.get("cell_timeout"),
+        max_output=settings.get("max_output"),
+        retries=settings.get("retries"),
+        retry_delay=settings.get("retry_delay"),
+        on_failure=settings.get("on_failure"),
+        on_success=settings.get("on_success"),
     )
 
 
@@ -155,7 +192,7 @@ def _check_keys(path: Path, where: str, table: dict, expected: dict[str, type]) 
                 f"{path}: unknown key {key!r} in {where}; valid keys are {format_choices(expected)}"
             )
         kind = expected[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if not isinstance(value, kind) or (kind in (int, _NUMBER) and isinstance(value, bool)):
             raise ReportError(
                 f"{path}: {key!r} in {where} must be {_TYPE_NAMES[kind]}; got {value!r} instead"
             )

@@ -1,9 +1,10 @@
 """Cache keys: a report is rebuilt only when something that shapes it has changed.
 
 A report's key is a sha256 over the notebook's bytes, the parameters injected, how the HTML is
-rendered, the sha256 of every bundled dataset file (all of them: the runner cannot know which
-ones a notebook reads) and of each cached download :func:`workbench.data.load_best` would use
-in place of one, and the workbench's version.
+rendered (code shown or not, the output kept per cell), the sha256 of every bundled dataset
+file (all of them: the runner cannot know which ones a notebook reads) and of each cached
+download :func:`workbench.data.load_best` would use in place of one, and the workbench's
+version.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from workbench import __version__
 from workbench.errors import DataError, ReportError
 
-__all__ = ["input_hashes", "report_key"]
+__all__ = ["file_digest", "input_hashes", "report_key"]
 
 
 def input_hashes() -> dict[str, str]:
@@ -43,12 +44,21 @@ def input_hashes() -> dict[str, str]:
     return hashes
 
 
+def file_digest(path: Path) -> str:
+    """The hex sha256 of a file's bytes (a notebook's, in the key and the manifest)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ReportError(f"cannot read notebook {path}: {exc.strerror}") from exc
+
+
 def report_key(
     notebook: Path,
     parameters: Mapping[str, object],
     inputs: Mapping[str, str],
     *,
     no_input: bool = False,
+    max_output: int | None = None,
     version: str = __version__,
 ) -> str:
     """The hex sha256 that identifies one build of a report.
@@ -63,19 +73,19 @@ def report_key(
         :func:`input_hashes`.
     no_input
         Whether code cells are hidden in the HTML.
+    max_output
+        Bytes of output each cell keeps (None: the default limit).
     version
         The workbench's version.
     """
-    try:
-        notebook_bytes = Path(notebook).read_bytes()
-    except OSError as exc:
-        raise ReportError(f"cannot read notebook {notebook}: {exc.strerror}") from exc
     recipe = {
-        "notebook": hashlib.sha256(notebook_bytes).hexdigest(),
+        "notebook": file_digest(notebook),
         "parameters": dict(parameters),
         "inputs": dict(inputs),
         "no_input": no_input,
         "workbench": version,
     }
+    if max_output is not None:
+        recipe["max_output"] = max_output
     canonical = json.dumps(recipe, sort_keys=True, separators=(",", ":"), default=repr)
     return hashlib.sha256(canonical.encode()).hexdigest()

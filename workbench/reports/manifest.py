@@ -38,6 +38,8 @@ _FIELD_TYPES = {
     "html": (str, type(None)),
     "executed_notebook": (str, type(None)),
     "no_input": bool,
+    "notebook_sha256": (str, type(None)),
+    "attempts": list,
     "format_version": int,
 }
 #: The distributions whose versions shape a report's content or rendering.
@@ -95,6 +97,11 @@ class Manifest:
         File names, relative to the manifest's folder, of the HTML and the executed notebook.
     no_input
         Whether code cells are hidden in the HTML.
+    notebook_sha256
+        sha256 of the source notebook's bytes, to say whether it changed since.
+    attempts
+        Earlier attempts of this build that failed and were retried: each one's error and
+        the folder its failed run was kept in.
     """
 
     report: str
@@ -114,6 +121,8 @@ class Manifest:
     html: str | None = None
     executed_notebook: str | None = None
     no_input: bool = False
+    notebook_sha256: str | None = None
+    attempts: list = field(default_factory=list)
     format_version: int = FORMAT_VERSION
 
     @property

@@ -124,7 +124,7 @@ def claim_output_folder(out: str | Path) -> Path:
 
 
 def _is_ours(folder: Path) -> bool:
-    """Marked, or made by a workbench from before the marker: its gallery, or only reports."""
+    """Marked, or made by an earlier workbench: its gallery, or only reports and log files."""
     if (folder / MARKER_NAME).is_file():
         return True
     try:
@@ -132,7 +132,14 @@ def _is_ours(folder: Path) -> bool:
             return _GALLERY_TITLE in fh.read(4096)
     except OSError:
         pass
-    return all(_is_report_tree(path) or path.name == ".gallery.lock" for path in folder.iterdir())
+    # A log file beside the reports is what a cron line such as `>> reports/cron.log` makes
+    # before the first run; the workbench never writes a .log file there.
+    return all(
+        _is_report_tree(path)
+        or path.name == ".gallery.lock"
+        or (path.suffix == ".log" and path.is_file())
+        for path in folder.iterdir()
+    )
 
 
 def _is_report_tree(path: Path) -> bool:

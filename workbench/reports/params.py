@@ -21,6 +21,14 @@ any       ``true``/``false`` → bool, ``none``/``null`` → None, integers → 
           exponents → float, ``[...]`` → list, ``{...}`` → dict, quoted text or anything else → str
 ========  =================================================================================
 
+A number may be bounded where it is declared, by a range at the end of its comment, with
+the memory each unit needs when a run's memory grows with it::
+
+    n_draws = 10_000  # Monte Carlo draws [100, 10_000_000; 20 kB each]
+
+A value outside the range is refused; so is one whose memory (value times the size each)
+is more than this machine has available, before any kernel starts.
+
 Surrounding whitespace is ignored; quote a string to keep it. Values that are already typed
 (from ``reports.toml`` or Python) are checked against the kind instead: an int is accepted where
 a float is declared, nothing else is converted (``"2030"`` is not an int there).
@@ -39,6 +47,7 @@ import difflib
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +57,7 @@ from workbench.errors import ParameterError, ReportError
 
 __all__ = [
     "NotebookParameter",
+    "available_memory",
     "check_parameters",
     "describe_parameters",
     "format_value",
@@ -67,6 +77,12 @@ _FLOAT_PATTERN = re.compile(
     re.IGNORECASE,
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_NUMBER = r"[+-]?[\d_]+(?:\.\d*)?(?:[eE][+-]?\d+)?"
+_BOUNDS = re.compile(
+    rf"\[\s*(?P<low>{_NUMBER})\s*,\s*(?P<high>{_NUMBER})\s*"
+    rf"(?:;\s*(?P<size>{_NUMBER})\s*(?P<unit>B|kB|MB|GB)\s+each\s*)?\]\s*$"
+)
+_UNIT_BYTES = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
 # Deeper brackets than any real parameter has would only exhaust Python's recursion limit.
 _MAX_NESTING = 32
 _EXPECTED = {
@@ -114,6 +130,16 @@ class NotebookParameter:
     default: str
     help: str = ""
     item_kind: str = "any"
+
+    @property
+    def bounds(self) -> tuple[float, float, float | None] | None:
+        """(lowest, highest, bytes per unit or None) declared at the end of the comment."""
+        match = _BOUNDS.search(self.help) if self.kind in ("int", "float") else None
+        if match is None:
+            return None
+        size = match.group("size")
+        each = None if size is None else float(size) * _UNIT_BYTES[match.group("unit")]
+        return float(match.group("low")), float(match.group("high")), each
 
     @property
     def type_name(self) -> str:
@@ -344,6 +370,9 @@ def check_parameters(
             else:
                 parsed = _check_typed(value, parameter.kind, parameter.item_kind)
             checked[name] = _check_data(parsed)
+            _check_bounds(report, parameter, checked[name], declared)
+        except ParameterError:
+            raise
         except ValueError as exc:
             expected = _EXPECTED[parameter.kind]
             if parameter.kind == "list" and parameter.item_kind != "any":
@@ -382,6 +411,61 @@ def format_value(value: object) -> str:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     return str(value)
+
+
+def _check_bounds(
+    report: str, parameter: NotebookParameter, value: object, declared: Mapping
+) -> None:
+    """Refuse a number outside its declared range, or needing more memory than there is."""
+    bounds = parameter.bounds
+    if bounds is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return
+    low, high, each = bounds
+    owner = f"report {report!r}"
+    if not low <= value <= high:
+        error = ParameterError.invalid(
+            parameter.name, owner, f"between {_number(low)} and {_number(high)}", value
+        )
+        raise ParameterError(
+            f"{error}\n{describe_parameters(report, declared)}", parameter=parameter.name
+        )
+    available = available_memory()
+    if each is not None and available is not None and value * each > available:
+        raise ParameterError.invalid(
+            parameter.name,
+            owner,
+            f"at most {_number(available // each)} on this machine: a run needs about "
+            f"{_gigabytes(value * each)} of memory ({_gigabytes(each)} each) and "
+            f"{_gigabytes(available)} is available",
+            value,
+        )
+
+
+def available_memory() -> float | None:
+    """Bytes of memory available to a new process (Linux's MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _number(value: float) -> str:
+    return f"{int(value):_}" if float(value).is_integer() else f"{value:g}"
+
+
+def _gigabytes(size: float) -> str:
+    """``40 GB``, ``20 kB``: a size in decimal units, three figures."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size:.3g} B"
 
 
 def python_literal(value: object) -> str:
