@@ -131,3 +131,15 @@ def test_uncalibrated_outlook_says_so(prior):
     assert "before calibration" in summary(prior)
     with pytest.raises(ParameterError, match="'tree' parameter of prior_posterior"):
         prior_posterior(prior)
+
+
+def test_a_regional_outlook_is_calibrated_against_the_world_installed_base(tree):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        china = outlook("base", horizon=2028, n_draws=400, seed=3, region="china")
+    world, regional = tree["calibration"].to_dataset(), china["calibration"].to_dataset()
+    # Same draws, same observations: the calibration does not depend on the region shown.
+    np.testing.assert_allclose(world["weight"], regional["weight"])
+    assert float(headline(china, 2028)["supply_h100e"][1]) < float(
+        headline(tree, 2028)["supply_h100e"][1]
+    )
