@@ -79,7 +79,8 @@ def test_9_hostile_text_in_every_string_parameter_never_becomes_html(tmp_path, h
     names = list_notebooks(notebooks_dir())
     # One batch file, one report per notebook and string parameter: the hostile text in that
     # parameter alone, so that no other bad value stops the notebook before the text shows.
-    lines = ["[settings]", 'out = "reports"', "jobs = 2", ""]
+    # Code shown (folded), so the injected parameters cell carries the text in every page.
+    lines = ["[settings]", 'out = "reports"', "jobs = 2", "show_code = true", ""]
     entries = {}
     for name in names:
         declared = inspect_parameters(notebooks_dir() / f"{name}.ipynb")
