@@ -30,6 +30,7 @@ from workbench.data.sources import (
     SOURCE_QUALITIES,
     aggregator_sources,
     check_tables,
+    count_findings,
     primary_share,
 )
 from workbench.data.table import Column, Schema, Stack, file_sha256, read_table
@@ -48,6 +49,7 @@ __all__ = [
     "cache_dir",
     "cached_path",
     "check_tables",
+    "count_findings",
     "coverage",
     "data_dir",
     "dataset_path",

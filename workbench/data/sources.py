@@ -26,6 +26,7 @@ __all__ = [
     "SOURCE_QUALITIES",
     "aggregator_sources",
     "check_tables",
+    "count_findings",
     "primary_share",
     "source_domains",
 ]
@@ -191,6 +192,28 @@ def check_tables(
             "source": "workbench.data.check_tables over the bundled tables (data/)",
             "as_of": today.isoformat(),
         },
+    )
+
+
+def count_findings(findings: xr.Dataset) -> xr.Dataset:
+    """How many findings of each kind each table has: ``count`` along ``table`` and ``kind``.
+
+    The short view of :func:`check_tables` for a report (the full list can run to hundreds
+    of rows: every assumption row is an estimate by nature).
+    """
+    frame = pd.DataFrame({k: findings[k].values for k in ("table", "kind")})
+    counts = frame.groupby(["table", "kind"]).size().unstack("kind", fill_value=0)
+    return xr.Dataset(
+        {
+            kind: (
+                "table",
+                counts[kind].to_numpy(dtype=int),
+                {"units": "count", "long_name": f"Findings: {kind}"},
+            )
+            for kind in counts.columns
+        },
+        coords={"table": counts.index.to_numpy(dtype=object)},
+        attrs={**findings.attrs, "title": "Findings of workbench data check, by table"},
     )
 
 
