@@ -11,27 +11,18 @@ from workbench import data
 from workbench.data.sources import AGGREGATOR_DOMAINS, source_domains
 from workbench.errors import DataError, ParameterError
 
-# Tables whose rows are being re-sourced on another branch (issue 17, item 1); each still cites an
-# aggregator here. The test below fails as soon as one is clean: then move it out of this list.
-NOT_YET_RESOURCED: tuple[str, ...] = ()
-CHECKED = [name for name in data.list_datasets() if name not in NOT_YET_RESOURCED]
+# Every bundled table is checked: none may cite an aggregator or content site.
+CHECKED = data.list_datasets()
 
 
-def test_vendor_revenue_and_the_clean_tables_are_checked():
-    assert "vendor_revenue" in CHECKED and "accelerators" in CHECKED and "models" in CHECKED
+def test_every_bundled_table_is_checked():
+    assert {"vendor_revenue", "accelerators", "models", "demand_scenarios"} <= set(CHECKED)
 
 
 @pytest.mark.parametrize("name", CHECKED)
 def test_no_row_cites_an_aggregator_site(name):
     found = data.aggregator_sources(data.load(name))
     assert not found, f"{name}: rows citing aggregator sites: {found}"
-
-
-@pytest.mark.parametrize("name", NOT_YET_RESOURCED)
-def test_tables_awaiting_resourcing_are_listed_only_while_they_need_it(name):
-    assert data.aggregator_sources(data.load(name)), (
-        f"{name} no longer cites an aggregator: remove it from NOT_YET_RESOURCED"
-    )
 
 
 def test_aggregator_domains_match_hosts_and_their_subdomains_only():
