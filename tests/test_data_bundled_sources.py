@@ -21,14 +21,9 @@ NAMED_AGGREGATORS = (
     "slicast.com",
     "techfastforward.com",
 )
-OWN_TABLES = [
-    name
-    for name in data.list_datasets()
-    if name not in {"vendor_revenue", "demand_scenarios", "published_estimates"}
-]
+OWN_TABLES = data.list_datasets()  # every bundled table
 
 
-# vendor_revenue, demand_scenarios and published_estimates are curated on other branches.
 @pytest.mark.parametrize("name", OWN_TABLES)
 def test_every_row_says_how_good_its_source_is(name):
     ds = data.load(name)
