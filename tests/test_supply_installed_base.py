@@ -150,12 +150,12 @@ def test_bad_inputs_name_the_parameter():
 
 def test_liquid_cooling_over_all_vendors_names_the_chips_without_a_tdp():
     """Issue 13: the README's installed_base(..., pue="liquid") gave NaN power silently."""
-    shipments = estimate_shipments("all", n_draws=50, seed=0)
+    shipments = estimate_shipments(None, n_draws=50, seed=0)
     with pytest.warns(UserWarning, match=r"no published TDP for .*Google TPU v4"):
-        base = installed_base(shipments, lifetime_years=(4, 6), pue="liquid")
+        base = installed_base(shipments, lifetime_years=(4, 6), cooling="liquid")
     assert np.isnan(base["power"].isel(quarter=-1)).all()
     nvidia = estimate_shipments("NVIDIA", n_draws=50, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        power = installed_base(nvidia, lifetime_years=(4, 6), pue="liquid")["power"]
+        power = installed_base(nvidia, lifetime_years=(4, 6), cooling="liquid")["power"]
     assert np.isfinite(power.isel(quarter=-1)).all() and float(power.isel(quarter=-1).min()) > 0
