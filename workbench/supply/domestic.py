@@ -21,6 +21,9 @@ from workbench.uncertainty import LogNormal, sample
 
 __all__ = ["domestic_china_shipments", "with_domestic_china"]
 
+#: The named random stream of the domestic-chip draws (independent of the shipments' own).
+STREAM = "supply.domestic_china"
+
 OWNER = "domestic_china_shipments"
 TABLE = "china_domestic_shipments"
 
@@ -74,7 +77,7 @@ def domestic_china_shipments(
         inputs[f"h100e {chip} {year}"] = LogNormal.from_interval(
             float(row["h100e_low"]), float(row["h100e_high"]), level=level, name=chip
         )
-    draws = sample(inputs, n_draws=int(n_draws), seed=int(seed))
+    draws = sample(inputs, n_draws=int(n_draws), seed=int(seed), stream=STREAM)
     chips = list(dict.fromkeys(chip for chip, _ in rows))
     years = [year for _, year in rows]
     quarters = pd.date_range(f"{min(years)}-01-01", f"{max(years)}-10-01", freq="QS")
@@ -151,7 +154,7 @@ def with_domestic_china(shipments: xr.Dataset, domestic: xr.Dataset | None = Non
         )
     if domestic is None:
         domestic = domestic_china_shipments(
-            n_draws=shipments.sizes["draw"], seed=int(shipments.attrs.get("seed", 0)) + 7
+            n_draws=shipments.sizes["draw"], seed=int(shipments.attrs.get("seed", 0))
         )
     if domestic.sizes["draw"] != shipments.sizes["draw"]:
         raise ParameterError.invalid(
