@@ -44,3 +44,15 @@ def _empty_download_cache(tmp_path_factory, monkeypatch):
     """No test sees the user's download cache: data.load_best would otherwise pick it up."""
     if "WORKBENCH_CACHE" not in os.environ:
         monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path_factory.mktemp("download-cache")))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium under Playwright (tests/fixtures/browser.py), one per test module."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from fixtures.browser import launch
+
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()

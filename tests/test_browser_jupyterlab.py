@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from fixtures.browser import OfflinePage, launch
+from fixtures.browser import OfflinePage
 
 pytestmark = pytest.mark.browser
 
@@ -124,15 +124,6 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def _run_all(page) -> float:

@@ -7,19 +7,10 @@ Playwright; every request that is not for a local file is blocked and recorded.
 from __future__ import annotations
 
 import pytest
-from fixtures.browser import OfflinePage, launch
+from fixtures.browser import OfflinePage
 from fixtures.notebooks.workspace import make_workspace
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
