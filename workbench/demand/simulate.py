@@ -24,8 +24,10 @@ Capacity equivalence by the binding resource: the H100-equivalents demand needs 
 on the H100's own roofline, phase by phase: prefill and training by FLOP/s (compute-bound),
 decode by memory bandwidth whenever that is the slower ceiling (``prefill_h100e``,
 ``decode_h100e``, ``training_h100e``). A chip rich in bandwidth and poor in FLOP/s (an H20)
-does the decode of more H100e than its FLOP/s rating says; compare the supply's
-bandwidth-equivalent count with ``decode_h100e`` when that matters.
+does the decode of more H100e than its FLOP/s rating says. ``bandwidth_h100e`` is the part of
+``h100e`` bound by bandwidth (on the H100's roofline, per draw and year):
+:func:`workbench.gap.compute_gap` sets it against the supply's ``h100e_bandwidth`` and the
+rest against its FLOP/s-based ``h100e``.
 
 Inputs that move together are drawn together: by default the correlations stated in the
 bundled ``demand_correlations`` table, each with its rationale
@@ -234,7 +236,7 @@ def simulate(
         - ``flops_provisioned`` [FLOP/s] dense bf16 peak to install; ``utilisation`` [1]
         - ``h100e`` [1] and its parts ``inference_h100e`` (``prefill_h100e`` +
           ``decode_h100e``), ``training_h100e`` (the workload variables carry a ``workload``
-          attribute)
+          attribute); ``bandwidth_h100e``, the part of ``h100e`` bound by memory bandwidth
         - ``accelerators`` (``chip``) [1] if that chip type served all demand
         - ``pue`` [1], ``power`` [MW] facility power, ``energy`` [TWh] per year
         - every sampled input along ``draw`` (attribute ``role="input"``; see
@@ -497,28 +499,30 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     # Serving precision: the share 2 - bytes_per_param of serving FLOP runs at fp8 peak.
     fp8_share = np.clip(2.0 - x.bytes_per_param, 0.0, 1.0)
 
-    def chips_needed(spec: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+    def chips_needed(spec: xr.Dataset) -> tuple[xr.DataArray, ...]:
         serving_peak = 1.0 / (fp8_share / spec["peak_fp8"] + (1.0 - fp8_share) / spec["peak_flops"])
         serving_spec = spec.assign(peak_flops=serving_peak)
         per_prompt = chip_seconds_per_token(prefill, serving_spec, mfu=x.mfu, mbu=x.mbu)
         per_decode = chip_seconds_per_token(decode, serving_spec, mfu=x.mfu, mbu=x.mbu)
-        return (
-            serving * prompt_share * per_prompt["chip_seconds"],
-            serving * decoded_per_token * per_decode["chip_seconds"],
-            training_chips_flops / spec["peak_flops"],
-        )
+        prefilled = serving * prompt_share * per_prompt["chip_seconds"]
+        decoded = serving * decoded_per_token * per_decode["chip_seconds"]
+        # The chips whose binding resource is memory bandwidth (on this chip's roofline).
+        bandwidth_bound = prefilled.where(
+            per_prompt["memory_time"] >= per_prompt["compute_time"], 0.0
+        ) + decoded.where(per_decode["memory_time"] >= per_decode["compute_time"], 0.0)
+        return prefilled, decoded, training_chips_flops / spec["peak_flops"], bandwidth_bound
 
     # Every chip type only when its count is wanted; else the reference chip alone.
     counted = ctx.variables is None or "accelerators" in ctx.variables
-    prefilled, decoded, trained = chips_needed(ctx.specs if counted else ctx.reference)
+    prefilled, decoded, trained, bound = chips_needed(ctx.specs if counted else ctx.reference)
     accelerators = (prefilled + decoded + trained).transpose("draw", t, "chip")
     if not counted:
-        ref = [a.isel(chip=0, drop=True) for a in (prefilled, decoded, trained)]
+        ref = [a.isel(chip=0, drop=True) for a in (prefilled, decoded, trained, bound)]
     elif REFERENCE_CHIP in [str(c) for c in ctx.specs["chip"].values]:
-        ref = [a.sel(chip=REFERENCE_CHIP, drop=True) for a in (prefilled, decoded, trained)]
+        ref = [a.sel(chip=REFERENCE_CHIP, drop=True) for a in (prefilled, decoded, trained, bound)]
     else:
         ref = [a.isel(chip=0, drop=True) for a in chips_needed(ctx.reference)]
-    ref_prefill, ref_decode, ref_trained = (a.transpose("draw", t) for a in ref)
+    ref_prefill, ref_decode, ref_trained, ref_bound = (a.transpose("draw", t) for a in ref)
     ref_served = ref_prefill + ref_decode
     h100e = ref_served + ref_trained
     reference_peak = float(ctx.reference["peak_flops"].squeeze())
@@ -575,6 +579,11 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
         "decode_h100e": lambda: ref_decode.assign_attrs(
             units="1",
             long_name="H100-equivalents to install for decode (bandwidth-bound where slower)",
+            workload="inference",
+        ),
+        "bandwidth_h100e": lambda: ref_bound.assign_attrs(
+            units="1",
+            long_name="H100-equivalents to install whose binding resource is memory bandwidth",
             workload="inference",
         ),
         "training_h100e": lambda: ref_trained.assign_attrs(

@@ -5,7 +5,7 @@
 
 from workbench.gap.backtest import backtest, backtest_note, backtest_scores
 from workbench.gap.calibration import calibrate, importance_weights, observations
-from workbench.gap.core import UNITS, align_periods, compute_gap, instants
+from workbench.gap.core import UNITS, align_periods, compute_gap, instants, occupancy
 from workbench.gap.drivers import drivers, value_of_information
 from workbench.gap.outlook import (
     COOLING,
@@ -37,6 +37,7 @@ __all__ = [
     "instants",
     "moved_inputs",
     "observations",
+    "occupancy",
     "outlook",
     "prior_posterior",
     "summary",

@@ -83,7 +83,7 @@ from workbench import data
 from workbench._random import stream
 from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_between
 from workbench.errors import CalibrationWarning, ParameterError
-from workbench.gap.core import instants
+from workbench.gap.core import instants, occupancy
 from workbench.uncertainty import Distribution
 
 __all__ = [
@@ -353,7 +353,16 @@ def simulate_observations(demand: xr.Dataset, supply: xr.Dataset, obs: xr.Datase
         elif q == "h100e_in_use":
             used = _log_interp(demand["h100e"], times[idx])
             installed = _log_interp(supply["h100e"], times[idx])
-            out[idx] = used / installed
+            if "bandwidth_h100e" in demand and "h100e_bandwidth" in supply:
+                # Each part of demand on its binding resource, as compute_gap compares them.
+                out[idx] = occupancy(
+                    used,
+                    _log_interp(demand["bandwidth_h100e"], times[idx]),
+                    installed,
+                    _log_interp(supply["h100e_bandwidth"], times[idx]),
+                )
+            else:
+                out[idx] = used / installed
         elif q == "frontier_training_compute":
             if {"frontier_training_compute", "training_compute_growth"} <= set(demand.data_vars):
                 since = years_between(times[idx], demand.attrs["base_date"]).values[:, None]
@@ -729,7 +738,8 @@ def calibrate(
     obs = observations(as_of=as_of, utilisation=utilisation, in_use_times=in_use)
     n_supply = supply.sizes["draw"]
     pairs = np.arange(demand.sizes["draw"]) % n_supply
-    supply = supply[["h100e"]].isel(draw=pairs).assign_coords(draw=demand["draw"].values)
+    capacity = [name for name in ("h100e", "h100e_bandwidth") if name in supply]
+    supply = supply[capacity].isel(draw=pairs).assign_coords(draw=demand["draw"].values)
     simulated = simulate_observations(demand, supply, obs)
     weights = importance_weights(simulated, obs, min_ess=min_ess, log_ratio=log_ratio)
     index = resample(weights["weight"].values, seed, size=n_supply)

@@ -12,6 +12,15 @@ one side only are dropped. Quarterly results can be summarised as annual means o
 sides over calendar years with all four quarters (``compute_gap(..., period="year")``).
 A yearly supply cannot be compared with quarterly demand (it has no values between years).
 
+Capacity by the binding resource: work bound by FLOP/s (training, prefill) needs the supply's
+FLOP/s, decode its memory bandwidth, and a fleet of H20s (rich in bandwidth, poor in FLOP/s)
+serves decode that its FLOP/s rating would not. When the supply has ``h100e_bandwidth`` (its
+H100-equivalents by HBM bandwidth) and the demand ``bandwidth_h100e`` (the part of its H100e
+bound by bandwidth on the H100's roofline), demand is restated on the supply's chip mix: the
+share of the fleet it occupies is ``(D − D_bw) / S + D_bw / S_bw`` (:func:`occupancy`), and its
+H100e (and FLOP/s and power with them) are that share of the supply's. On a fleet of H100s
+nothing changes; without the two variables demand is compared by FLOP/s alone.
+
 Draws: supply and demand are independent Monte Carlo samples, so draw *i* of one is paired with
 draw *i* of the other. That needs the same number of draws and disjoint random streams (see
 :func:`workbench.uncertainty.check_independent`): a shared stream would give both sides the
@@ -27,7 +36,7 @@ import xarray as xr
 from workbench.errors import ParameterError, format_choices
 from workbench.uncertainty import check_independent, merge_streams
 
-__all__ = ["INSTANT_RULE", "UNITS", "align_periods", "compute_gap", "instants"]
+__all__ = ["INSTANT_RULE", "UNITS", "align_periods", "compute_gap", "instants", "occupancy"]
 
 # unit name -> (supply variable, demand variable, units, long name)
 UNITS: dict[str, tuple[str, str, str, str]] = {
@@ -120,6 +129,50 @@ def _check_units(ds: xr.Dataset, name: str, units: str, side: str, owner: str) -
         )
 
 
+def occupancy(demand_h100e, demand_bandwidth_h100e, supply_h100e, supply_bandwidth_h100e):
+    """The share of a fleet that demand occupies, each part on its binding resource.
+
+    ``demand_h100e`` is demand's H100e on the H100's roofline, ``demand_bandwidth_h100e`` the
+    part of it bound by memory bandwidth; the supply is counted by FLOP/s (``supply_h100e``)
+    and by bandwidth (``supply_bandwidth_h100e``). Arrays of any kind that broadcast.
+
+    >>> float(occupancy(10.0, 6.0, 20.0, 20.0))  # a fleet of H100s: 10 / 20
+    0.5
+    >>> round(float(occupancy(10.0, 6.0, 20.0, 60.0)), 12)  # bandwidth-rich: 4 / 20 + 6 / 60
+    0.3
+    """
+    flop_bound = demand_h100e - demand_bandwidth_h100e
+    return flop_bound / supply_h100e + demand_bandwidth_h100e / supply_bandwidth_h100e
+
+
+def _restate_on_supply(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, str]:
+    """Demand's capacity variables restated on the supply's chip mix (see the module's rule)."""
+    needed = {"h100e", "h100e_bandwidth"} <= set(supply.data_vars) and {
+        "h100e",
+        "bandwidth_h100e",
+    } <= set(demand.data_vars)
+    if not needed:
+        return demand, "compared by FLOP/s (no bandwidth-based counts on both sides)"
+    share = occupancy(
+        demand["h100e"], demand["bandwidth_h100e"], supply["h100e"], supply["h100e_bandwidth"]
+    )
+    factor = share * supply["h100e"] / demand["h100e"]
+    # Instants without a bandwidth count (an input lacking it) keep the FLOP/s comparison.
+    factor = factor.where(np.isfinite(factor), 1.0)
+    restated = demand.copy()
+    for name in ("h100e", "flops_provisioned", "power"):
+        if name in demand:
+            restated[name] = (demand[name] * factor).assign_attrs(demand[name].attrs)
+    restated["binding_factor"] = factor.assign_attrs(
+        units="1",
+        long_name="Demand on the supply's chip mix over demand on H100s (binding resource)",
+    )
+    return restated, (
+        "capacity by the binding resource: FLOP/s-bound demand against the supply's FLOP/s, "
+        "bandwidth-bound demand (decode) against its memory bandwidth"
+    )
+
+
 def _annual_means(ds: xr.Dataset) -> xr.Dataset:
     """Means over calendar years with all four quarters (a part year is left out)."""
     years = ds["quarter"].dt.year
@@ -143,7 +196,9 @@ def compute_gap(
     the end of its quarter, annual values at 1 January, or as each time coordinate's
     ``attrs["instant"]`` says); instants on one side only are dropped. Quarterly demand is the
     preferred input: the supply is quarterly. ``period="year"`` then reports annual means of
-    both sides (calendar years with all four quarters).
+    both sides (calendar years with all four quarters). Demand is set against the supply's
+    FLOP/s and memory bandwidth, each where it binds, when both sides count both (see
+    :func:`occupancy`).
 
     Parameters
     ----------
@@ -168,7 +223,8 @@ def compute_gap(
         ``supply_<u>`` and ``demand_<u>`` for each unit present on both sides; ``ratio``
         (supply ÷ demand), ``log_ratio`` (its natural log), ``surplus`` (supply − demand;
         negative is a shortfall) and ``shortfall`` (bool) per period and draw;
-        ``shortfall_probability`` per period. Attrs ``alignment`` state the rule.
+        ``shortfall_probability`` per period; ``binding_factor`` when demand was restated on
+        the supply's chip mix (see the module's rule). Attrs ``alignment`` state the rules.
     """
     owner = "compute_gap"
     if unit not in UNITS:
@@ -179,6 +235,7 @@ def compute_gap(
     supply_period = _time_dim(supply, owner, "supply")
     demand_period = _time_dim(demand, owner, "demand")
     aligned_supply, aligned_demand = align_periods(supply, demand)
+    aligned_demand, binding = _restate_on_supply(aligned_supply, aligned_demand)
     dim = demand_period
     out = xr.Dataset()
     for name, (s_var, d_var, units, long_name) in UNITS.items():
@@ -198,7 +255,9 @@ def compute_gap(
             raise ParameterError.invalid(
                 side, owner, f"a Dataset with variable {missing!r}", present
             )
-    alignment = f"{INSTANT_RULE}; supply {supply_period}ly, demand {demand_period}ly"
+    if "binding_factor" in aligned_demand:
+        out["binding_factor"] = aligned_demand["binding_factor"]
+    alignment = f"{INSTANT_RULE}; supply {supply_period}ly, demand {demand_period}ly; {binding}"
     if period == "year" and dim == "quarter":
         out = _annual_means(out)
         dim = "year"

@@ -4,7 +4,7 @@
 >>> shipments = supply.estimate_shipments("NVIDIA", n_draws=1_000, seed=0)
 >>> base = supply.installed_base(shipments, lifetime_years=(4, 6))
 >>> sorted(base.data_vars)[:4]
-['flops', 'h100e', 'it_power', 'power']
+['flops', 'h100e', 'h100e_bandwidth', 'it_power']
 """
 
 from workbench.supply.backtest import backtest

@@ -1,8 +1,9 @@
 """Chip specifications the supply estimates need, read from the ``accelerators`` table.
 
 One place turns chip names into the numbers shipments are converted with: dense bf16 peak,
-H100-equivalents (bf16 peak over the reference chip's), power at TDP, HBM per package, and the
-market region (China export variants and domestic chips vs rest of world).
+H100-equivalents (bf16 peak over the reference chip's, and memory bandwidth over the reference
+chip's: decode is bound by bandwidth), power at TDP, HBM per package, and the market region
+(China export variants and domestic chips vs rest of world).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class ChipSpecs:
     h100e: np.ndarray  # H100-equivalents per chip
     tdp: np.ndarray  # W
     memory: np.ndarray  # byte
+    bandwidth: np.ndarray  # byte/s of HBM per chip
+    h100e_bandwidth: np.ndarray  # H100-equivalents per chip by memory bandwidth
 
     def coords(self) -> dict[str, tuple[str, np.ndarray]]:
         """Non-index coordinates along ``chip`` for an output dataset."""
@@ -89,6 +92,8 @@ def chip_specs(
                 parameter, owner, "chips with a published dense bf16 peak", chip
             )
     reference = h100e_peak(table)
+    bandwidth = rows["memory_bandwidth"].values.astype(float)
+    reference_bandwidth = float(table["memory_bandwidth"].sel(chip=H100_REFERENCE))
     regions = np.array([_MARKET_REGION.get(str(r), str(r)) for r in rows["market_region"].values])
     return ChipSpecs(
         chips=tuple(chips),
@@ -98,4 +103,6 @@ def chip_specs(
         h100e=bf16 / reference,
         tdp=rows["tdp"].values.astype(float),
         memory=rows["memory"].values.astype(float),
+        bandwidth=bandwidth,
+        h100e_bandwidth=bandwidth / reference_bandwidth,
     )

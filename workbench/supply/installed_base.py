@@ -35,6 +35,8 @@ __all__ = ["installed_base", "survival"]
 
 STREAM = "supply.installed_base"
 VARIABLES = ("units", "h100e", "flops", "power")
+# Carried through when the shipments have it (estimate_shipments and project_shipments do).
+OPTIONAL = ("h100e_bandwidth",)
 BREAKDOWNS = ("region", "chip", "vendor")
 # Quantile grid that turns any distribution's ppf into a survival curve without random draws.
 _GRID = 8192
@@ -44,6 +46,7 @@ W_PER_MW = 1e6
 OUTPUTS = {
     "units": Var("1", "Accelerators in service"),
     "h100e": Var("1", "H100-equivalents in service (peak dense bf16)"),
+    "h100e_bandwidth": Var("1", "H100-equivalents in service by memory bandwidth (for decode)"),
     "flops": Var("FLOP/s", "Peak dense bf16 compute in service"),
     "it_power": Var("MW", "Accelerator power at TDP in service"),
     "power": Var("MW", "Facility power of accelerators in service (incl. server overhead and PUE)"),
@@ -223,7 +226,8 @@ def installed_base(
     -------
     xr.Dataset
         Dims ``(quarter, draw)``: ``units`` (accelerators in service), ``h100e``
-        (H100-equivalents of peak dense bf16 capacity, units "1"), ``flops`` (FLOP/s),
+        (H100-equivalents of peak dense bf16 capacity, units "1"), ``h100e_bandwidth``
+        (H100-equivalents of memory bandwidth, when the shipments have it), ``flops`` (FLOP/s),
         ``it_power`` (MW at TDP) and ``power`` (facility MW including server overhead and
         PUE), plus the ``pue`` and ``server_overhead`` draws.
     """
@@ -281,7 +285,8 @@ def installed_base(
 
     has_chip = "chip" in shipments.dims
     order = ("quarter", "chip", "draw") if has_chip else ("quarter", "draw")
-    arrays = {v: shipments[v].transpose(*order).values for v in VARIABLES}
+    present = (*VARIABLES, *(v for v in OPTIONAL if v in shipments))
+    arrays = {v: shipments[v].transpose(*order).values for v in present}
     if not has_chip:
         arrays = {v: a[:, None, :] for v, a in arrays.items()}
     n_c = arrays["units"].shape[1]
@@ -310,14 +315,14 @@ def installed_base(
     values = {**totals, "it_power": it_power, "power": facility}
     data = {
         name: (("quarter", "draw"), values[name], OUTPUTS[name].attrs())
-        for name in ("units", "h100e", "flops", "it_power", "power")
+        for name in ("units", "h100e", *present[len(VARIABLES) :], "flops", "it_power", "power")
     }
     data["pue"] = (("draw",), pue_draws, OUTPUTS["pue"].attrs())
     data["server_overhead"] = (("draw",), overhead_draws, OUTPUTS["server_overhead"].attrs())
     if breakdown is not None:
         labels = shipments["chip"].values if breakdown == "chip" else shipments[breakdown].values
         names, groups = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
-        for v in VARIABLES:
+        for v in present:
             split = in_service(arrays[v], groups, len(names))
             if v == "power":
                 split = split / W_PER_MW * overhead_draws[None, None] * pue_draws[None, None]

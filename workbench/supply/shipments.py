@@ -39,6 +39,7 @@ __all__ = ["estimate_shipments"]
 OUTPUTS = {
     "units": Var("1", "Accelerators shipped in the quarter"),
     "h100e": Var("1", "H100-equivalents shipped in the quarter"),
+    "h100e_bandwidth": Var("1", "H100-equivalents by memory bandwidth shipped in the quarter"),
     "flops": Var("FLOP/s", "Dense bf16 peak shipped in the quarter"),
     "power": Var("W", "Power at TDP of accelerators shipped"),
     "price": Var("USD", "Average selling price per accelerator"),
@@ -187,7 +188,8 @@ def estimate_shipments(
     xr.Dataset
         Dims ``(quarter, chip, draw)``; ``quarter`` is datetime64 at the calendar quarter
         start. Variables ``units`` (accelerators), ``h100e`` (H100-equivalents by dense bf16
-        peak), ``flops`` (dense bf16 FLOP/s), ``power`` (W at TDP; NaN for chips without a
+        peak), ``h100e_bandwidth`` (H100-equivalents by HBM bandwidth, the resource decode is
+        bound by), ``flops`` (dense bf16 FLOP/s), ``power`` (W at TDP; NaN for chips without a
         published TDP), plus ``price`` (chip, draw) and ``accelerator_revenue`` (quarter,
         draw). Coordinates ``vendor`` and ``region`` (``"China"`` or ``"rest of world"``)
         along ``chip``. Quarters a vendor's revenue does not cover are NaN.
@@ -290,6 +292,7 @@ def _compute(
     else:
         power = units * specs.tdp[None, :, None]
     h100e = units * specs.h100e[None, :, None]
+    h100e_bandwidth = units * specs.h100e_bandwidth[None, :, None]
     flops = units * specs.bf16[None, :, None]
 
     dims = ("quarter", "chip", "draw")
@@ -304,10 +307,20 @@ def _compute(
         **specs.coords(),
     }
     reference = float(specs.bf16[0] / specs.h100e[0])
-    values = {"units": units, "h100e": h100e, "flops": flops, "power": power}
+    values = {
+        "units": units,
+        "h100e": h100e,
+        "h100e_bandwidth": h100e_bandwidth,
+        "flops": flops,
+        "power": power,
+    }
     data = {name: (dims, values[name], OUTPUTS[name].attrs()) for name in values}
     data["h100e"][2]["description"] = (
         f"Units x dense bf16 peak / {H100_REFERENCE} dense bf16 peak ({reference:.4g} FLOP/s)."
+    )
+    data["h100e_bandwidth"][2]["description"] = (
+        f"Units x HBM bandwidth / {H100_REFERENCE} HBM bandwidth: the capacity for decode, "
+        "which is bound by memory bandwidth."
     )
     data["price"] = (("chip", "draw"), price, OUTPUTS["price"].attrs())
     data["accelerator_revenue"] = (
