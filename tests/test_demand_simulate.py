@@ -170,7 +170,8 @@ def test_many_draws_in_memory_equal_the_chunked_and_the_short_runs():
     xr.testing.assert_identical(in_memory, chunked.compute())
     short = simulate(n_draws=700, end=2027, seed=13)
     prefix = in_memory.isel(draw=slice(0, 700))
-    xr.testing.assert_equal(short.drop_attrs(), prefix.drop_attrs())
+    # The same draws; SIMD arithmetic over arrays of another length may round the last bit.
+    xr.testing.assert_allclose(short.drop_attrs(), prefix.drop_attrs(), rtol=1e-13, atol=0)
 
 
 def test_each_chunk_samples_its_inputs_once(monkeypatch):

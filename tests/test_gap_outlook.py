@@ -143,3 +143,19 @@ def test_a_regional_outlook_is_calibrated_against_the_world_installed_base(tree)
     assert float(headline(china, 2028)["supply_h100e"][1]) < float(
         headline(tree, 2028)["supply_h100e"][1]
     )
+
+
+def test_the_grid_power_ceiling_caps_the_world_supply_when_asked():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        free = outlook(n_draws=200, calibrate=False, seed=4)
+        capped = outlook(n_draws=200, calibrate=False, seed=4, power_ceiling=True)
+    s_free, s_capped = free["supply"]["h100e"], capped["supply"]["h100e"]
+    assert bool((s_capped <= s_free * (1 + 1e-9)).all())
+    assert float(s_capped.isel(quarter=-1).median()) < 0.8 * float(s_free.isel(quarter=-1).median())
+    assert capped.attrs["power_ceiling"] == "True" and free.attrs["power_ceiling"] == "False"
+    assert float(capped["shipments"]["power_capped_share"].max()) > 0
+    with pytest.raises(ParameterError, match="power_ceiling"):
+        outlook(n_draws=10, power_ceiling="yes")

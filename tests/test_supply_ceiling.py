@@ -173,7 +173,35 @@ def test_projected_shipments_fit_in_the_grid_power():
     future = projected.where(projected.projected, drop=True)
     covered = future.quarter.isin(grid.quarter)
     facility_mw = (future.power * grid.facility_multiplier / 1e6).where(covered, drop=True)
-    allowed = grid.power.sel(quarter=facility_mw.quarter)
+    history = projected.where(~projected.projected, drop=True).isel(quarter=slice(-4, None))
+    connected = history.power.mean("quarter") * grid.facility_multiplier / 1e6
+    allowed = np.maximum(grid.power.sel(quarter=facility_mw.quarter), connected)
     assert (facility_mw <= allowed * (1 + 1e-9)).all()
     assert float(projected.power_capped_share.max()) > 0  # the grid binds somewhere
     assert "supply.power_ceiling@0" in projected.attrs["random_streams"]
+
+
+def test_the_grid_ceiling_never_falls_below_the_pace_already_connected():
+    # The bundled ceiling's 2025 room for AI (median ~9 GW) is below what the revenue-based
+    # estimates connected in 2025 (~11 GW) in about two thirds of draws: a ceiling the
+    # observed history broke must not cut the next quarter below that history's pace.
+    import xarray as xr
+
+    from workbench.supply import power_ceiling, project_shipments
+
+    shipments = estimate_shipments(None, n_draws=200, seed=0)
+    tiny = xr.Dataset(
+        {"low": ("year", [1.0, 1.0]), "high": ("year", [2.0, 2.0]), "level": ("year", [0.9, 0.9])},
+        coords={"year": [2026, 2027]},
+        attrs={"license": "CC0-1.0", "as_of": "2026-01-01"},
+    )
+    grid = power_ceiling(n_draws=200, seed=0, table=tiny)
+    free = project_shipments(shipments, end=2027)
+    capped = project_shipments(shipments, end=2027, power_ceiling=grid)
+    history = free.where(~free.projected, drop=True).isel(quarter=slice(-4, None))
+    pace = history.power.mean("quarter")  # W at TDP per quarter, each draw's own
+    future = capped.where(capped.projected, drop=True)
+    unconstrained = free.where(free.projected, drop=True).power
+    expected = np.minimum(unconstrained, pace)
+    np.testing.assert_allclose(future.power, expected, rtol=1e-6)
+    assert float(capped.power_capped_share.max()) > 0

@@ -14,8 +14,9 @@ comonotone path: a fast future stays fast). The path is scaled by the draw's own
 history, so the uncertainty of the revenue-based estimate carries on into the future, and
 capped quarter by quarter by the manufacturing ceiling where its table has data.
 
-The future has no chip breakdown: ``units``, ``flops`` and ``power`` follow ``h100e`` at each
-draw's ratios over the last four historical quarters (with ``"capacity"``, units and power per
+The future has no chip breakdown: ``units``, ``flops``, ``power`` (and ``h100e_bandwidth``,
+the capacity for decode) follow ``h100e`` at each draw's ratios over the last four historical
+quarters (with ``"capacity"``, units and power per
 H100e then fall as packages hold more H100e and draw more power each). Power of chips
 without a published TDP (Google's TPUs) is counted at the fleet's power per H100e in the same
 quarter, rather than as zero.
@@ -47,22 +48,24 @@ __all__ = ["project_shipments", "shipment_totals"]
 OWNER = "project_shipments"
 STREAM = "supply.projection"
 RECENT_QUARTERS = 4
+# Variables summed over chips (power is summed with imputation, see shipment_totals).
+SUMMED = ("units", "h100e", "h100e_bandwidth", "flops")
 
 
 def shipment_totals(shipments: xr.Dataset) -> xr.Dataset:
     """Shipments summed over chips, with the power of chips lacking a TDP imputed.
 
-    Returns ``units``, ``h100e``, ``flops`` and ``power`` (W) along ``quarter`` and ``draw``.
+    Returns ``units``, ``h100e``, ``flops`` and ``power`` (W) along ``quarter`` and ``draw``,
+    and ``h100e_bandwidth`` when the shipments have it.
     """
+    summed = [name for name in SUMMED if name in shipments]
     if "chip" not in shipments.dims:
-        return shipments[["units", "h100e", "flops", "power"]]
+        return shipments[[*summed, "power"]]
     known = shipments["power"].notnull()
     h100e_known = shipments["h100e"].where(known).sum("chip")
     # A ratio estimator: chips of unknown power draw what the known fleet draws per H100e.
     power = shipments["power"].sum("chip") * shipments["h100e"].sum("chip") / h100e_known
-    totals = xr.Dataset(
-        {name: shipments[name].sum("chip", keep_attrs=True) for name in ("units", "h100e", "flops")}
-    )
+    totals = xr.Dataset({name: shipments[name].sum("chip", keep_attrs=True) for name in summed})
     totals["power"] = power.where(h100e_known > 0).assign_attrs(shipments["power"].attrs)
     totals.attrs = shipments.attrs
     return totals
@@ -117,7 +120,10 @@ def project_shipments(
     power_ceiling
         Optional :func:`~workbench.supply.power_ceiling` result (same number of draws): each
         draw's shipments of a quarter are capped so that their facility power (TDP × the
-        draw's facility multiplier) fits in the quarter's new power for AI accelerators.
+        draw's facility multiplier) fits in the quarter's new power for AI accelerators, or
+        in the power the draw's last four estimated quarters connected per quarter if that is
+        more (the observed pace bounds the ceiling from below). Quarters after the ceiling
+        table's last year are not capped.
     seed
         Seed of the growth draws or path scores (stream ``"supply.projection"``); ``None``
         uses the shipments' seed, so one seed drives the analysis, each stage on its own
@@ -223,9 +229,10 @@ def project_shipments(
                 cap = ceiling["h100e"].sel(quarter=quarter).values
                 capped_share[i] = float(np.mean(h100e[i] > cap))
                 h100e[i] = np.minimum(h100e[i], cap)
+    follows = [name for name in ("units", "h100e_bandwidth", "flops", "power") if name in history]
     per_h100e = {
         name: (recent[name].sum("quarter") / recent["h100e"].sum("quarter")).values
-        for name in ("units", "flops", "power")
+        for name in follows
     }
     power_capped = np.zeros(len(future_quarters))
     if power_ceiling is not None:
@@ -239,10 +246,14 @@ def project_shipments(
         known = pd.DatetimeIndex(power_ceiling["quarter"].values)
         multiplier = power_ceiling["facility_multiplier"].values
         watts = per_h100e["power"] * multiplier  # facility W per H100e shipped now
+        # A ceiling the estimated history already broke is not a ceiling: each draw's is at
+        # least the facility power its own last four quarters connected, per quarter.
+        connected = recent["power"].mean("quarter").values * multiplier / 1e6
         for i, quarter in enumerate(future_quarters):
             if quarter in known:
                 per = watts * np.broadcast_to(trend.get("power", 1.0), h100e.shape)[i]
-                cap = power_ceiling["power"].sel(quarter=quarter).values * 1e6 / per
+                room = np.maximum(power_ceiling["power"].sel(quarter=quarter).values, connected)
+                cap = room * 1e6 / per
                 power_capped[i] = float(np.mean(h100e[i] > cap))
                 h100e[i] = np.minimum(h100e[i], cap)
     coords = {"quarter": future_quarters, "draw": history["draw"].values}
@@ -250,14 +261,18 @@ def project_shipments(
         {
             "h100e": (("quarter", "draw"), h100e),
             **{
-                name: (("quarter", "draw"), h100e * ratio[None, :] * trend.get(name, 1.0))
+                # No H100e projected means none of anything (a ratio of 0/0 is not NaN here).
+                name: (
+                    ("quarter", "draw"),
+                    np.where(h100e == 0, 0.0, h100e * ratio[None, :] * trend.get(name, 1.0)),
+                )
                 for name, ratio in per_h100e.items()
             },
         },
         coords=coords,
     )
-    out = xr.concat([history[["units", "h100e", "flops", "power"]], projected], dim="quarter")
-    for name in ("units", "h100e", "flops", "power"):
+    out = xr.concat([history[["h100e", *follows]], projected], dim="quarter")
+    for name in ("h100e", *follows):
         out[name].attrs = history[name].attrs
     out["projected"] = xr.DataArray(
         np.r_[np.zeros(len(quarters), bool), np.ones(len(future_quarters), bool)],
