@@ -9,12 +9,11 @@ key, never a raw ``TypeError`` from deep inside the reader. data/README.md docum
 from __future__ import annotations
 
 import datetime as _dt
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import jsonschema
 
 from workbench.data.sources import SOURCE_QUALITIES
 from workbench.errors import DataError, format_choices
@@ -80,6 +79,29 @@ METADATA_SCHEMA = {
     # Any other top-level key is a plain attribute of the dataset.
     "additionalProperties": {"type": ["string", "number", "boolean"]},
 }
+
+
+def _import_jsonschema():
+    """jsonschema, imported without ``rfc3987_syntax``.
+
+    jsonschema's format checkers import ``rfc3987_syntax`` when it is installed (JupyterLab's
+    ``jsonschema[format-nongpl]`` brings it), which compiles a grammar: 4-6 s of every process
+    that loads a table. The metadata schema uses no ``format`` keyword, so that one module is
+    hidden while jsonschema is first imported; anything that imports it later gets it whole.
+    """
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        import jsonschema
+
+        return jsonschema
+    sys.modules["rfc3987_syntax"] = None  # makes its import fail, which jsonschema allows
+    try:
+        import jsonschema
+    finally:
+        del sys.modules["rfc3987_syntax"]
+    return jsonschema
+
+
+jsonschema = _import_jsonschema()
 _VALIDATOR = jsonschema.Draft202012Validator(METADATA_SCHEMA)
 
 

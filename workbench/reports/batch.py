@@ -27,7 +27,7 @@ from workbench.reports.build import (
     build_report,
 )
 from workbench.reports.files import write_atomically
-from workbench.reports.keys import input_hashes, report_key
+from workbench.reports.keys import input_hashes, local_module_hashes, report_key
 from workbench.reports.notebooks import default_suite, find_notebook
 from workbench.reports.output import check_output_folder, check_report_name, claim_output_folder
 from workbench.reports.params import (
@@ -203,6 +203,7 @@ def plan(
                 "parameters) and swept; give it once.",
                 parameter=both[0],
             )
+        notebook_inputs = {**inputs, **local_module_hashes(request.notebook)}
         for member in expand_sweep(swept) if swept else [{}]:
             parameters = {**fixed, **member}
             folder = out / request.report
@@ -216,13 +217,13 @@ def plan(
                     key=report_key(
                         request.notebook,
                         parameters,
-                        inputs,
+                        notebook_inputs,
                         no_input=no_input,
                         max_output=None if max_output == DEFAULT_MAX_OUTPUT else max_output,
                     ),
                     parameters=parameters,
                     sweep=member,
-                    inputs=inputs,
+                    inputs=notebook_inputs,
                     no_input=no_input,
                     force=force,
                     lock_timeout=lock_timeout,

@@ -49,7 +49,8 @@ class ReportTask:
     sweep
         For a sweep member, its swept values; else empty.
     inputs
-        sha256 of the bundled dataset files, recorded in the manifest.
+        What the key covers beside the notebook (:func:`workbench.reports.keys.input_hashes`
+        and the modules beside the notebook), recorded in the manifest.
     no_input
         Hide code cells in the HTML.
     force
@@ -225,10 +226,16 @@ def _reasons(folder: ReportFolder, task: ReportTask, *, warn: bool = False) -> l
     return _what_changed(manifest, task)
 
 
+def _listed(names: list[str], most: int = 5) -> str:
+    """``names`` joined, the count of the rest after ``most`` (a code change can touch many)."""
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def _what_changed(manifest: Manifest, task: ReportTask) -> list[str]:
     """The parts of the key that differ from the published build's, as far as it says."""
     from workbench import __version__
-    from workbench.reports.keys import file_digest
+    from workbench.reports.keys import CODE, LOCAL, PACKAGE, file_digest
 
     reasons = []
     if manifest.notebook_sha256 is None:
@@ -242,8 +249,20 @@ def _what_changed(manifest: Manifest, task: ReportTask) -> list[str]:
         for name in manifest.inputs.keys() | task.inputs.keys()
         if manifest.inputs.get(name) != task.inputs.get(name)
     )
-    if changed:
-        reasons.append(f"data changed ({', '.join(changed)})")
+    kinds = {CODE: "code", LOCAL: "local module", PACKAGE: "dependency"}
+    for prefix, kind in kinds.items():
+        names = [name.removeprefix(prefix) for name in changed if name.startswith(prefix)]
+        if prefix == PACKAGE:
+            names = [
+                f"{n} {manifest.inputs.get(PACKAGE + n, 'none')} -> "
+                f"{task.inputs.get(PACKAGE + n, 'none')}"
+                for n in names
+            ]
+        if names:
+            reasons.append(f"{kind} changed ({_listed(names)})")
+    data = [name for name in changed if not name.startswith(tuple(kinds))]
+    if data:
+        reasons.append(f"data changed ({_listed(data)})")
     built_by = manifest.versions.get("compute-workbench")
     if built_by and built_by != __version__:
         reasons.append(f"workbench version changed ({built_by} -> {__version__})")
