@@ -166,4 +166,4 @@ def test_inventory_gives_each_tables_share_of_primary_rows():
     assert inventory.primary_share.sel(dataset="vendor_revenue").item() == 1.0
     assert inventory.primary_share.attrs["units"] == "1"
     newest = inventory.newest.sel(dataset="vendor_revenue").values
-    assert str(newest)[:10] == "2026-05-03"  # NaT cells in the table do not hide the newest date
+    assert str(newest)[:10] == "2026-08-02"  # NaT cells in the table do not hide the newest date

@@ -132,11 +132,13 @@ def test_broadcom_first_quarter_leaves_calendar_2023q4_unknown():
 def test_a_few_days_at_the_end_take_the_nearest_rate_and_are_counted():
     out = to_calendar_quarters(load("vendor_revenue"))
     amd = load("vendor_revenue").sel(vendor="AMD")
-    # AMD FY2026Q1 (2025-12-28 to 2026-03-28, 91 days) ends 3 days before calendar 2026Q1
-    # does: 29-31 March take its daily rate, so 2026Q1 holds 87 + 3 of its days.
-    q1 = amd.revenue.sel(fiscal_quarter="FY2026Q1").item() * (87 + 3) / 91
-    assert out.revenue.sel(vendor="AMD", quarter="2026-01-01").item() == pytest.approx(q1)
-    assert out.estimated_days.sel(vendor="AMD", quarter="2026-01-01").item() == 3
+    # AMD's newest quarter, FY2026Q2 (2026-03-29 to 2026-06-27, 91 days), ends 3 days before
+    # calendar 2026Q2 does: 28-30 June take its daily rate, so 2026Q2 holds 88 + 3 of its days.
+    q2 = amd.revenue.sel(fiscal_quarter="FY2026Q2").item() * (88 + 3) / 91
+    assert out.revenue.sel(vendor="AMD", quarter="2026-04-01").item() == pytest.approx(q2)
+    assert out.estimated_days.sel(vendor="AMD", quarter="2026-04-01").item() == 3
+    # ... while 29-31 March, now reported by FY2026Q2, are not estimated.
+    assert out.estimated_days.sel(vendor="AMD", quarter="2026-01-01").item() == 0
     assert out.estimated_days.sel(vendor="AMD", quarter="2025-01-01").item() == 0
 
 
