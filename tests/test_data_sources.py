@@ -131,3 +131,19 @@ def test_check_lists_stale_tables_unprimary_rows_unconfirmed_notes_and_aggregato
 def test_check_of_the_bundled_vendor_revenue_lists_nothing_but_its_age():
     found = data.check_tables(["vendor_revenue"])
     assert set(found.kind.values) <= {"stale"}
+
+
+def test_a_row_about_a_quarter_is_as_new_as_the_quarters_end(tmp_path, monkeypatch):
+    from workbench.data.describe import newest_date
+
+    # shipment_mix's newest rows are about 2026Q2 (labelled 2026-04-01); the quarter's data run
+    # to 30 June, and the latest vendor quarter is 2026Q2 too: 2026-04-01 called it stale.
+    quarter_meta = META.replace('dtype = "date"', 'dtype = "quarter"')
+    write_table(tmp_path, "a,2026Q2,https://ir.example.com/q,primary,\n", quarter_meta)
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path))
+    table = data.load("t")
+    assert table.day.attrs["period"] == "quarter"
+    assert newest_date(table) == np.datetime64("2026-06-30")
+    assert data.check_tables(["t"], today=dt.date(2026, 7, 30)).sizes["finding"] == 0
+    stale = data.check_tables(["t"], today=dt.date(2026, 8, 1))
+    assert "newest date 2026-06-30" in str(stale.detail.values[0])

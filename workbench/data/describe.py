@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from workbench._provenance import merge
@@ -84,14 +85,21 @@ def describe(ds: xr.Dataset, *, name: str | None = None) -> str:
 
 
 def newest_date(ds: xr.Dataset) -> np.datetime64:
-    """The latest date in any datetime variable or coordinate of ``ds`` (NaT if none)."""
+    """The latest date in any datetime variable or coordinate of ``ds`` (NaT if none).
+
+    A value that labels a calendar quarter (``attrs["period"] == "quarter"``) counts as the
+    quarter's last day: a row about 2026Q2 is as new as 30 June 2026.
+    """
     dates = []
     for name in [*ds.data_vars, *ds.coords]:
         if ds[name].dtype.kind == "M":
             values = ds[name].values.ravel()
             values = values[~np.isnat(values)]  # numpy's max would return NaT
             if values.size:
-                dates.append(values.max())
+                newest = values.max()
+                if ds[name].attrs.get("period") == "quarter":
+                    newest = (pd.Timestamp(newest) + pd.offsets.QuarterEnd(0)).to_datetime64()
+                dates.append(newest)
     return max(dates) if dates else np.datetime64("NaT", "ns")
 
 

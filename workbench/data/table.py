@@ -431,6 +431,9 @@ def _variable_attrs(col: Column | Stack) -> dict[str, str]:
         attrs["units_column"] = col.units_column
     if col.description:
         attrs["description"] = col.description
+    if getattr(col, "dtype", None) == "quarter":
+        # Each value labels a calendar quarter by its first day (what freshness reads).
+        attrs["period"] = "quarter"
     return attrs
 
 
