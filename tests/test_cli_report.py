@@ -225,3 +225,26 @@ def test_a_parameter_both_set_and_swept_is_an_error(workspace):
     result = workspace.report("echo", "-p", "count=1", "--sweep", "count=2,3")
     assert result.returncode == 2
     assert "Parameter 'count' of report 'echo' is both set" in result.stderr
+
+
+def test_a_value_outside_a_notebooks_choices_stops_before_any_kernel(tmp_path):
+    # The case on the bundled flagship: `-p scenario=bul` ran a kernel for 7 s and
+    # ended with a cut message ("got 'bul' i…").
+    import subprocess
+    import sys
+
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "workbench.cli", "report", "compute_outlook"]
+    result = subprocess.run(
+        [*command, "-p", "scenario=bul", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert (
+        "The 'scenario' parameter of report 'compute_outlook' must be one of 'bear', 'base', "
+        "'bull', or a path ending .csv; got 'bul' instead. (did you mean 'bull'?)"
+    ) in result.stderr
+    assert result.stdout == ""
+    assert not out.exists()  # nothing written, so no kernel ran

@@ -245,3 +245,63 @@ def test_assignments_papermill_cannot_parse_are_recovered(tmp_path, caplog):
     )
     assert declared["horizon"].kind == "int"
     assert "Unable to parse" not in caplog.text
+
+
+# --- choices declared in the parameters cell ------------------------------------------------
+
+
+def _declared(help_text, kind="str", default='"base"'):
+    return {"scenario": NotebookParameter("scenario", kind, default, help_text)}
+
+
+def test_choices_are_read_from_the_end_of_the_comment():
+    p = _declared("demand scenario [one of: bear, base, bull; or a .csv path]")["scenario"]
+    assert p.choices == (("bear", "base", "bull"), ".csv")
+    p = _declared("supply side [one of: world, china, rest of world]")["scenario"]
+    assert p.choices == (("world", "china", "rest of world"), None)
+    assert _declared("bear, base or bull")["scenario"].choices is None  # prose only: no rule
+    assert _declared("[one of: a, b]", kind="int", default="1")["scenario"].choices is None
+
+
+def test_a_value_outside_the_choices_is_refused_with_a_suggestion_and_the_full_message():
+    declared = _declared("demand scenario [one of: bear, base, bull; or a .csv path]")
+    with pytest.raises(ParameterError) as info:
+        check_parameters("compute_outlook", declared, {"scenario": "bul"}, text=True)
+    message = str(info.value)
+    assert (
+        "The 'scenario' parameter of report 'compute_outlook' must be one of 'bear', 'base', "
+        "'bull', or a path ending .csv; got 'bul' instead. (did you mean 'bull'?)"
+    ) in message
+    assert (
+        "Parameters of report 'compute_outlook'" in message and info.value.parameter == "scenario"
+    )
+    # Typed values (reports.toml) are held to the same choices.
+    with pytest.raises(ParameterError, match="did you mean 'bear'"):
+        check_parameters("compute_outlook", declared, {"scenario": "beer"})
+
+
+def test_a_choice_or_a_path_of_the_declared_suffix_passes():
+    declared = _declared("demand scenario [one of: bear, base, bull; or a .csv path]")
+    assert check_parameters("r", declared, {"scenario": "bull"}, text=True) == {"scenario": "bull"}
+    mine = {"scenario": "my/scenario.CSV"}
+    assert check_parameters("r", declared, mine, text=True) == mine
+    strict = _declared("[one of: world, china, rest of world]")
+    with pytest.raises(ParameterError, match="one of 'world', 'china', 'rest of world'; got"):
+        check_parameters("r", strict, {"scenario": "x.csv"}, text=True)
+
+
+def test_the_bundled_notebooks_declare_their_choices():
+    folder = Path(__file__).resolve().parents[1] / "notebooks"
+    expected = {
+        "compute_outlook": {"scenario", "cooling", "region"},
+        "inference_demand": {"scenario", "token_model", "cooling"},
+        "chip_supply": {"vendor", "forecast_method"},
+        "data_overview": {"color_models_by", "precision"},
+        "scaling_laws": {"frontier_method"},
+    }
+    for name, names in expected.items():
+        declared = inspect_parameters(folder / f"{name}.ipynb")
+        assert {n for n, p in declared.items() if p.choices} == names, name
+        for n in names:  # each default is one of its own choices
+            value = declared[n].default.strip("\"'")
+            assert value in declared[n].choices[0], (name, n)

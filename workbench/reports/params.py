@@ -29,6 +29,13 @@ the memory each unit needs when a run's memory grows with it::
 A value outside the range is refused; so is one whose memory (value times the size each)
 is more than this machine has available, before any kernel starts.
 
+A string may be limited to choices the same way, optionally also accepting a path to a file
+of a given suffix::
+
+    scenario = "base"  # demand scenario [one of: bear, base, bull; or a .csv path]
+
+``-p scenario=bul`` is then refused before any kernel starts, with "did you mean 'bull'?".
+
 Surrounding whitespace is ignored; quote a string to keep it. Values that are already typed
 (from ``reports.toml`` or Python) are checked against the kind instead: an int is accepted where
 a float is declared, nothing else is converted (``"2030"`` is not an int there).
@@ -83,6 +90,9 @@ _BOUNDS = re.compile(
     rf"(?:;\s*(?P<size>{_NUMBER})\s*(?P<unit>B|kB|MB|GB)\s+each\s*)?\]\s*$"
 )
 _UNIT_BYTES = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
+_CHOICES = re.compile(
+    r"\[\s*one of:\s*(?P<choices>[^\];]+?)\s*(?:;\s*or an? (?P<suffix>\.\w+) path\s*)?\]\s*$"
+)
 # Deeper brackets than any real parameter has would only exhaust Python's recursion limit.
 _MAX_NESTING = 32
 _EXPECTED = {
@@ -140,6 +150,16 @@ class NotebookParameter:
         size = match.group("size")
         each = None if size is None else float(size) * _UNIT_BYTES[match.group("unit")]
         return float(match.group("low")), float(match.group("high")), each
+
+    @property
+    def choices(self) -> tuple[tuple[str, ...], str | None] | None:
+        """(allowed strings, suffix of an allowed file path or None) declared at the end of
+        the comment, for a string parameter."""
+        match = _CHOICES.search(self.help) if self.kind == "str" else None
+        if match is None:
+            return None
+        allowed = tuple(item.strip() for item in match.group("choices").split(","))
+        return tuple(item for item in allowed if item), match.group("suffix")
 
     @property
     def type_name(self) -> str:
@@ -371,6 +391,7 @@ def check_parameters(
                 parsed = _check_typed(value, parameter.kind, parameter.item_kind)
             checked[name] = _check_data(parsed)
             _check_bounds(report, parameter, checked[name], declared)
+            _check_choices(report, parameter, checked[name], declared)
         except ParameterError:
             raise
         except ValueError as exc:
@@ -439,6 +460,27 @@ def _check_bounds(
             f"{_gigabytes(available)} is available",
             value,
         )
+
+
+def _check_choices(
+    report: str, parameter: NotebookParameter, value: object, declared: Mapping
+) -> None:
+    """Refuse a string that is none of its declared choices (nor a path of the allowed suffix)."""
+    choices = parameter.choices
+    if choices is None or not isinstance(value, str):
+        return
+    allowed, suffix = choices
+    if value in allowed or (suffix is not None and value.lower().endswith(suffix.lower())):
+        return
+    expected = "one of " + ", ".join(repr(c) for c in allowed)
+    if suffix is not None:
+        expected += f", or a path ending {suffix}"
+    close = difflib.get_close_matches(value, allowed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    error = ParameterError.invalid(parameter.name, f"report {report!r}", expected, value)
+    raise ParameterError(
+        f"{error}{hint}\n{describe_parameters(report, declared)}", parameter=parameter.name
+    )
 
 
 def available_memory() -> float | None:
