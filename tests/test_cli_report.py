@@ -75,10 +75,13 @@ def test_manifest_records_how_the_report_was_made(first_run, workspace):
     assert manifest["title"] == "Echo <parameters> & co"
     assert manifest["parameters"] == {}
     assert manifest["defaults"]["count"] == "3"
-    assert manifest["inputs"] == {
+    data = {k: v for k, v in manifest["inputs"].items() if not k.startswith(("code/", "package/"))}
+    assert data == {
         "tiny.csv": file_sha256(workspace.data / "tiny.csv"),
         "tiny.toml": file_sha256(workspace.data / "tiny.toml"),
     }
+    assert "code/workbench/reports/keys.py" in manifest["inputs"]
+    assert manifest["inputs"]["package/papermill"] == manifest["versions"]["papermill"]
     assert {"python", "compute-workbench", "papermill"} <= set(manifest["versions"])
     assert len(manifest["key"]) == 64
     assert manifest["started"] <= manifest["finished"]
@@ -142,7 +145,10 @@ def test_parameters_from_the_command_line_are_typed_and_keyed(first_run, workspa
     forced = workspace.report(*args, "-p", "enabled=no", "--force")
     assert "echo … built in" in forced.stdout
     assert (folder / ".current").resolve() != build
-    assert not build.exists(), "the replaced build is removed"
+    assert build.exists(), "the replaced build is kept as the report's history"
+    from workbench.reports.history import history
+
+    assert build.name in [b.id for b in history(folder)]
 
 
 def test_no_input_hides_code_cells(first_run, workspace, tmp_path):

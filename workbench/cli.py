@@ -276,15 +276,31 @@ def report(
             help="Say which reports would be built and why, without running or writing anything.",
         ),
     ] = False,
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            "--keep",
+            min=1,
+            help="Good builds kept per report as its history (default: 20); see "
+            "`workbench report diff NAME [OLD NEW]`.",
+            show_default=False,
+        ),
+    ] = None,
 ):
     """Build reports: run notebooks headless into HTML, skipping those that are up to date.
 
     Writes reports/NAME/NAME.html, NAME.ipynb and manifest.json, the gallery
     reports/index.html and reports/summary.json; exits 1 if any report failed, 2 if the
     run was refused before any report ran (a bad parameter, batch file or folder).
+
+    `workbench report diff NAME [OLD NEW]` prints what changed between two kept builds of a
+    report (default: the two newest): headline values, parameters, data, code, packages.
     """
     from workbench import reports
 
+    if names and names[0] == "diff":
+        _diff(names[1:], out)
+        return
     started = datetime.now(UTC)
     try:
         batch = None
@@ -316,6 +332,7 @@ def report(
             max_output=round(max_output * 1e6),
             retries=_first(retries, batch and batch.retries, 0),
             retry_delay=_first(retry_delay, batch and batch.retry_delay, 10.0),
+            keep=_first(keep, batch and batch.keep, reports.KEEP_BUILDS),
         )
     except WorkbenchError as exc:
         raise fail(exc, EXIT_REFUSED) from None
@@ -359,6 +376,27 @@ def report(
         names_failed = ", ".join(outcome.label for outcome in failed)
         typer.secho(f"error: {len(failed)} report(s) failed: {names_failed}", err=True, fg="red")
         raise typer.Exit(code=EXIT_FAILED)
+
+
+def _diff(arguments: list[str], out: Path | None) -> None:
+    """``workbench report diff NAME [OLD NEW]``."""
+    from workbench.reports import history
+    from workbench.reports.output import check_report_name
+
+    out = out or Path("reports")
+    try:
+        if len(arguments) not in (1, 3):
+            raise ParameterError(
+                "usage: workbench report diff NAME [OLD NEW]: a report's name and, optionally, "
+                f"two of its build ids (the folders in {out / 'NAME' / '.builds'})"
+            )
+        name = check_report_name(arguments[0])
+        if not (out / name).is_dir():
+            raise ParameterError.invalid("NAME", "report diff", f"a report built in {out}", name)
+        old, new = (arguments[1], arguments[2]) if len(arguments) == 3 else (None, None)
+        typer.echo(history.diff(out / name, old, new))
+    except WorkbenchError as exc:
+        raise fail(exc, EXIT_REFUSED) from None
 
 
 @app.command("status")

@@ -27,6 +27,7 @@ __all__ = [
     "REGIONS",
     "calibration_note",
     "headline",
+    "headline_records",
     "moved_inputs",
     "outlook",
     "prior_posterior",
@@ -289,6 +290,35 @@ def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False)
     if prior or tree.attrs.get("calibrated") != "True":
         out.attrs["distribution"] = "prior"
     return out
+
+
+def headline_records(tree: xr.DataTree, years=None) -> list[dict]:
+    """The outlook's headline values as records a report can keep and compare from build to
+    build (:func:`workbench.reports.headline` takes each as keywords).
+
+    Per year (default: the first year and the horizon): the supply/demand ratio and the
+    probability of a shortfall (in %), and at the horizon supply and demand in H100e; each a
+    median with its 90% interval. Records are ``name``, ``value``, ``units``, ``lower``,
+    ``upper``.
+    """
+    gap_years = tree["gap"]["year"].dt.year.values
+    years = [int(gap_years[0]), int(gap_years[-1])] if years is None else list(years)
+    records = []
+
+    def median(at: xr.Dataset, name: str) -> dict:
+        low, mid, high = (float(v) for v in at[name].values)
+        return {"value": mid, "lower": low, "upper": high}
+
+    for year in dict.fromkeys(years):
+        at = headline(tree, year)
+        records.append({"name": f"supply/demand {year}", "units": "1", **median(at, "ratio")})
+        probability = 100 * float(at["shortfall_probability"])
+        records.append({"name": f"P(shortfall) {year}", "units": "%", "value": probability})
+        if year == years[-1]:
+            for side in ("supply", "demand"):
+                name = f"{side}_h100e"
+                records.append({"name": f"{side} {year} (H100e)", "units": "1", **median(at, name)})
+    return records
 
 
 def prior_posterior(tree: xr.DataTree, years=None) -> xr.Dataset:

@@ -13,6 +13,8 @@ One module per idea:
 - :mod:`~workbench.reports.build`: one report: skip, or run and publish or keep the failure.
 - :mod:`~workbench.reports.batch`: planning, and running here, in processes or on dask.
 - :mod:`~workbench.reports.config`: ``reports.toml`` batch files.
+- :mod:`~workbench.reports.headlines`: the values a notebook records as its headline.
+- :mod:`~workbench.reports.history`: the builds a report keeps, and what changed between them.
 - :mod:`~workbench.reports.gallery`: ``reports/index.html``.
 - :mod:`~workbench.reports.export`: the gallery and reports as plain files (``workbench export``).
 
@@ -38,6 +40,7 @@ from workbench.reports.batch import (
 from workbench.reports.build import ReportOutcome, ReportTask, build_report, reasons_to_build
 from workbench.reports.config import BatchConfig, load_config
 from workbench.reports.gallery import write_gallery
+from workbench.reports.headlines import headline, headline_of
 from workbench.reports.keys import input_hashes, report_key
 from workbench.reports.manifest import Manifest, read_manifest
 from workbench.reports.notebooks import default_suite, find_notebook, notebooks_dir
@@ -47,8 +50,10 @@ from workbench.reports.params import (
     inspect_parameters,
     parse_text,
 )
+from workbench.reports.publish import KEEP_BUILDS
 
 __all__ = [
+    "KEEP_BUILDS",
     "BatchConfig",
     "Manifest",
     "NotebookParameter",
@@ -60,6 +65,8 @@ __all__ = [
     "check_scheduler",
     "default_suite",
     "find_notebook",
+    "headline",
+    "headline_of",
     "input_hashes",
     "inspect_parameters",
     "load_config",

@@ -37,6 +37,7 @@ from workbench.reports.params import (
     inspect_parameters,
     parse_assignment,
 )
+from workbench.reports.publish import KEEP_BUILDS
 from workbench.reports.sweep import expand_sweep, member_folder, parse_sweep, sweep_values
 
 __all__ = [
@@ -136,6 +137,7 @@ def plan(
     max_output: int = DEFAULT_MAX_OUTPUT,
     retries: int = 0,
     retry_delay: float = 10.0,
+    keep: int = KEEP_BUILDS,
 ) -> list[ReportTask]:
     """Check every request's parameters, expand sweeps and key each report; run nothing.
 
@@ -148,6 +150,9 @@ def plan(
 
     ``retries`` more attempts are made of a run whose kernel died or whose cell timed out,
     the first after ``retry_delay`` seconds, each further one after twice as long.
+
+    ``keep`` good builds of each report are kept as its run history (the published one
+    included; :mod:`~workbench.reports.history`).
 
     Raises
     ------
@@ -166,6 +171,8 @@ def plan(
         raise ParameterError.invalid(
             "cell_timeout", "plan", "a whole number of seconds, at least 1", cell_timeout
         )
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise ParameterError.invalid("keep", "plan", "a whole number of builds, at least 1", keep)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ParameterError.invalid("retries", "plan", "a whole number, at least 0", retries)
     if (
@@ -231,6 +238,7 @@ def plan(
                     max_output=max_output,
                     retries=retries,
                     retry_delay=float(retry_delay),
+                    keep=keep,
                 )
             )
     seen: dict[Path, str] = {}

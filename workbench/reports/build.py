@@ -15,7 +15,7 @@ from pathlib import Path
 
 from workbench.errors import ReportError
 from workbench.reports.manifest import Manifest, package_versions, read_manifest, write_manifest
-from workbench.reports.publish import ReportFolder
+from workbench.reports.publish import KEEP_BUILDS, ReportFolder
 from workbench.reports.sweep import member_folder
 
 #: Bytes of output a cell keeps by default (the runner's limit; importing it would load jupyter).
@@ -66,6 +66,8 @@ class ReportTask:
         notebook that raised).
     retry_delay
         Seconds before the first retry; each further one waits twice as long.
+    keep
+        Good builds kept as the report's history, the published one included.
     """
 
     report: str
@@ -82,6 +84,7 @@ class ReportTask:
     max_output: int = DEFAULT_MAX_OUTPUT
     retries: int = 0
     retry_delay: float = 10.0
+    keep: int = KEEP_BUILDS
 
     @property
     def out(self) -> Path:
@@ -156,7 +159,7 @@ def build_report(task: ReportTask) -> ReportOutcome:
     try:
         folder.prepare()
         with folder.lock(task.lock_timeout):
-            folder.remove_stale_builds()  # left by runs that were killed
+            folder.remove_stale_builds(task.keep)  # left by runs that were killed
             if not task.force and _is_up_to_date(folder, task):
                 return outcome(SKIPPED, html=task.folder / folder.html_name)
             attempts: list[dict] = []
@@ -164,7 +167,7 @@ def build_report(task: ReportTask) -> ReportOutcome:
                 build = folder.new_build()
                 failure = _run(task, folder, build, attempts)
                 if failure is None:
-                    folder.publish(build)
+                    folder.publish(build, task.keep)
                     return outcome(BUILT, html=task.folder / folder.html_name)
                 failed_run = folder.keep_failed(build)
                 attempts.append({"error": str(failure), "failed_run": str(failed_run)})
@@ -226,16 +229,11 @@ def _reasons(folder: ReportFolder, task: ReportTask, *, warn: bool = False) -> l
     return _what_changed(manifest, task)
 
 
-def _listed(names: list[str], most: int = 5) -> str:
-    """``names`` joined, the count of the rest after ``most`` (a code change can touch many)."""
-    shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
-
-
 def _what_changed(manifest: Manifest, task: ReportTask) -> list[str]:
     """The parts of the key that differ from the published build's, as far as it says."""
     from workbench import __version__
-    from workbench.reports.keys import CODE, LOCAL, PACKAGE, file_digest
+    from workbench.reports.history import input_changes
+    from workbench.reports.keys import file_digest
 
     reasons = []
     if manifest.notebook_sha256 is None:
@@ -244,25 +242,7 @@ def _what_changed(manifest: Manifest, task: ReportTask) -> list[str]:
         reasons.append(f"notebook {task.notebook.name} changed")
     if manifest.parameters != task.parameters:
         reasons.append(f"parameters changed ({manifest.parameters} -> {task.parameters})")
-    changed = sorted(
-        name
-        for name in manifest.inputs.keys() | task.inputs.keys()
-        if manifest.inputs.get(name) != task.inputs.get(name)
-    )
-    kinds = {CODE: "code", LOCAL: "local module", PACKAGE: "dependency"}
-    for prefix, kind in kinds.items():
-        names = [name.removeprefix(prefix) for name in changed if name.startswith(prefix)]
-        if prefix == PACKAGE:
-            names = [
-                f"{n} {manifest.inputs.get(PACKAGE + n, 'none')} -> "
-                f"{task.inputs.get(PACKAGE + n, 'none')}"
-                for n in names
-            ]
-        if names:
-            reasons.append(f"{kind} changed ({_listed(names)})")
-    data = [name for name in changed if not name.startswith(tuple(kinds))]
-    if data:
-        reasons.append(f"data changed ({_listed(data)})")
+    reasons += input_changes(manifest.inputs, task.inputs)
     built_by = manifest.versions.get("compute-workbench")
     if built_by and built_by != __version__:
         reasons.append(f"workbench version changed ({built_by} -> {__version__})")
@@ -280,6 +260,7 @@ def _run(
     manifest.
     """
     from workbench.reports import html, runner  # heavy imports (jupyter, nbconvert): only to run
+    from workbench.reports.headlines import read_headlines
     from workbench.reports.keys import file_digest
     from workbench.reports.params import inspect_parameters
 
@@ -330,6 +311,11 @@ def _run(
             f"report {task.label!r} ran but its HTML could not be rendered: "
             f"{type(exc).__name__}: {exc}"
         )
+    if failure is None and notebook.exists():
+        try:
+            manifest.headlines = read_headlines(notebook)
+        except ReportError as exc:
+            failure = exc
     if failure is not None:
         _write_error(build, failure)
     else:  # the kernel's own log helps explain a failure; a good report does not need it

@@ -10,6 +10,7 @@
     max_output = 10            # megabytes of output each cell keeps
     retries = 2                # more attempts when a kernel dies or a cell times out
     retry_delay = 30           # seconds before the first retry; doubling
+    keep = 20                  # good builds kept per report: its run history
     on_failure = "mail -s 'reports failed' ops@example.org"   # JSON of the failures on stdin
 
     [reports.data_overview]    # a notebook's name; builds reports/data_overview/
@@ -53,10 +54,11 @@ _SETTINGS = {
     "max_output": _NUMBER,
     "retries": int,
     "retry_delay": _NUMBER,
+    "keep": int,
     "on_failure": str,
     "on_success": str,
 }
-_AT_LEAST_ONE = ("jobs", "cell_timeout")
+_AT_LEAST_ONE = ("jobs", "cell_timeout", "keep")
 _REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict}
 
 
@@ -71,7 +73,7 @@ class BatchConfig:
     requests
         The reports, in the file's order.
     out, jobs, scheduler, no_input, show_code, cell_timeout, max_output, retries, retry_delay,
-    on_failure, on_success
+    keep, on_failure, on_success
         The ``[settings]``; None where not given (``max_output`` in megabytes).
     """
 
@@ -86,6 +88,7 @@ class BatchConfig:
     max_output: float | None = None
     retries: int | None = None
     retry_delay: float | None = None
+    keep: int | None = None
     on_failure: str | None = None
     on_success: str | None = None
 
@@ -180,6 +183,7 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
         max_output=settings.get("max_output"),
         retries=settings.get("retries"),
         retry_delay=settings.get("retry_delay"),
+        keep=settings.get("keep"),
         on_failure=settings.get("on_failure"),
         on_success=settings.get("on_success"),
     )

@@ -1,8 +1,10 @@
 """The gallery: ``reports/index.html``, one row per report and sweep member.
 
-Each row gives the title, parameters, status, time of the run, duration and links to the HTML,
-the executed notebook and the manifest. A run that failed after the published one is shown as
-failed, with its error and links to the failed run; the last good report stays linked. Every
+Each row gives the title, parameters, status, time of the run, duration, links to the HTML,
+the executed notebook and the manifest, and the report's history: what changed since the
+previous build and the headline values of the newest builds. A run that failed after the
+published one is shown as failed, with its error and links to the failed run; the last good
+report stays linked. Every
 piece of text is HTML-escaped (titles, parameters and errors come from notebooks and users).
 The page is static: no script, nothing fetched.
 """
@@ -21,6 +23,8 @@ import filelock
 from workbench import __version__
 from workbench.errors import ReportError
 from workbench.reports.files import write_atomically
+from workbench.reports.headlines import headline_text
+from workbench.reports.history import changes, history
 from workbench.reports.manifest import MANIFEST_NAME, Manifest, read_manifest
 from workbench.reports.notebooks import LEAD_REPORT
 from workbench.reports.output import claim_output_folder
@@ -56,6 +60,8 @@ class GalleryEntry:
         Why that failed run's manifest could not be read, if so.
     failed_runs
         How many failed runs are kept.
+    builds
+        The good builds kept (:func:`~workbench.reports.history.history`), oldest first.
     """
 
     report: str
@@ -67,6 +73,7 @@ class GalleryEntry:
     failure_folder: PurePosixPath | None = None
     failure_problem: str = ""
     failed_runs: int = 0
+    builds: tuple = ()
 
     @property
     def label(self) -> str:
@@ -130,7 +137,7 @@ def _entries_on_disk(out: Path) -> list[GalleryEntry]:
 def render_gallery(entries: list[GalleryEntry]) -> str:
     """The gallery page for ``entries``."""
     rows = "\n".join(_rows(entries)) or (
-        '<tr><td colspan="6">No reports yet: run <code>workbench report</code>.</td></tr>'
+        '<tr><td colspan="7">No reports yet: run <code>workbench report</code>.</td></tr>'
     )
     counts = {status: sum(e.status == status for e in entries) for status in ("ok", "failed")}
     return _PAGE.format(
@@ -174,6 +181,10 @@ def _entry(out: Path, path: Path, report: str, member: str) -> GalleryEntry:
         except ReportError as exc:
             current_problem = str(exc)
     failed_runs = folder.failed_runs()
+    try:
+        builds = tuple(history(path, report))
+    except ReportError:  # a damaged manifest in the history: show the rest of the row
+        builds = ()
     failure, failure_folder, failure_problem = None, None, ""
     if failed_runs:
         latest = failed_runs[-1]
@@ -197,6 +208,7 @@ def _entry(out: Path, path: Path, report: str, member: str) -> GalleryEntry:
         failure_folder=failure_folder,
         failure_problem=failure_problem,
         failed_runs=len(failed_runs),
+        builds=builds,
     )
 
 
@@ -206,7 +218,7 @@ def _rows(entries: list[GalleryEntry]):
     for entry in entries:
         if entry.member and entry.report != previous:
             yield (
-                f'<tr class="sweep"><td colspan="6"><strong>{_text(entry.report)}</strong> '
+                f'<tr class="sweep"><td colspan="7"><strong>{_text(entry.report)}</strong> '
                 "sweep</td></tr>"
             )
         previous = entry.report
@@ -225,6 +237,7 @@ def _row(entry: GalleryEntry) -> str:
         f"<td>{_text(_when(shown))}</td>",
         f"<td>{_text(_duration(shown))}</td>",
         f"<td>{_links(entry)}</td>",
+        f"<td>{_history(entry)}</td>",
     ]
     indent = ' class="member"' if entry.member else ""
     return f"<tr{indent}>{''.join(cells)}</tr>"
@@ -262,6 +275,35 @@ def _links(entry: GalleryEntry) -> str:
             kept.insert(0, ("HTML", entry.failure.html))
         failed = " · ".join(_link(entry.failure_folder / name, label) for label, name in kept)
         parts.append(f'<div class="failed-links">failed run: {failed}</div>')
+    return "".join(parts)
+
+
+#: Builds listed in a report's history cell (the newest); `workbench report diff` has them all.
+HISTORY_ROWS = 5
+
+
+def _history(entry: GalleryEntry) -> str:
+    """What changed since the previous build, then the newest builds' headline values."""
+    builds = list(entry.builds)
+    if not builds:
+        return ""
+    parts = []
+    if len(builds) > 1:
+        lines = changes(builds[-2].manifest, builds[-1].manifest) or ["nothing recorded changed"]
+        items = "".join(f"<li>{_text(line)}</li>" for line in lines)
+        parts.append(
+            f'<div class="note">since the previous build:</div><ul class="changes">{items}</ul>'
+        )
+    names = list(dict.fromkeys(h["name"] for b in builds for h in b.manifest.headlines))[:3]
+    if names:
+        head = "".join(f"<th>{_text(n)}</th>" for n in ["built", *names])
+        rows = []
+        for build in reversed(builds[-HISTORY_ROWS:]):
+            values = {h["name"]: headline_text(h) for h in build.manifest.headlines}
+            cells = [_when(build.manifest), *(values.get(n, "") for n in names)]
+            rows.append("<tr>" + "".join(f"<td>{_text(c)}</td>" for c in cells) + "</tr>")
+        parts.append(f'<table class="history"><tr>{head}</tr>{"".join(rows)}</table>')
+    parts.append(f'<div class="note">{len(builds)} build(s) kept</div>')
     return "".join(parts)
 
 
@@ -333,6 +375,9 @@ tr.sweep td {{ background: #f8f9fb; color: #55606e; }}
 pre.error {{ white-space: pre-wrap; max-width: 40rem; color: #9b1c1c; font-size: 0.85em; }}
 .note, .defaults {{ color: #55606e; font-size: 0.85em; }}
 ul.parameters {{ margin: 0; padding-left: 1rem; }}
+ul.changes {{ margin: 0 0 0.4rem; padding-left: 1rem; }}
+table.history {{ width: auto; font-size: 0.85em; }}
+table.history td, table.history th {{ padding: 0.1rem 0.4rem; border: none; }}
 </style>
 </head>
 <body>
@@ -341,7 +386,7 @@ ul.parameters {{ margin: 0; padding-left: 1rem; }}
 {version}; times are UTC.</p>
 <table>
 <thead><tr><th>Report</th><th>Parameters</th><th>Status</th><th>Run at</th><th>Duration</th>
-<th>Files</th></tr></thead>
+<th>Files</th><th>History</th></tr></thead>
 <tbody>
 {rows}
 </tbody>

@@ -40,6 +40,7 @@ _FIELD_TYPES = {
     "no_input": bool,
     "notebook_sha256": (str, type(None)),
     "attempts": list,
+    "headlines": list,
     "format_version": int,
 }
 #: The distributions whose versions shape a report's content or rendering.
@@ -102,6 +103,9 @@ class Manifest:
     attempts
         Earlier attempts of this build that failed and were retried: each one's error and
         the folder its failed run was kept in.
+    headlines
+        The headline values the notebook recorded
+        (:func:`workbench.reports.headlines.headline`): name, value, units, interval, text.
     """
 
     report: str
@@ -123,6 +127,7 @@ class Manifest:
     no_input: bool = False
     notebook_sha256: str | None = None
     attempts: list = field(default_factory=list)
+    headlines: list = field(default_factory=list)
     format_version: int = FORMAT_VERSION
 
     @property

@@ -7,7 +7,8 @@ A report's folder looks like this::
         <name>.ipynb     -> .current/<name>.ipynb
         manifest.json    -> .current/manifest.json
         .current         -> .builds/<build>             the one link publishing replaces
-        .builds/<build>/                                the current build, and one in progress
+        .builds/<build>/                                the current build, earlier ones kept as
+                                                        its history, and one in progress
         failed/<time>/                                  failed runs: notebook, HTML, error
         .lock                                           held while a run builds this report
         <key=value,...>/                                sweep members, each a folder like this
@@ -35,14 +36,16 @@ import filelock
 
 from workbench.errors import ReportError
 from workbench.reports.files import fsync_directory
-from workbench.reports.manifest import MANIFEST_NAME
+from workbench.reports.manifest import MANIFEST_NAME, read_manifest
 
-__all__ = ["KEEP_FAILED_RUNS", "ReportFolder"]
+__all__ = ["KEEP_BUILDS", "KEEP_FAILED_RUNS", "ReportFolder"]
 
 logger = logging.getLogger(__name__)
 
 #: Failed runs kept per report, newest first; older ones are deleted when another fails.
 KEEP_FAILED_RUNS = 10
+#: Good builds kept per report (the published one included): its run history.
+KEEP_BUILDS = 20
 _CURRENT = ".current"
 _BUILDS = ".builds"
 _FAILED = "failed"
@@ -169,10 +172,11 @@ class ReportFolder:
             ) from exc
         return build
 
-    def publish(self, build: Path) -> None:
+    def publish(self, build: Path, keep: int = KEEP_BUILDS) -> None:
         """Make ``build`` the published report in one atomic rename (call under the lock).
 
-        The build's files are flushed to disk first; older builds are removed afterwards.
+        The build's files are flushed to disk first; afterwards, builds beyond the newest
+        ``keep`` good ones are removed (see :meth:`remove_stale_builds`).
         """
         try:
             for path in build.iterdir():
@@ -187,7 +191,7 @@ class ReportFolder:
                 f"cannot publish report {self.name!r} in {self.path}: {exc.strerror or exc}; "
                 "the previous report is unchanged"
             ) from exc
-        self.remove_stale_builds()
+        self.remove_stale_builds(keep)
 
     def keep_failed(self, build: Path) -> Path:
         """Move a failed run's build to ``failed/<time>/`` and prune the oldest failed runs."""
@@ -210,12 +214,32 @@ class ReportFolder:
             shutil.rmtree(old, ignore_errors=True)
         return target
 
-    def remove_stale_builds(self) -> None:
-        """Delete builds other than the published one: left by killed runs (call under the lock)."""
-        current = self.current_build()
-        keep = current.resolve().name if current is not None else None
+    def builds(self) -> list[Path]:
+        """The complete, good builds kept (history), oldest first; the published one is last
+        unless a run was killed between finishing and publishing.
+
+        A build is complete once its manifest is written (the runner writes it last), good when
+        that manifest says so; the order is the order the runs finished.
+        """
+        found = []
         for path in self.path.glob(f"{_BUILDS}/*"):
-            if path.name != keep:
+            try:
+                manifest = read_manifest(path / MANIFEST_NAME)
+            except ReportError:
+                continue
+            if manifest.ok:
+                found.append((manifest.finished, path.name, path))
+        return [path for *_, path in sorted(found)]
+
+    def remove_stale_builds(self, keep: int = KEEP_BUILDS) -> None:
+        """Delete what is not history: builds left by killed runs, and good builds beyond the
+        newest ``keep`` (the published one always stays). Call under the lock."""
+        current = self.current_build()
+        published = current.resolve().name if current is not None else None
+        history = [p.name for p in self.builds() if p.name != published]
+        kept = set(history[max(len(history) - (keep - 1), 0) :]) | {published}
+        for path in self.path.glob(f"{_BUILDS}/*"):
+            if path.name not in kept:
                 shutil.rmtree(path, ignore_errors=True)
         for path in self.path.glob(".*.link-tmp"):
             path.unlink(missing_ok=True)
