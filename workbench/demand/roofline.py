@@ -26,8 +26,9 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from workbench.demand._checks import as_array, check_range, fresh_attrs
-from workbench.errors import ParameterError, format_choices
+from workbench._provenance import fresh_attrs
+from workbench._validation import as_dataarray, check_range, invalid, public
+from workbench.errors import format_choices
 
 __all__ = [
     "USABLE_MEMORY_SHARE",
@@ -53,6 +54,7 @@ DEFAULT_MBU = 0.7
 SPEC_VARIABLES = ("peak_flops", "memory", "memory_bandwidth")
 
 
+@public
 def chip_specs(chip: str | Sequence[str] | xr.Dataset, *, precision: str = "bf16") -> xr.Dataset:
     """Peak dense FLOP/s at ``precision``, memory, memory bandwidth and TDP of chips.
 
@@ -71,7 +73,6 @@ def chip_specs(chip: str | Sequence[str] | xr.Dataset, *, precision: str = "bf16
         ``peak_flops`` [FLOP/s], ``memory`` [byte], ``memory_bandwidth`` [byte/s] and, where
         known, ``tdp`` [W].
     """
-    owner = "chip_specs"
     if isinstance(chip, xr.Dataset):
         table = chip
     elif isinstance(chip, str) or (
@@ -84,22 +85,18 @@ def chip_specs(chip: str | Sequence[str] | xr.Dataset, *, precision: str = "bf16
         known = [str(c) for c in table["chip"].values]
         for name in names:
             if name not in known:
-                raise ParameterError.invalid(
+                raise invalid(
                     "chip",
-                    owner,
                     f"a chip of the accelerators table ({format_choices(known)})",
                     name,
                 )
         table = table.sel(chip=chip if isinstance(chip, str) else names)
     else:
-        raise ParameterError.invalid(
-            "chip", owner, "a chip name, a list of chip names or a Dataset", chip
-        )
+        raise invalid("chip", "a chip name, a list of chip names or a Dataset", chip)
     missing = [v for v in SPEC_VARIABLES if v not in table]
     if missing:
-        raise ParameterError.invalid(
+        raise invalid(
             "chip",
-            owner,
             f"a Dataset with variables {list(SPEC_VARIABLES)}",
             sorted(table.data_vars),
         )
@@ -107,9 +104,7 @@ def chip_specs(chip: str | Sequence[str] | xr.Dataset, *, precision: str = "bf16
     if "precision" in peak.dims:
         labels = [str(p) for p in peak["precision"].values]
         if precision not in labels:
-            raise ParameterError.invalid(
-                "precision", owner, f"one of {format_choices(labels)}", precision
-            )
+            raise invalid("precision", f"one of {format_choices(labels)}", precision)
         peak = peak.sel(precision=precision, drop=True)
     specs = xr.Dataset(
         {
@@ -130,9 +125,8 @@ def chip_specs(chip: str | Sequence[str] | xr.Dataset, *, precision: str = "bf16
         bad = ~(np.isfinite(values) & (values > 0))
         if bad.any():
             names = np.atleast_1d(specs["chip"].values) if "chip" in specs.coords else ["?"]
-            raise ParameterError.invalid(
+            raise invalid(
                 "chip",
-                owner,
                 f"chips with a known positive {name}"
                 + (f" at precision {precision!r}" if name == "peak_flops" else ""),
                 str(names[np.flatnonzero(np.atleast_1d(bad))[0] % len(names)]),
@@ -158,6 +152,7 @@ def _attention_flops(active_params, context):
     return _width(active_params) ** 2 * (context * (4.0 / WIDTH_PER_LAYER))
 
 
+@public
 @fresh_attrs
 def kv_cache_bytes_per_token(active_params) -> xr.DataArray:
     """Estimated KV-cache bytes per token of context (Llama 3 proportions, bf16 cache).
@@ -165,9 +160,8 @@ def kv_cache_bytes_per_token(active_params) -> xr.DataArray:
     ``2 (K and V) × layers × width ÷ 8 (grouped-query attention) × 2 bytes``.
     """
     active = check_range(
-        as_array(active_params, "active_params", "kv_cache_bytes_per_token"),
+        as_dataarray(active_params, "active_params"),
         "active_params",
-        "kv_cache_bytes_per_token",
         low=0,
         low_inclusive=False,
         expected="a positive parameter count",
@@ -177,6 +171,7 @@ def kv_cache_bytes_per_token(active_params) -> xr.DataArray:
     )
 
 
+@public
 @fresh_attrs
 def attention_flops_per_token(active_params, context) -> xr.DataArray:
     """Attention FLOP per token over ``context`` earlier tokens: ``4 × layers × width × context``.
@@ -184,17 +179,15 @@ def attention_flops_per_token(active_params, context) -> xr.DataArray:
     The scores (Q·Kᵀ) and the weighted sum (softmax·V) each cost one multiply-add per width
     element per context token per layer; the projections are in ``2 × active params``.
     """
-    owner = "attention_flops_per_token"
     active = check_range(
-        as_array(active_params, "active_params", owner),
+        as_dataarray(active_params, "active_params"),
         "active_params",
-        owner,
         low=0,
         low_inclusive=False,
         expected="a positive parameter count",
     )
     context = check_range(
-        as_array(context, "context", owner), "context", owner, low=0, expected="tokens >= 0"
+        as_dataarray(context, "context"), "context", low=0, expected="tokens >= 0"
     )
     return _attention_flops(active, context).assign_attrs(
         units="FLOP", long_name="Attention FLOP per token"
@@ -202,7 +195,7 @@ def attention_flops_per_token(active_params, context) -> xr.DataArray:
 
 
 def _model_arguments(
-    owner, params, active_params, bytes_per_param, batch, context, kv_bytes, checked=True
+    params, active_params, bytes_per_param, batch, context, kv_bytes, checked=True
 ):
     if not checked:
         # The demand simulation checks its inputs' distributions once, before drawing.
@@ -210,55 +203,48 @@ def _model_arguments(
         kv = _kv_bytes(active) if kv_bytes is None else kv_bytes
         return params, active, bytes_per_param, batch, context, kv
     params = check_range(
-        as_array(params, "params", owner),
+        as_dataarray(params, "params"),
         "params",
-        owner,
         low=0,
         low_inclusive=False,
         expected="a positive parameter count",
     )
-    active = params if active_params is None else as_array(active_params, "active_params", owner)
-    check_range(
-        active, "active_params", owner, low=0, low_inclusive=False, expected="a positive count"
-    )
+    active = params if active_params is None else as_dataarray(active_params, "active_params")
+    check_range(active, "active_params", low=0, low_inclusive=False, expected="a positive count")
     if params.chunks is None and active.chunks is None and bool((active > params * 1.000001).any()):
-        raise ParameterError.invalid(
+        raise invalid(
             "active_params",
-            owner,
             f"at most params ({float(params.max())})",
             float(active.max()),
         )
     bytes_per_param = check_range(
-        as_array(bytes_per_param, "bytes_per_param", owner),
+        as_dataarray(bytes_per_param, "bytes_per_param"),
         "bytes_per_param",
-        owner,
         low=0,
         low_inclusive=False,
         expected="a positive number of bytes",
     )
     batch = check_range(
-        as_array(batch, "batch", owner), "batch", owner, low=1, expected="at least 1 sequence"
+        as_dataarray(batch, "batch"), "batch", low=1, expected="at least 1 sequence"
     )
     context = check_range(
-        as_array(context, "context", owner), "context", owner, low=0, expected="tokens >= 0"
+        as_dataarray(context, "context"), "context", low=0, expected="tokens >= 0"
     )
     if kv_bytes is None:
         kv_bytes = _kv_bytes(active)
     kv_bytes = check_range(
-        as_array(kv_bytes, "kv_bytes_per_token", owner),
+        as_dataarray(kv_bytes, "kv_bytes_per_token"),
         "kv_bytes_per_token",
-        owner,
         low=0,
         expected="bytes >= 0",
     )
     return params, active, bytes_per_param, batch, context, kv_bytes
 
 
-def _utilisation(value, name: str, owner: str) -> xr.DataArray:
+def _utilisation(value, name: str) -> xr.DataArray:
     return check_range(
-        as_array(value, name, owner),
+        as_dataarray(value, name),
         name,
-        owner,
         low=0,
         low_inclusive=False,
         high=1,
@@ -266,6 +252,7 @@ def _utilisation(value, name: str, owner: str) -> xr.DataArray:
     )
 
 
+@public
 @fresh_attrs
 def decode_workload(
     *,
@@ -289,7 +276,6 @@ def decode_workload(
         (weights plus the batch's KV cache, which must fit in the replica's memory).
     """
     return _decode_workload(
-        "decode_workload",
         params,
         active_params,
         bytes_per_param,
@@ -300,7 +286,6 @@ def decode_workload(
 
 
 def _decode_workload(
-    owner,
     params,
     active_params,
     bytes_per_param,
@@ -310,7 +295,7 @@ def _decode_workload(
     checked=True,
 ) -> xr.Dataset:
     params, active, bpp, batch, context, kv = _model_arguments(
-        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
+        params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
     )
     weights_read = bpp * np.minimum(params, active * batch)
     kv_resident = batch * context * kv
@@ -329,6 +314,7 @@ def _decode_workload(
     )
 
 
+@public
 @fresh_attrs
 def prefill_workload(
     *,
@@ -350,7 +336,6 @@ def prefill_workload(
         ``flops_per_token`` [FLOP], ``bytes_per_token`` [byte], ``resident_bytes`` [byte].
     """
     return _prefill_workload(
-        "prefill_workload",
         params,
         active_params,
         bytes_per_param,
@@ -361,7 +346,6 @@ def prefill_workload(
 
 
 def _prefill_workload(
-    owner,
     params,
     active_params,
     bytes_per_param,
@@ -371,7 +355,7 @@ def _prefill_workload(
     checked=True,
 ) -> xr.Dataset:
     params, active, bpp, batch, context, kv = _model_arguments(
-        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
+        params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
     )
     # A zero-length prompt still runs one token through the model.
     tokens = batch * np.maximum(context, 1.0)
@@ -391,6 +375,7 @@ def _prefill_workload(
     )
 
 
+@public
 @fresh_attrs
 def chip_seconds_per_token(
     workload: xr.Dataset, specs: xr.Dataset, *, mfu=DEFAULT_MFU, mbu=DEFAULT_MBU
@@ -412,8 +397,7 @@ def chip_seconds_per_token(
         ``memory_time`` and ``compute_time`` [s] (chip-seconds per token under each ceiling)
         and ``chip_seconds`` [s], their maximum.
     """
-    owner = "chip_seconds_per_token"
-    mfu, mbu = _utilisation(mfu, "mfu", owner), _utilisation(mbu, "mbu", owner)
+    mfu, mbu = _utilisation(mfu, "mfu"), _utilisation(mbu, "mbu")
     memory_time = workload["bytes_per_token"] / (specs["memory_bandwidth"] * mbu)
     compute_time = workload["flops_per_token"] / (specs["peak_flops"] * mfu)
     return xr.Dataset(
@@ -431,8 +415,8 @@ def chip_seconds_per_token(
     )
 
 
-def _throughput(owner, workload, chip, *, mfu, mbu, precision, tokens_per_step):
-    mfu, mbu = _utilisation(mfu, "mfu", owner), _utilisation(mbu, "mbu", owner)
+def _throughput(phase, workload, chip, *, mfu, mbu, precision, tokens_per_step):
+    mfu, mbu = _utilisation(mfu, "mfu"), _utilisation(mbu, "mbu")
     specs = chip_specs(chip, precision=precision)
     times = chip_seconds_per_token(workload, specs, mfu=mfu, mbu=mbu)
     per_chip = 1.0 / times["chip_seconds"]
@@ -464,7 +448,7 @@ def _throughput(owner, workload, chip, *, mfu, mbu, precision, tokens_per_step):
             "bytes_per_token": workload["bytes_per_token"],
         },
         attrs={
-            "title": f"Roofline throughput ({owner.split('_')[0]})",
+            "title": f"Roofline throughput ({phase})",
             "precision": precision,
             "source": "Roofline model (workbench.demand.roofline) over "
             + specs.attrs.get("source", "the chip specifications given"),
@@ -475,6 +459,7 @@ def _throughput(owner, workload, chip, *, mfu, mbu, precision, tokens_per_step):
     return out
 
 
+@public
 @fresh_attrs
 def decode_throughput(
     chip: str | Sequence[str] | xr.Dataset,
@@ -532,7 +517,6 @@ def decode_throughput(
     (23.7, 2)
     """
     workload = _decode_workload(
-        "decode_throughput",
         params,
         active_params,
         bytes_per_param,
@@ -541,16 +525,17 @@ def decode_throughput(
         kv_bytes_per_token,
     )
     return _throughput(
-        "decode_throughput",
+        "decode",
         workload,
         chip,
         mfu=mfu,
         mbu=mbu,
         precision=precision,
-        tokens_per_step=as_array(batch, "batch", "decode_throughput"),
+        tokens_per_step=as_dataarray(batch, "batch"),
     )
 
 
+@public
 @fresh_attrs
 def prefill_throughput(
     chip: str | Sequence[str] | xr.Dataset,
@@ -571,7 +556,6 @@ def prefill_throughput(
     the whole batch of prompts. Prefill is compute-bound except for very short prompts.
     """
     workload = _prefill_workload(
-        "prefill_throughput",
         params,
         active_params,
         bytes_per_param,
@@ -579,11 +563,9 @@ def prefill_throughput(
         context,
         kv_bytes_per_token,
     )
-    tokens = as_array(batch, "batch", "prefill_throughput") * np.maximum(
-        as_array(context, "context", "prefill_throughput"), 1.0
-    )
+    tokens = as_dataarray(batch, "batch") * np.maximum(as_dataarray(context, "context"), 1.0)
     return _throughput(
-        "prefill_throughput",
+        "prefill",
         workload,
         chip,
         mfu=mfu,
