@@ -143,3 +143,16 @@ def test_a_regional_outlook_is_calibrated_against_the_world_installed_base(tree)
     assert float(headline(china, 2028)["supply_h100e"][1]) < float(
         headline(tree, 2028)["supply_h100e"][1]
     )
+
+
+def test_cooling_and_regions_are_declared_once():
+    # gap's choices are the lower layers' own: demand's cooling, supply's regions plus "world",
+    # and the bundled facility table's PUE presets name the same cooling choices.
+    from workbench import demand, gap, supply
+    from workbench.data import load
+    from workbench.uncertainty import distributions_from_table
+
+    assert gap.COOLING is demand.power.COOLING
+    assert gap.REGIONS == ("world", *(r.lower() for r in supply.REGIONS))
+    presets = distributions_from_table(load("facility_power"))
+    assert {k.removeprefix("pue_") for k in presets if k.startswith("pue_")} == set(gap.COOLING)

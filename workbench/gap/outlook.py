@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench import demand, supply
+from workbench.demand.power import COOLING  # re-exported as gap.COOLING
 from workbench.errors import ParameterError, format_choices
 from workbench.gap import calibration
 from workbench.gap.core import compute_gap
@@ -33,8 +34,8 @@ __all__ = [
     "summary",
 ]
 
-COOLING = ("mixed", "air", "liquid")
-REGIONS = ("world", "china", "rest of world")
+#: ``"world"`` or one supply region (supply.REGIONS, lower-cased as a parameter value).
+REGIONS = ("world", *(r.lower() for r in supply.REGIONS))
 FIRST_YEAR = 2026  # the outlook's first year
 OBSERVED_FROM = 2024  # demand is simulated from here, to be compared with observations
 PROPOSAL_NOISE = "demand energy left physics"  # demand.simulate's warning on its draws' tails
