@@ -28,7 +28,7 @@ import xarray as xr
 
 from workbench._provenance import fresh_attrs
 from workbench._validation import as_dataarray, check_range, invalid, public
-from workbench.errors import format_choices
+from workbench.data import chip_specs  # re-exported: demand.chip_specs is the data layer's
 
 __all__ = [
     "USABLE_MEMORY_SHARE",
@@ -52,87 +52,6 @@ KV_BYTES_PER_ELEMENT = 2.0
 DEFAULT_MFU = 0.5
 DEFAULT_MBU = 0.7
 SPEC_VARIABLES = ("peak_flops", "memory", "memory_bandwidth")
-
-
-@public
-def chip_specs(chip: str | Sequence[str] | xr.Dataset, *, precision: str = "bf16") -> xr.Dataset:
-    """Peak dense FLOP/s at ``precision``, memory, memory bandwidth and TDP of chips.
-
-    Parameters
-    ----------
-    chip
-        A name from the bundled ``accelerators`` table, a list of names (giving a ``chip``
-        dimension), or a Dataset with ``peak_flops`` (optionally along ``precision``),
-        ``memory`` and ``memory_bandwidth`` (e.g. a row or a selection of ``accelerators``).
-    precision
-        The arithmetic the model runs in: a ``precision`` label of ``peak_flops``.
-
-    Returns
-    -------
-    xarray.Dataset
-        ``peak_flops`` [FLOP/s], ``memory`` [byte], ``memory_bandwidth`` [byte/s] and, where
-        known, ``tdp`` [W].
-    """
-    if isinstance(chip, xr.Dataset):
-        table = chip
-    elif isinstance(chip, str) or (
-        isinstance(chip, Sequence) and chip and all(isinstance(c, str) for c in chip)
-    ):
-        from workbench.data import load
-
-        table = load("accelerators")
-        names = [chip] if isinstance(chip, str) else list(chip)
-        known = [str(c) for c in table["chip"].values]
-        for name in names:
-            if name not in known:
-                raise invalid(
-                    "chip",
-                    f"a chip of the accelerators table ({format_choices(known)})",
-                    name,
-                )
-        table = table.sel(chip=chip if isinstance(chip, str) else names)
-    else:
-        raise invalid("chip", "a chip name, a list of chip names or a Dataset", chip)
-    missing = [v for v in SPEC_VARIABLES if v not in table]
-    if missing:
-        raise invalid(
-            "chip",
-            f"a Dataset with variables {list(SPEC_VARIABLES)}",
-            sorted(table.data_vars),
-        )
-    peak = table["peak_flops"]
-    if "precision" in peak.dims:
-        labels = [str(p) for p in peak["precision"].values]
-        if precision not in labels:
-            raise invalid("precision", f"one of {format_choices(labels)}", precision)
-        peak = peak.sel(precision=precision, drop=True)
-    specs = xr.Dataset(
-        {
-            "peak_flops": peak.astype(float).assign_attrs(
-                units="FLOP/s", long_name=f"Dense peak throughput ({precision})"
-            ),
-            "memory": table["memory"].astype(float).assign_attrs(units="byte", long_name="Memory"),
-            "memory_bandwidth": table["memory_bandwidth"]
-            .astype(float)
-            .assign_attrs(units="byte/s", long_name="Memory bandwidth"),
-        },
-        attrs={k: table.attrs[k] for k in ("source", "license", "as_of") if k in table.attrs},
-    )
-    if "tdp" in table:
-        specs["tdp"] = table["tdp"].astype(float).assign_attrs(units="W", long_name="TDP")
-    for name in SPEC_VARIABLES:
-        values = np.asarray(specs[name].values, dtype=float)
-        bad = ~(np.isfinite(values) & (values > 0))
-        if bad.any():
-            names = np.atleast_1d(specs["chip"].values) if "chip" in specs.coords else ["?"]
-            raise invalid(
-                "chip",
-                f"chips with a known positive {name}"
-                + (f" at precision {precision!r}" if name == "peak_flops" else ""),
-                str(names[np.flatnonzero(np.atleast_1d(bad))[0] % len(names)]),
-            )
-    specs.attrs["precision"] = precision
-    return specs
 
 
 def _width(active_params):
@@ -417,7 +336,7 @@ def chip_seconds_per_token(
 
 def _throughput(phase, workload, chip, *, mfu, mbu, precision, tokens_per_step):
     mfu, mbu = _utilisation(mfu, "mfu"), _utilisation(mbu, "mbu")
-    specs = chip_specs(chip, precision=precision)
+    specs = chip_specs(chip, precision=precision, require=SPEC_VARIABLES)
     times = chip_seconds_per_token(workload, specs, mfu=mfu, mbu=mbu)
     per_chip = 1.0 / times["chip_seconds"]
     # Tensor-parallel degrees divide the attention heads, which come in powers of two.

@@ -63,6 +63,7 @@ from workbench.demand.power import (
     world_electricity,
 )
 from workbench.demand.roofline import (
+    SPEC_VARIABLES,
     chip_seconds_per_token,
     chip_specs,
     decode_workload,
@@ -392,14 +393,14 @@ def _seed(seed) -> int:
 def _chip_specs(chips) -> xr.Dataset:
     """bf16 specifications along ``chip``, with ``peak_fp8`` (bf16 where fp8 is unknown)."""
     if isinstance(chips, xr.Dataset):
-        table, specs = chips, chip_specs(chips)
+        table, specs = chips, chip_specs(chips, require=SPEC_VARIABLES)
     else:
         from workbench.data import load
 
         names = [chips] if isinstance(chips, str) else list(chips)
         table, specs = (
             load("accelerators").sel(chip=names),
-            chip_specs(names),
+            chip_specs(names, require=SPEC_VARIABLES),
         )
     if "chip" not in specs.dims:
         specs = specs.expand_dims("chip")

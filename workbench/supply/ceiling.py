@@ -27,7 +27,7 @@ import xarray as xr
 
 from workbench.data import load, load_table
 from workbench.errors import ParameterError, format_choices
-from workbench.supply.chips import chip_specs
+from workbench.supply.chips import chip_arrays
 from workbench.uncertainty import (
     STREAMS_ATTR,
     Beta,
@@ -156,9 +156,7 @@ def capacity_ceiling(
     if isinstance(accelerators, (str, Path)):
         accelerators = load_table(accelerators)
     chips = [str(c) for c in table["reference_chip"].values]
-    specs = chip_specs(
-        chips, accelerators=accelerators, parameter="assumptions['packaging']", owner=OWNER
-    )
+    specs = chip_arrays(chips, accelerators=accelerators, parameter="assumptions['packaging']")
     if not np.isfinite(specs.memory).all():
         raise ParameterError.invalid(
             "assumptions['packaging']", OWNER, "reference chips with a published memory size", chips
