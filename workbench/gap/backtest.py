@@ -179,7 +179,7 @@ def backtest(
             warnings.simplefilter("ignore", RuntimeWarning)
             tree = outlook(
                 scenario,
-                horizon=max(2027, date.year + 2),
+                end=max(2027, date.year + 2),
                 n_draws=n_draws,
                 seed=seed,
                 calibrate=calibrate,
