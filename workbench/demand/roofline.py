@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from workbench._provenance import fresh_attrs
+from workbench._provenance import fresh_attrs, merge
 from workbench._validation import as_dataarray, check_range, invalid, public
 from workbench.data import chip_specs  # re-exported: demand.chip_specs is the data layer's
 
@@ -113,14 +113,7 @@ def attention_flops_per_token(active_params, context) -> xr.DataArray:
     )
 
 
-def _model_arguments(
-    params, active_params, bytes_per_param, batch, context, kv_bytes, checked=True
-):
-    if not checked:
-        # The demand simulation checks its inputs' distributions once, before drawing.
-        active = params if active_params is None else active_params
-        kv = _kv_bytes(active) if kv_bytes is None else kv_bytes
-        return params, active, bytes_per_param, batch, context, kv
+def _model_arguments(params, active_params, bytes_per_param, batch, context, kv_bytes):
     params = check_range(
         as_dataarray(params, "params"),
         "params",
@@ -194,27 +187,8 @@ def decode_workload(
         ``flops_per_token`` [FLOP], ``bytes_per_token`` [byte] and ``resident_bytes`` [byte]
         (weights plus the batch's KV cache, which must fit in the replica's memory).
     """
-    return _decode_workload(
-        params,
-        active_params,
-        bytes_per_param,
-        batch,
-        context,
-        kv_bytes_per_token,
-    )
-
-
-def _decode_workload(
-    params,
-    active_params,
-    bytes_per_param,
-    batch,
-    context,
-    kv_bytes_per_token,
-    checked=True,
-) -> xr.Dataset:
     params, active, bpp, batch, context, kv = _model_arguments(
-        params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
+        params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
     )
     weights_read = bpp * np.minimum(params, active * batch)
     kv_resident = batch * context * kv
@@ -254,27 +228,8 @@ def prefill_workload(
     xarray.Dataset
         ``flops_per_token`` [FLOP], ``bytes_per_token`` [byte], ``resident_bytes`` [byte].
     """
-    return _prefill_workload(
-        params,
-        active_params,
-        bytes_per_param,
-        batch,
-        context,
-        kv_bytes_per_token,
-    )
-
-
-def _prefill_workload(
-    params,
-    active_params,
-    bytes_per_param,
-    batch,
-    context,
-    kv_bytes_per_token,
-    checked=True,
-) -> xr.Dataset:
     params, active, bpp, batch, context, kv = _model_arguments(
-        params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
+        params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
     )
     # A zero-length prompt still runs one token through the model.
     tokens = batch * np.maximum(context, 1.0)
@@ -371,8 +326,9 @@ def _throughput(phase, workload, chip, *, mfu, mbu, precision, tokens_per_step):
             "precision": precision,
             "source": "Roofline model (workbench.demand.roofline) over "
             + specs.attrs.get("source", "the chip specifications given"),
-            "license": specs.attrs.get("license", "CC-BY-4.0"),
-            "as_of": specs.attrs.get("as_of", ""),
+            # The chips' own licence and date; a user's specs without them stay unknown.
+            "license": merge(specs)["license"],
+            "as_of": merge(specs)["as_of"],
         },
     )
     return out
@@ -435,13 +391,13 @@ def decode_throughput(
     >>> round(float(out.tokens_per_second_per_chip), 1), int(out.chips_per_replica)
     (23.7, 2)
     """
-    workload = _decode_workload(
-        params,
-        active_params,
-        bytes_per_param,
-        batch,
-        context,
-        kv_bytes_per_token,
+    workload = decode_workload(
+        params=params,
+        active_params=active_params,
+        bytes_per_param=bytes_per_param,
+        batch=batch,
+        context=context,
+        kv_bytes_per_token=kv_bytes_per_token,
     )
     return _throughput(
         "decode",
@@ -474,13 +430,13 @@ def prefill_throughput(
     Arguments and results as :func:`decode_throughput`; ``step_time`` is the time to read
     the whole batch of prompts. Prefill is compute-bound except for very short prompts.
     """
-    workload = _prefill_workload(
-        params,
-        active_params,
-        bytes_per_param,
-        batch,
-        context,
-        kv_bytes_per_token,
+    workload = prefill_workload(
+        params=params,
+        active_params=active_params,
+        bytes_per_param=bytes_per_param,
+        batch=batch,
+        context=context,
+        kv_bytes_per_token=kv_bytes_per_token,
     )
     tokens = as_dataarray(batch, "batch") * np.maximum(as_dataarray(context, "context"), 1.0)
     return _throughput(

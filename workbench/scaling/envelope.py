@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy import stats
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
@@ -24,6 +23,7 @@ from workbench._provenance import merge
 from workbench._results import DEFAULT_LEVEL, Fit
 from workbench._validation import caller, check_count, check_level, check_positive, invalid, public
 from workbench.errors import FitError
+from workbench.scaling.isoflop import allocation_band
 from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN
 from workbench.scaling.runs import law_params
 
@@ -209,33 +209,10 @@ class EnvelopeFit(Fit):
 
     @public
     def predict(self, C, level: float | None = None) -> xr.Dataset:
-        """``params`` (N_opt) and ``tokens`` at budgets ``C`` with t bands of the line."""
+        """``params`` (N_opt) and ``tokens`` at budgets ``C`` with t bands of the line
+        (:func:`workbench.scaling.isoflop.allocation_band`, as :meth:`IsoFLOPFit.predict`)."""
         level = self._level(level, "predict")
-        budgets = check_positive(C, "C")
-        design = np.column_stack([np.ones_like(budgets), np.log(budgets)])
-        central = design @ np.asarray(self.results.params)
-        se = np.sqrt(
-            np.einsum("ij,jk,ik->i", design, np.asarray(self.results.cov_params()), design)
-        )
-        q = stats.t.ppf(0.5 + level / 2, self.results.df_resid)
-        attrs = {"units": "1", "long_name": "Compute-optimal parameter count"}
-        ds = xr.Dataset(
-            {
-                "params": ("budget", np.exp(central), attrs),
-                "params_lower": ("budget", np.exp(central - q * se), {**attrs, "level": level}),
-                "params_upper": ("budget", np.exp(central + q * se), {**attrs, "level": level}),
-                "tokens": (
-                    "budget",
-                    budgets / (6 * np.exp(central)),
-                    {"units": "1", "long_name": "Compute-optimal training tokens"},
-                ),
-            },
-            coords={
-                "budget": ("budget", budgets, {"units": "FLOP", "long_name": "Compute budget"})
-            },
-        )
-        ds.attrs = dict(self.provenance)
-        return ds
+        return allocation_band(self.results, check_positive(C, "C"), level, self.provenance)
 
     def _add_to_dataset(self, ds, level):
         ds = ds.merge(self.envelope.rename({"params": "envelope_params", "loss": "envelope_loss"}))

@@ -38,6 +38,7 @@ from workbench._validation import (
     public,
 )
 from workbench.errors import BracketWarning, FitError
+from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN
 
 __all__ = ["ESTIMATORS", "IsoFLOPFit", "fit_isoflop", "group_budgets"]
 
@@ -358,32 +359,7 @@ class IsoFLOPFit(Fit):
     def predict(self, C, level: float | None = None) -> xr.Dataset:
         """``params`` (N_opt) and ``tokens`` (D_opt = C / 6 N_opt) at budgets ``C``, with bands."""
         level = self._level(level, "predict")
-        budgets = check_positive(C, "C")
-        design = np.column_stack([np.ones_like(budgets), np.log(budgets)])
-        central = design @ np.asarray(self.results.params)
-        se = np.sqrt(
-            np.einsum("ij,jk,ik->i", design, np.asarray(self.results.cov_params()), design)
-        )
-        q = stats.t.ppf(0.5 + level / 2, self.results.df_resid)
-        n_attrs = {"units": "1", "long_name": "Compute-optimal parameter count"}
-        d_attrs = {"units": "1", "long_name": "Compute-optimal training tokens"}
-        params = np.exp(central)
-        lower, upper = np.exp(central - q * se), np.exp(central + q * se)
-        ds = xr.Dataset(
-            {
-                "params": ("budget", params, n_attrs),
-                "params_lower": ("budget", lower, {**n_attrs, "level": level}),
-                "params_upper": ("budget", upper, {**n_attrs, "level": level}),
-                "tokens": ("budget", budgets / (6 * params), d_attrs),
-                "tokens_lower": ("budget", budgets / (6 * upper), {**d_attrs, "level": level}),
-                "tokens_upper": ("budget", budgets / (6 * lower), {**d_attrs, "level": level}),
-            },
-            coords={
-                "budget": ("budget", budgets, {"units": "FLOP", "long_name": "Compute budget"})
-            },
-        )
-        ds.attrs = dict(self._provenance)
-        return ds
+        return allocation_band(self.results, check_positive(C, "C"), level, self._provenance)
 
     def summary(self, level: float | None = None):
         table = super().summary(level)
@@ -419,3 +395,33 @@ class IsoFLOPFit(Fit):
         ds["exponent_upper"] = ((), bounds["exponent"][1], {**attrs, "level": level})
         ds.attrs = {"n": self.n, "n_runs": self.n_runs, "estimator": self.estimator}
         return ds
+
+
+def allocation_band(results, budgets: np.ndarray, level: float, provenance) -> xr.Dataset:
+    """N_opt and D_opt = C / 6 N_opt at ``budgets`` from an OLS of log N_opt on log C.
+
+    The band is the line's t interval at ``level``; the token bounds are the parameter
+    bounds' mirror images (a larger model at the same budget trains on fewer tokens).
+    """
+    design = np.column_stack([np.ones_like(budgets), np.log(budgets)])
+    central = design @ np.asarray(results.params)
+    se = np.sqrt(np.einsum("ij,jk,ik->i", design, np.asarray(results.cov_params()), design))
+    q = stats.t.ppf(0.5 + level / 2, results.df_resid)
+    n_attrs = {"units": "1", "long_name": "Compute-optimal parameter count"}
+    d_attrs = {"units": "1", "long_name": "Compute-optimal training tokens"}
+    params = np.exp(central)
+    lower, upper = np.exp(central - q * se), np.exp(central + q * se)
+    per_token = FLOP_PER_PARAMETER_TOKEN
+    ds = xr.Dataset(
+        {
+            "params": ("budget", params, n_attrs),
+            "params_lower": ("budget", lower, {**n_attrs, "level": level}),
+            "params_upper": ("budget", upper, {**n_attrs, "level": level}),
+            "tokens": ("budget", budgets / (per_token * params), d_attrs),
+            "tokens_lower": ("budget", budgets / (per_token * upper), {**d_attrs, "level": level}),
+            "tokens_upper": ("budget", budgets / (per_token * lower), {**d_attrs, "level": level}),
+        },
+        coords={"budget": ("budget", budgets, {"units": "FLOP", "long_name": "Compute budget"})},
+    )
+    ds.attrs = dict(provenance)
+    return ds
