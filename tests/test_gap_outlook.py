@@ -129,7 +129,7 @@ def test_prior_posterior_side_by_side(tree):
 def test_uncalibrated_outlook_says_so(prior):
     assert "not calibrated" in calibration_note(prior)
     assert "before calibration" in summary(prior)
-    with pytest.raises(ParameterError, match="'tree' parameter of prior_posterior"):
+    with pytest.raises(ParameterError, match=r"'tree' parameter of gap\.prior_posterior"):
         prior_posterior(prior)
 
 

@@ -20,7 +20,7 @@ from workbench import demand, supply
 from workbench._time import to_year
 from workbench._validation import invalid, public, renamed
 from workbench.demand.power import COOLING  # re-exported as gap.COOLING
-from workbench.errors import ParameterError, format_choices
+from workbench.errors import format_choices
 from workbench.gap import calibration
 from workbench.gap.core import compute_gap
 from workbench.gap.drivers import drivers
@@ -253,6 +253,7 @@ def _from(ds: xr.Dataset, year: int) -> xr.Dataset:
     return ds.sel({dim: ds[dim] >= np.datetime64(f"{year}-01-01", "ns")})
 
 
+@public
 def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False) -> xr.Dataset:
     """The outlook's key numbers for one year (default: the outlook's end), with 90% intervals.
 
@@ -266,7 +267,7 @@ def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False)
     year = _end_year(tree, gap) if year is None else int(year)
     years = gap["year"].dt.year.values
     if year not in years:
-        raise ParameterError.invalid("year", "headline", f"one of {years.tolist()}", year)
+        raise invalid("year", f"one of {years.tolist()}", year)
     at = gap.sel(year=gap["year"][years == year][0])
     out = xr.Dataset(
         {
@@ -282,6 +283,7 @@ def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False)
     return out
 
 
+@public
 def prior_posterior(tree: xr.DataTree, years=None) -> xr.Dataset:
     """The headline numbers before and after calibration, side by side.
 
@@ -299,9 +301,7 @@ def prior_posterior(tree: xr.DataTree, years=None) -> xr.Dataset:
         ``year`` (int) and ``quantile``.
     """
     if "calibration" not in tree.children:
-        raise ParameterError.invalid(
-            "tree", "prior_posterior", "a calibrated outlook (calibrate=True)", "uncalibrated"
-        )
+        raise invalid("tree", "a calibrated outlook (calibrate=True)", "uncalibrated")
     gap_years = tree["gap"].to_dataset()["year"].dt.year.values
     years = [int(gap_years[0]), _end_year(tree, tree["gap"])] if years is None else years
     rows = []
@@ -323,12 +323,11 @@ def prior_posterior(tree: xr.DataTree, years=None) -> xr.Dataset:
     return out
 
 
+@public
 def moved_inputs(tree: xr.DataTree, n: int = 8) -> xr.Dataset:
     """The ``n`` inputs the calibration moved most: prior and posterior quantiles, the shift."""
     if "calibration" not in tree.children:
-        raise ParameterError.invalid(
-            "tree", "moved_inputs", "a calibrated outlook (calibrate=True)", "uncalibrated"
-        )
+        raise invalid("tree", "a calibrated outlook (calibrate=True)", "uncalibrated")
     record = tree["calibration"].to_dataset()
     shifts = record["input_shift"]
     order = np.argsort(-np.abs(shifts.values))[:n]
