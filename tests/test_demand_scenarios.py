@@ -163,3 +163,12 @@ def test_cooling_errors():
         simulate(cooling="gas", **SMALL)
     with pytest.raises(ParameterError, match="'liquid_share'"):
         simulate(cooling="air", liquid_share=0.5, **SMALL)
+
+
+def test_owner_is_ignored_with_a_deprecation_warning():
+    from workbench.demand import load_correlations, scenario_inputs
+
+    with pytest.warns(DeprecationWarning, match=r"'owner' parameter of demand\.scenario_inputs"):
+        scenario_inputs("base", owner="simulate")
+    with pytest.warns(DeprecationWarning, match="is ignored"):
+        load_correlations(owner="simulate")
