@@ -19,7 +19,7 @@ import xarray as xr
 
 from workbench.data import load
 from workbench.supply import estimate_shipments, installed_base, survival
-from workbench.supply.chips import chip_specs
+from workbench.supply.chips import chip_arrays
 
 N_DRAWS = 10_000
 N_QUARTERS = 40
@@ -74,7 +74,7 @@ def baseline_loop(shipments: xr.Dataset, n_draws: int) -> float:
     revenue = shipments["accelerator_revenue"].values
     price = shipments["price"].values
     chips = [str(c) for c in shipments["chip"].values]
-    specs = chip_specs(chips)
+    specs = chip_arrays(chips)
     alive = survival((4, 6), (np.arange(N_QUARTERS) + 0.5) * 0.25).values
     start = time.perf_counter()
     for d in range(n_draws):

@@ -138,7 +138,7 @@ def test_chip_by_name_matches_its_table_row():
     ],
 )
 def test_bad_model_arguments_name_the_input(kwargs, param):
-    with pytest.raises(ParameterError, match=f"'{param}' parameter of decode_throughput"):
+    with pytest.raises(ParameterError, match=rf"'{param}' parameter of demand\.decode_throughput"):
         decode_throughput(H100, **kwargs)
 
 

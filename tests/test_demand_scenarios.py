@@ -70,11 +70,11 @@ def test_bear_demand_is_below_bull_demand():
 def test_impossible_values_are_refused_naming_the_input(overrides, name):
     with pytest.raises(ParameterError) as info:
         simulate(**SMALL, **overrides)
-    assert f"'{name}' parameter of simulate" in str(info.value)
+    assert f"'{name}' parameter of demand.simulate" in str(info.value)
 
 
 def test_negative_counts_are_refused_in_the_drivers_model():
-    with pytest.raises(ParameterError, match="'users' parameter of simulate"):
+    with pytest.raises(ParameterError, match=r"'users' parameter of demand\.simulate"):
         simulate(token_model="drivers", users=-5.0, **SMALL)
 
 
@@ -163,3 +163,12 @@ def test_cooling_errors():
         simulate(cooling="gas", **SMALL)
     with pytest.raises(ParameterError, match="'liquid_share'"):
         simulate(cooling="air", liquid_share=0.5, **SMALL)
+
+
+def test_owner_is_ignored_with_a_deprecation_warning():
+    from workbench.demand import load_correlations, scenario_inputs
+
+    with pytest.warns(DeprecationWarning, match=r"'owner' parameter of demand\.scenario_inputs"):
+        scenario_inputs("base", owner="simulate")
+    with pytest.warns(DeprecationWarning, match="is ignored"):
+        load_correlations(owner="simulate")

@@ -79,7 +79,7 @@ def test_backtest_scores_what_followed(result):
 
 
 def test_backtest_bad_dates():
-    with pytest.raises(ParameterError, match="'as_of' parameter of backtest"):
+    with pytest.raises(ParameterError, match=r"'as_of' parameter of gap\.backtest"):
         backtest("2025-07-01")
-    with pytest.raises(ParameterError, match="'as_of' parameter of backtest"):
+    with pytest.raises(ParameterError, match=r"'as_of' parameter of gap\.backtest"):
         backtest(["not a date"])

@@ -96,7 +96,7 @@ def test_ess_is_the_sample_when_nothing_is_observed_and_collapse_warns():
 
 def test_bad_observations_are_refused():
     _, sim = _prior(0.0, 1.0)
-    with pytest.raises(ParameterError, match="'obs' parameter of importance_weights"):
+    with pytest.raises(ParameterError, match=r"'obs' parameter of gap\.importance_weights"):
         importance_weights(sim, _obs([1.0], 0.1, kind="upper"))
     with pytest.raises(ParameterError, match="'simulated' parameter"):
         importance_weights(sim.isel(observation=0), _obs([1.0], 0.1))
@@ -124,9 +124,9 @@ def test_observations_from_the_bundled_tables_and_as_of():
     assert "tokens-google-2026-05-io" not in early["observation"].values
     in_use = everything.sel(observation="in-use-2025-01-01")
     assert float(in_use["observed"]) == pytest.approx(np.sqrt(0.6 * 0.95))
-    with pytest.raises(ParameterError, match="'utilisation' parameter of observations"):
+    with pytest.raises(ParameterError, match=r"'utilisation' parameter of gap\.observations"):
         observations(utilisation=(0.9, 0.5))
-    with pytest.raises(ParameterError, match="'discrepancy' parameter of observations"):
+    with pytest.raises(ParameterError, match=r"'discrepancy' parameter of gap\.observations"):
         observations(discrepancy={"tokens": 0.1})
 
 

@@ -22,7 +22,7 @@ from workbench.gap import (
 def _quiet(**kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalibrationWarning)
-        return outlook("base", horizon=2028, n_draws=400, seed=3, **kwargs)
+        return outlook("base", end=2028, n_draws=400, seed=3, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_headline_and_summary(tree):
     [
         ({"cooling": "oil"}, "'cooling' parameter"),
         ({"region": "mars"}, "'region' parameter"),
-        ({"horizon": 2020}, "'horizon' parameter"),
+        ({"end": 2020}, "'end' parameter"),
         ({"calibrate": "yes"}, "'calibrate' parameter"),
         ({"oversample": 0}, "'oversample' parameter"),
     ],
@@ -129,14 +129,14 @@ def test_prior_posterior_side_by_side(tree):
 def test_uncalibrated_outlook_says_so(prior):
     assert "not calibrated" in calibration_note(prior)
     assert "before calibration" in summary(prior)
-    with pytest.raises(ParameterError, match="'tree' parameter of prior_posterior"):
+    with pytest.raises(ParameterError, match=r"'tree' parameter of gap\.prior_posterior"):
         prior_posterior(prior)
 
 
 def test_a_regional_outlook_is_calibrated_against_the_world_installed_base(tree):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        china = outlook("base", horizon=2028, n_draws=400, seed=3, region="china")
+        china = outlook("base", end=2028, n_draws=400, seed=3, region="china")
     world, regional = tree["calibration"].to_dataset(), china["calibration"].to_dataset()
     # Same draws, same observations: the calibration does not depend on the region shown.
     np.testing.assert_allclose(world["weight"], regional["weight"])
@@ -159,3 +159,33 @@ def test_the_grid_power_ceiling_caps_the_world_supply_when_asked():
     assert float(capped["shipments"]["power_capped_share"].max()) > 0
     with pytest.raises(ParameterError, match="power_ceiling"):
         outlook(n_draws=10, power_ceiling="yes")
+
+
+def test_cooling_and_regions_are_declared_once():
+    # gap's choices are the lower layers' own: demand's cooling, supply's regions plus "world",
+    # and the bundled facility table's PUE presets name the same cooling choices.
+    from workbench import demand, gap, supply
+    from workbench.data import load
+    from workbench.uncertainty import distributions_from_table
+
+    assert gap.COOLING is demand.power.COOLING
+    assert gap.REGIONS == ("world", *(r.lower() for r in supply.REGIONS))
+    presets = distributions_from_table(load("facility_power"))
+    assert {k.removeprefix("pue_") for k in presets if k.startswith("pue_")} == set(gap.COOLING)
+
+
+def test_horizon_is_the_deprecated_name_of_end():
+    # 'horizon' was a year here and a count of periods in supply.forecast: now end vs steps.
+    with pytest.warns(DeprecationWarning, match=r"'horizon' parameter of gap\.outlook is now"):
+        with pytest.raises(ParameterError, match=r"'end' parameter of gap\.outlook"):
+            outlook(n_draws=100, horizon=2020)
+    with pytest.raises(ParameterError, match=r"'horizon' parameter of gap\.outlook must be left"):
+        outlook(n_draws=100, end=2030, horizon=2030)
+    with pytest.raises(ParameterError, match=r"'end' parameter of gap\.outlook must be a year"):
+        outlook(n_draws=100, end="soon")
+
+
+def test_trees_saved_with_horizon_still_read(tree):
+    old = tree.copy()
+    old.attrs = {k: v for k, v in tree.attrs.items() if k != "end"} | {"horizon": 2028}
+    assert headline(old).attrs["year"] == 2028

@@ -59,7 +59,7 @@ def test_compare_published_converts_and_divides(tree):
 
 
 def test_compare_published_bad_input(tree):
-    with pytest.raises(ParameterError, match="'tree' parameter of compare_published"):
+    with pytest.raises(ParameterError, match=r"'tree' parameter of gap\.compare_published"):
         compare_published(tree["gap"].to_dataset())
-    with pytest.raises(ParameterError, match="'level' parameter of compare_published"):
+    with pytest.raises(ParameterError, match=r"'level' parameter of gap\.compare_published"):
         compare_published(tree, level=1.5)

@@ -180,3 +180,39 @@ def test_select_year_on_datetime_and_int_coords():
 def test_quarter_label():
     assert quarter_label("2024-04-01") == "2024 Q2"
     assert quarter_label(pd.Period("2025Q4")) == "2025 Q4"
+
+
+def test_vector_checks_name_the_parameter_and_the_first_bad_value():
+    from workbench._validation import check_enough_points, check_positive, check_same_lengths
+    from workbench.errors import FitError
+
+    @public
+    def fit(x, y):
+        xs, ys = check_positive(x, "x"), check_positive(y, "y")
+        check_enough_points(check_same_lengths(x=xs, y=ys), 3, "a line")
+
+    with pytest.raises(
+        ParameterError,
+        match=r"'x' parameter of \S*fit must be strictly positive; "
+        r"got '1 value\(s\) <= 0 \(first at position 1: -2\)'",
+    ):
+        fit([1.0, -2.0, 3.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ParameterError, match=r"'y' parameter of \S*fit must be finite"):
+        fit([1.0, 2.0, 3.0], [1.0, np.nan, 3.0])
+    with pytest.raises(ParameterError, match=r"'x' parameter .* as long as the other inputs"):
+        fit([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(FitError, match=r"fit needs at least 3 points to fit a line; got 2"):
+        fit([1.0, 2.0], [1.0, 2.0])
+
+
+def test_merge_skips_absent_inputs_and_fresh_attrs_drops_them():
+    from workbench._provenance import fresh_attrs
+
+    a = xr.DataArray([1.0], dims="x", attrs={"source": "A", "license": "L", "units": "MW"})
+    assert merge(a, None, method="m")["source"] == "m over: A"
+
+    @fresh_attrs
+    def double(v):
+        return v * 2
+
+    assert double(a).attrs == {}

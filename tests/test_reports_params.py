@@ -305,3 +305,25 @@ def test_the_bundled_notebooks_declare_their_choices():
         for n in names:  # each default is one of its own choices
             value = declared[n].default.strip("\"'")
             assert value in declared[n].choices[0], (name, n)
+
+
+def test_a_renamed_parameter_keeps_its_old_name_for_one_release(caplog):
+    # compute_outlook's `end` was `horizon`: `-p horizon=2035` still sets it, with a message.
+    declared = {
+        "end": NotebookParameter(
+            "end", "int", "2030", "last year of the outlook (formerly horizon)"
+        )
+    }
+    assert declared["end"].formerly == ("horizon",)
+    with pytest.warns(DeprecationWarning, match="'horizon' parameter of report 'o' is now"):
+        assert check_parameters("o", declared, {"horizon": "2035"}, text=True) == {"end": 2035}
+    assert "now called 'end'" in caplog.text
+    with pytest.raises(ParameterError, match="old name of 'end'"):
+        check_parameters("o", declared, {"horizon": 2035, "end": 2030})
+    assert check_parameters("o", declared, {"end": 2031}) == {"end": 2031}
+
+
+def test_the_outlook_notebook_declares_end_formerly_horizon():
+    notebook = NOTEBOOKS.parents[2] / "notebooks" / "compute_outlook.ipynb"
+    declared = inspect_parameters(notebook)
+    assert "horizon" not in declared and declared["end"].formerly == ("horizon",)

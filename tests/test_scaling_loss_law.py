@@ -150,7 +150,11 @@ def test_no_warning_when_converged(runs):
 @pytest.mark.parametrize(
     ("change", "error", "match"),
     [
-        ({"N": -1.0}, ParameterError, "'N' parameter of fit_chinchilla must be strictly positive"),
+        (
+            {"N": -1.0},
+            ParameterError,
+            r"'N' parameter of scaling\.fit_chinchilla must be strictly positive",
+        ),
         ({"D": 0.0}, ParameterError, "'D' parameter .* strictly positive"),
         ({"loss": np.nan}, ParameterError, "'loss' parameter .* finite"),
     ],

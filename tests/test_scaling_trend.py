@@ -219,7 +219,7 @@ def test_too_few_points():
 
 
 def test_bad_inputs(compute):
-    with pytest.raises(ParameterError, match="'method' parameter of fit_trend"):
+    with pytest.raises(ParameterError, match=r"'method' parameter of scaling\.fit_trend"):
         fit_trend(compute, method="lasso")
     with pytest.raises(ParameterError, match="positive"):
         fit_trend(compute * 0)

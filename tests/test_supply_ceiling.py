@@ -108,7 +108,7 @@ def test_cap_binds_when_ceiling_is_low_and_not_when_high():
     )
     # Quarters beyond the ceiling table stay uncapped (NaN), not zero.
     assert np.isnan(free["capped_mean"].sel(quarter="2027-01-01")).all()
-    with pytest.raises(ParameterError, match="'variable' parameter of cap_forecast"):
+    with pytest.raises(ParameterError, match=r"'variable' parameter of supply\.cap_forecast"):
         cap_forecast(fc, high, variable="flops")
 
 
@@ -131,9 +131,9 @@ def test_published_comparison_lines_up_scopes():
 
 
 def test_ceiling_bad_inputs():
-    with pytest.raises(ParameterError, match="'vendor' parameter of capacity_ceiling"):
+    with pytest.raises(ParameterError, match=r"'vendor' parameter of supply\.capacity_ceiling"):
         capacity_ceiling(vendor="Cerebras")
-    with pytest.raises(ParameterError, match="'assumptions' parameter of capacity_ceiling"):
+    with pytest.raises(ParameterError, match=r"'assumptions' parameter of supply\.capacity_ceil"):
         capacity_ceiling(assumptions={"wafers": 1})
     bad = packaging_table()
     bad["reference_chip"][:] = "NVIDIA H999"
@@ -160,7 +160,7 @@ def test_power_ceiling_spreads_each_year_over_its_quarters():
     assert p.power.attrs["units"] == "MW"
     assert (p.facility_multiplier >= 1.3 * 1.1).all() and (p.facility_multiplier <= 1.8 * 1.5).all()
     assert p.attrs["random_streams"] == "supply.power_ceiling@1"
-    with pytest.raises(ParameterError, match="'ai_share' parameter of power_ceiling"):
+    with pytest.raises(ParameterError, match=r"'ai_share' parameter of supply\.power_ceiling"):
         power_ceiling(n_draws=10, ai_share=2.0)
 
 

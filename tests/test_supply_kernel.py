@@ -148,3 +148,12 @@ def test_a_replacement_csv_without_toml_is_read_with_the_bundled_schema(tmp_path
     (tmp_path / "shipment_prices.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"shipment_prices.csv.*line 3.*low"):
         estimate_shipments("NVIDIA", n_draws=5, assumptions=tmp_path)
+
+
+def test_the_missing_tdp_warning_points_at_the_caller():
+    from workbench import supply
+
+    shipments = supply.estimate_shipments(None, n_draws=50, seed=0)
+    with pytest.warns(UserWarning, match="no published TDP") as caught:
+        supply.installed_base(shipments)
+    assert [w.filename for w in caught if "TDP" in str(w.message)] == [__file__]

@@ -57,5 +57,5 @@ def test_every_builder_returns_a_chart(results):
 def test_unknown_variable_is_named(results):
     from workbench.errors import ParameterError
 
-    with pytest.raises(ParameterError, match="'variable' parameter of shipments_chart"):
+    with pytest.raises(ParameterError, match=r"'variable' parameter of plots\.shipments_chart"):
         charts.shipments_chart(results["nvidia"], variable="wafers")

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ import xarray as xr
 
 from workbench._validation import invalid
 
-__all__ = ["UNKNOWN", "Var", "check_units", "describe", "merge"]
+__all__ = ["UNKNOWN", "Var", "check_units", "describe", "fresh_attrs", "merge"]
 
 UNKNOWN = "unknown"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -74,11 +75,15 @@ def merge(*inputs, method: str | None = None) -> dict[str, str]:
       without a licence adds ``"unknown"``.
     - ``as_of``: the latest of the inputs' ISO dates (the result is as fresh as its freshest
       input); ``"unknown"`` when no input states one.
+
+    An input that is ``None`` (an optional input left out) does not count.
     """
     sources: list[str] = []
     licences: list[str] = []
     dates: list[str] = []
     for obj in inputs:
+        if obj is None:
+            continue
         attrs = _attrs(obj)
         source = str(attrs.get("source") or "user-supplied data")
         licence = str(attrs.get("license") or UNKNOWN)
@@ -114,3 +119,18 @@ def check_units(value, parameter: str, expected: str | Iterable[str]):
         wanted = " or ".join(repr(u) for u in allowed)
         raise invalid(parameter, f"in units {wanted}", str(units))
     return value
+
+
+def fresh_attrs(function):
+    """Run ``function`` with xarray's ``keep_attrs=False``: derived arrays start without attrs.
+
+    Otherwise arithmetic passes on the first operand's attrs (an input's units, its role),
+    and a result would describe itself as one of its inputs.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with xr.set_options(keep_attrs=False):
+            return function(*args, **kwargs)
+
+    return wrapper

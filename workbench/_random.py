@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench._validation import invalid
 from workbench.errors import ParameterError
 
 __all__ = [
@@ -38,9 +39,9 @@ STREAMS_ATTR = "random_streams"
 UNNAMED = "unnamed"  # a bare integer seed: numpy's own stream of that seed (no name key)
 
 
-def _check_seed(seed, owner: str) -> int:
+def _check_seed(seed, owner: str | None) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError.invalid("seed", owner, "a non-negative integer", seed)
+        raise invalid("seed", "a non-negative integer", seed, owner=owner)
     return int(seed)
 
 
@@ -103,10 +104,11 @@ def stream(seed: int, name: str) -> Stream:
     return Stream(_check_seed(seed, "stream"), name)
 
 
-def as_stream(seed: int | Stream, name: str | None = None, *, owner: str = "sample") -> Stream:
+def as_stream(seed: int | Stream, name: str | None = None, *, owner: str | None = None) -> Stream:
     """A :class:`Stream` from a stream, or from an integer seed and a stage name.
 
-    An integer with no name gives the unnamed stream of that seed.
+    An integer with no name gives the unnamed stream of that seed. Messages name the public
+    function being run (``owner`` only for callers not marked ``@public``).
     """
     if isinstance(seed, Stream):
         return seed if name is None else Stream(seed.seed, name)
@@ -147,7 +149,7 @@ def merge_streams(*sources: Stream | str | Iterable[str] | object) -> str:
     return ", ".join(sorted(labels))
 
 
-def check_independent(named: dict[str, object], *, owner: str) -> None:
+def check_independent(named: dict[str, object], *, owner: str | None = None) -> None:
     """Refuse datasets that share a random stream (their draws would be correlated).
 
     Parameters
@@ -155,27 +157,27 @@ def check_independent(named: dict[str, object], *, owner: str) -> None:
     named
         Role -> dataset (``{"supply": ..., "demand": ...}``); each must record its streams.
     owner
-        The public function named in the message.
+        The function named in the message; by default the public function being run.
     """
     found = {role: streams_of(ds) for role, ds in named.items()}
     missing = [role for role, labels in found.items() if not labels]
     if missing:
-        raise ParameterError.invalid(
+        raise invalid(
             "/".join(named),
-            owner,
             "datasets recording their random streams in attrs['random_streams'] (or their seed "
             "in attrs['seed']), to check that their draws are independent",
             f"none recorded by {', '.join(missing)}",
+            owner=owner,
         )
     roles = list(found)
     for i, a in enumerate(roles):
         for b in roles[i + 1 :]:
             shared = sorted(found[a] & found[b])
             if shared:
-                raise ParameterError.invalid(
+                raise invalid(
                     b,
-                    owner,
                     f"drawn from random streams other than the {a}'s (a shared stream gives "
                     "both sides the same random numbers and a spurious correlation)",
                     f"both use {', '.join(shared)}",
+                    owner=owner,
                 )

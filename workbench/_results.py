@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import html
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
 
-from workbench._validation import check_level
+from workbench._validation import caller, check_level
+from workbench.errors import ConvergenceWarning
 
-__all__ = ["DEFAULT_LEVEL", "Fit", "Summary"]
+__all__ = ["DEFAULT_LEVEL", "Fit", "Summary", "warn_not_converged"]
 
 DEFAULT_LEVEL = 0.9
 
@@ -195,3 +197,9 @@ def _number(value) -> str:
 def _format_row(cells) -> str:
     first, *rest = cells
     return f"{first:<24}" + "".join(f"{c:>14}" for c in rest)
+
+
+def warn_not_converged(detail: str, *, stage: str | None = None) -> None:
+    """Warn that the running fit (``stage`` of it, e.g. its bootstrap) did not converge."""
+    who = f"{caller()} ({stage})" if stage else caller()
+    warnings.warn(f"{who} did not converge: {detail}", ConvergenceWarning, stacklevel=4)

@@ -35,18 +35,24 @@ from typing import TypeVar
 import numpy as np
 import xarray as xr
 
-from workbench.errors import ParameterError, format_choices
+from workbench.errors import FitError, ParameterError, format_choices
 
 __all__ = [
     "as_dataarray",
+    "as_vector",
     "caller",
     "check_choice",
     "check_count",
+    "check_enough_points",
+    "check_finite",
     "check_level",
+    "check_positive",
     "check_range",
+    "check_same_lengths",
     "check_share",
     "public",
     "renamed",
+    "retired",
 ]
 
 F = TypeVar("F", bound=Callable)
@@ -110,6 +116,62 @@ def as_dataarray(value, parameter: str, *, dim: str | None = None) -> xr.DataArr
     if array.ndim == 1 and dim is not None:
         return xr.DataArray(array, dims=dim)
     raise invalid(parameter, "a number or an xarray.DataArray (name the dimension)", value)
+
+
+def as_vector(value, parameter: str) -> np.ndarray:
+    """``value`` (a number, list, numpy array or DataArray) as a 1-D float numpy array."""
+    data = value.values if isinstance(value, xr.DataArray) else value
+    try:
+        array = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):
+        raise invalid(parameter, "an array of numbers", type(value).__name__) from None
+    if array.ndim == 0:
+        array = array[None]
+    if array.ndim != 1:
+        raise invalid(parameter, "one-dimensional", f"an array of shape {array.shape}")
+    return array
+
+
+def check_finite(value, parameter: str) -> np.ndarray:
+    """:func:`as_vector`, refusing NaN and infinity (and saying how many, and where first)."""
+    array = as_vector(value, parameter)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise invalid(
+            parameter,
+            "finite numbers (no NaN)",
+            f"{int(bad.sum())} non-finite value(s) (first at position {int(np.argmax(bad))})",
+        )
+    return array
+
+
+def check_positive(value, parameter: str) -> np.ndarray:
+    """:func:`check_finite`, refusing values <= 0: sizes, budgets, losses."""
+    array = check_finite(value, parameter)
+    bad = array <= 0
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise invalid(
+            parameter,
+            "strictly positive",
+            f"{int(bad.sum())} value(s) <= 0 (first at position {first}: {array[first]:g})",
+        )
+    return array
+
+
+def check_same_lengths(**arrays: np.ndarray) -> int:
+    """The common length of ``arrays`` (given by parameter name); the first is named if not."""
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{name}={n}" for name, n in lengths.items())
+        raise invalid(next(iter(lengths)), "as long as the other inputs", f"lengths {described}")
+    return next(iter(lengths.values()))
+
+
+def check_enough_points(n: int, needed: int, what: str) -> None:
+    """A :class:`FitError` unless there are ``needed`` points to fit ``what``."""
+    if n < needed:
+        raise FitError(f"{caller()} needs at least {needed} points to fit {what}; got {n}.")
 
 
 def check_range(
@@ -213,3 +275,18 @@ def renamed(old_value, new_value, *, old: str, new: str, default):
         stacklevel=4,  # renamed <- the function <- public's wrapper <- the user
     )
     return old_value
+
+
+def retired(value, *, old: str, reason: str) -> None:
+    """Warn that parameter ``old`` no longer does anything, when the caller gave it.
+
+    It stays in the signature for one release with a :class:`DeprecationWarning`, so calls
+    that pass it keep working.
+    """
+    if value is not None:
+        warnings.warn(
+            f"The {old!r} parameter of {caller()} is ignored ({reason}); it will be removed in "
+            "the next release.",
+            DeprecationWarning,
+            stacklevel=4,  # retired <- the function <- public's wrapper <- the user
+        )

@@ -42,6 +42,7 @@ from workbench._random import (
     stream,
     streams_of,
 )
+from workbench._validation import invalid, public
 from workbench.errors import ParameterError, format_choices
 
 __all__ = [
@@ -82,11 +83,11 @@ def _z(level: float) -> float:
 def _check_interval(low: float, high: float, level: float, owner: str, name: str | None):
     label = name or "low/high"
     if not (np.isfinite(low) and np.isfinite(high)):
-        raise ParameterError.invalid(label, owner, "finite bounds", (low, high))
+        raise invalid(label, "finite bounds", (low, high), owner=owner)
     if not low < high:
-        raise ParameterError.invalid(label, owner, "an interval with low < high", (low, high))
+        raise invalid(label, "an interval with low < high", (low, high), owner=owner)
     if not 0 < level < 1:
-        raise ParameterError.invalid("level", owner, "a probability in (0, 1)", level)
+        raise invalid("level", "a probability in (0, 1)", level, owner=owner)
 
 
 class Distribution:
@@ -295,6 +296,7 @@ class Beta(Distribution):
 _KINDS = {"lognormal": LogNormal, "normal": Normal, "beta": Beta, "uniform": Uniform}
 
 
+@public
 def as_distribution(spec: Any, *, name: str = "input") -> Distribution:
     """Turn a user's way of stating an input into a :class:`Distribution`.
 
@@ -306,7 +308,7 @@ def as_distribution(spec: Any, *, name: str = "input") -> Distribution:
         return spec
     if isinstance(spec, (int, float, np.integer, np.floating)) and not isinstance(spec, bool):
         if not np.isfinite(spec):
-            raise ParameterError.invalid(name, "as_distribution", "a finite number", spec)
+            raise invalid(name, "a finite number", spec)
         return Fixed(float(spec))
     if isinstance(spec, Sequence) and not isinstance(spec, str) and len(spec) == 2:
         return LogNormal.from_interval(float(spec[0]), float(spec[1]), name=name)
@@ -315,23 +317,17 @@ def as_distribution(spec: Any, *, name: str = "input") -> Distribution:
         if kind == "fixed":
             return as_distribution(spec.get("value"), name=name)
         if kind not in _KINDS:
-            raise ParameterError.invalid(
-                name, "as_distribution", f"a dist of {format_choices([*_KINDS, 'fixed'])}", kind
-            )
+            raise invalid(name, f"a dist of {format_choices([*_KINDS, 'fixed'])}", kind)
         absent = [key for key in ("low", "high") if spec.get(key) is None]
         if absent:
-            raise ParameterError.invalid(
-                name, "as_distribution", f"a {kind} with both 'low' and 'high'", dict(spec)
-            )
+            raise invalid(name, f"a {kind} with both 'low' and 'high'", dict(spec))
         if kind == "uniform":
             return Uniform(float(spec["low"]), float(spec["high"]))
         level = float(spec.get("level", DEFAULT_LEVEL))
         return _KINDS[kind].from_interval(
             float(spec["low"]), float(spec["high"]), level=level, name=name
         )
-    raise ParameterError.invalid(
-        name, "as_distribution", "a number, a (low, high) pair, a mapping or a Distribution", spec
-    )
+    raise invalid(name, "a number, a (low, high) pair, a mapping or a Distribution", spec)
 
 
 def distributions_from_table(
@@ -356,7 +352,7 @@ def distributions_from_table(
     return out
 
 
-def _correlation_factor(names: list[str], correlation, owner: str) -> np.ndarray | None:
+def _correlation_factor(names: list[str], correlation) -> np.ndarray | None:
     if correlation is None:
         return None
     matrix = np.eye(len(names))
@@ -364,18 +360,18 @@ def _correlation_factor(names: list[str], correlation, owner: str) -> np.ndarray
         a, b = pair
         for label in (a, b):
             if label not in names:
-                raise ParameterError.invalid(
-                    "correlation", owner, f"pairs of input names ({format_choices(names)})", label
+                raise invalid(
+                    "correlation", f"pairs of input names ({format_choices(names)})", label
                 )
         if not -1 < rho < 1:
-            raise ParameterError.invalid("correlation", owner, "coefficients in (-1, 1)", rho)
+            raise invalid("correlation", "coefficients in (-1, 1)", rho)
         i, j = names.index(a), names.index(b)
         matrix[i, j] = matrix[j, i] = rho
     try:
         return np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:
-        raise ParameterError.invalid(
-            "correlation", owner, "a positive-definite correlation matrix", dict(correlation)
+        raise invalid(
+            "correlation", "a positive-definite correlation matrix", dict(correlation)
         ) from None
 
 
@@ -414,6 +410,7 @@ def _values(dists: list[Distribution], start: int, stop: int, seed: Stream, fact
     return scores
 
 
+@public
 def sample(
     inputs: Mapping[str, Any],
     *,
@@ -447,13 +444,12 @@ def sample(
     units
         Optional units per input, written to the variables' ``units`` attribute.
     """
-    owner = "sample"
     if not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise ParameterError.invalid("n_draws", owner, "a positive integer", n_draws)
-    source = as_stream(seed, stream, owner=owner)
+        raise invalid("n_draws", "a positive integer", n_draws)
+    source = as_stream(seed, stream)
     dists = {name: as_distribution(spec, name=name) for name, spec in inputs.items()}
     names = list(dists)
-    factor = _correlation_factor(names, correlation, owner)
+    factor = _correlation_factor(names, correlation)
     units = dict(units or {})
 
     ordered = [dists[n] for n in names]
@@ -464,7 +460,7 @@ def sample(
         import dask.array as dsa
 
         if not isinstance(chunks, (int, np.integer)) or chunks < 1:
-            raise ParameterError.invalid("chunks", owner, "a positive integer or None", chunks)
+            raise invalid("chunks", "a positive integer or None", chunks)
         size = int(math.ceil(chunks / BLOCK) * BLOCK)
         blocks = []
         for start in range(0, int(n_draws), size):
@@ -485,6 +481,7 @@ def sample(
     )
 
 
+@public
 def quantiles(
     data: xr.DataArray | xr.Dataset,
     q: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95),
@@ -517,12 +514,10 @@ def quantiles(
     [1, 100]
     """
     if dim not in data.dims:
-        raise ParameterError.invalid(
-            "dim", "quantiles", f"a dimension of the data {tuple(data.dims)}", dim
-        )
+        raise invalid("dim", f"a dimension of the data {tuple(data.dims)}", dim)
     probs = [float(p) for p in np.atleast_1d(q)]
     if not all(0 <= p <= 1 for p in probs):
-        raise ParameterError.invalid("q", "quantiles", "probabilities in [0, 1]", q)
+        raise invalid("q", "probabilities in [0, 1]", q)
     if isinstance(data, xr.DataArray):
         if data.chunks is None:
             return data.quantile(probs, dim=dim, keep_attrs=True)
@@ -618,6 +613,7 @@ def _chunk_task_into(func, arrays, out, kept, sub_block):
     _evaluate_into(func, arrays, out, sub_block)
 
 
+@public
 def map_draws(
     func,
     draws: xr.Dataset,
@@ -674,12 +670,11 @@ def map_draws(
     """
     import dask
 
-    owner = "map_draws"
     if "draw" not in draws.dims:
-        raise ParameterError.invalid("draws", owner, "a Dataset with a 'draw' dimension", draws)
+        raise invalid("draws", "a Dataset with a 'draw' dimension", draws)
     if chunks is not None:
         if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
-            raise ParameterError.invalid("chunks", owner, "a positive integer or None", chunks)
+            raise invalid("chunks", "a positive integer or None", chunks)
         draws = draws.chunk({"draw": int(chunks)})
     n_draws = draws.sizes["draw"]
     if template is None:

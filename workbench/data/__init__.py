@@ -13,6 +13,7 @@ from workbench.data.catalog import (
     load_table,
     read_metadata,
 )
+from workbench.data.chips import chip_specs
 from workbench.data.describe import coverage, describe, inventory
 from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
 from workbench.data.fetch import (
@@ -49,6 +50,7 @@ __all__ = [
     "cache_dir",
     "cached_path",
     "check_tables",
+    "chip_specs",
     "count_findings",
     "coverage",
     "data_dir",

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from workbench.demand._checks import as_array, check_range, fresh_attrs
+from workbench._provenance import fresh_attrs
+from workbench._validation import as_dataarray, check_range, public
 from workbench.demand.tokens import SECONDS_PER_YEAR
 
 __all__ = [
@@ -41,13 +42,13 @@ WORLD_ELECTRICITY_2024_TWH = 27_700.0
 WORLD_ELECTRICITY_GROWTH = 1.04
 
 
+@public
 @fresh_attrs
 def mixed_pue(*, liquid_share, pue_air, pue_liquid) -> xr.DataArray:
     """PUE of a fleet with ``liquid_share`` of its IT power in liquid-cooled halls."""
     share = check_range(
-        as_array(liquid_share, "liquid_share", "mixed_pue"),
+        as_dataarray(liquid_share, "liquid_share"),
         "liquid_share",
-        "mixed_pue",
         low=0,
         high=1,
         expected="a share in [0, 1]",
@@ -56,6 +57,7 @@ def mixed_pue(*, liquid_share, pue_air, pue_liquid) -> xr.DataArray:
     return pue.assign_attrs(units="1", long_name="Power usage effectiveness (fleet average)")
 
 
+@public
 @fresh_attrs
 def facility_power(
     flops_provisioned,
@@ -68,15 +70,16 @@ def facility_power(
 
     ``flops_provisioned ÷ flops_per_watt × (1 + host_overhead) × pue ÷ 10⁶``.
     """
-    flops = as_array(flops_provisioned, "flops_provisioned", "facility_power")
+    flops = as_dataarray(flops_provisioned, "flops_provisioned")
     watts = flops / flops_per_watt * (1.0 + host_overhead) * pue
     return (watts / 1e6).assign_attrs(units="MW", long_name="Facility power (provisioned)")
 
 
+@public
 @fresh_attrs
 def annual_energy(power, *, load_factor) -> xr.DataArray:
     """Energy in TWh a year drawn by ``power`` MW provisioned at an average ``load_factor``."""
-    mw = as_array(power, "power", "annual_energy")
+    mw = as_dataarray(power, "power")
     energy = mw * load_factor * HOURS_PER_YEAR / 1e6
     return energy.assign_attrs(units="TWh", long_name="Energy per year")
 

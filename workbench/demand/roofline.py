@@ -26,8 +26,9 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from workbench.demand._checks import as_array, check_range, fresh_attrs
-from workbench.errors import ParameterError, format_choices
+from workbench._provenance import fresh_attrs, merge
+from workbench._validation import as_dataarray, check_range, invalid, public
+from workbench.data import chip_specs  # re-exported: demand.chip_specs is the data layer's
 
 __all__ = [
     "USABLE_MEMORY_SHARE",
@@ -53,94 +54,6 @@ DEFAULT_MBU = 0.7
 SPEC_VARIABLES = ("peak_flops", "memory", "memory_bandwidth")
 
 
-def chip_specs(chip: str | Sequence[str] | xr.Dataset, *, precision: str = "bf16") -> xr.Dataset:
-    """Peak dense FLOP/s at ``precision``, memory, memory bandwidth and TDP of chips.
-
-    Parameters
-    ----------
-    chip
-        A name from the bundled ``accelerators`` table, a list of names (giving a ``chip``
-        dimension), or a Dataset with ``peak_flops`` (optionally along ``precision``),
-        ``memory`` and ``memory_bandwidth`` (e.g. a row or a selection of ``accelerators``).
-    precision
-        The arithmetic the model runs in: a ``precision`` label of ``peak_flops``.
-
-    Returns
-    -------
-    xarray.Dataset
-        ``peak_flops`` [FLOP/s], ``memory`` [byte], ``memory_bandwidth`` [byte/s] and, where
-        known, ``tdp`` [W].
-    """
-    owner = "chip_specs"
-    if isinstance(chip, xr.Dataset):
-        table = chip
-    elif isinstance(chip, str) or (
-        isinstance(chip, Sequence) and chip and all(isinstance(c, str) for c in chip)
-    ):
-        from workbench.data import load
-
-        table = load("accelerators")
-        names = [chip] if isinstance(chip, str) else list(chip)
-        known = [str(c) for c in table["chip"].values]
-        for name in names:
-            if name not in known:
-                raise ParameterError.invalid(
-                    "chip",
-                    owner,
-                    f"a chip of the accelerators table ({format_choices(known)})",
-                    name,
-                )
-        table = table.sel(chip=chip if isinstance(chip, str) else names)
-    else:
-        raise ParameterError.invalid(
-            "chip", owner, "a chip name, a list of chip names or a Dataset", chip
-        )
-    missing = [v for v in SPEC_VARIABLES if v not in table]
-    if missing:
-        raise ParameterError.invalid(
-            "chip",
-            owner,
-            f"a Dataset with variables {list(SPEC_VARIABLES)}",
-            sorted(table.data_vars),
-        )
-    peak = table["peak_flops"]
-    if "precision" in peak.dims:
-        labels = [str(p) for p in peak["precision"].values]
-        if precision not in labels:
-            raise ParameterError.invalid(
-                "precision", owner, f"one of {format_choices(labels)}", precision
-            )
-        peak = peak.sel(precision=precision, drop=True)
-    specs = xr.Dataset(
-        {
-            "peak_flops": peak.astype(float).assign_attrs(
-                units="FLOP/s", long_name=f"Dense peak throughput ({precision})"
-            ),
-            "memory": table["memory"].astype(float).assign_attrs(units="byte", long_name="Memory"),
-            "memory_bandwidth": table["memory_bandwidth"]
-            .astype(float)
-            .assign_attrs(units="byte/s", long_name="Memory bandwidth"),
-        },
-        attrs={k: table.attrs[k] for k in ("source", "license", "as_of") if k in table.attrs},
-    )
-    if "tdp" in table:
-        specs["tdp"] = table["tdp"].astype(float).assign_attrs(units="W", long_name="TDP")
-    for name in SPEC_VARIABLES:
-        values = np.asarray(specs[name].values, dtype=float)
-        bad = ~(np.isfinite(values) & (values > 0))
-        if bad.any():
-            names = np.atleast_1d(specs["chip"].values) if "chip" in specs.coords else ["?"]
-            raise ParameterError.invalid(
-                "chip",
-                owner,
-                f"chips with a known positive {name}"
-                + (f" at precision {precision!r}" if name == "peak_flops" else ""),
-                str(names[np.flatnonzero(np.atleast_1d(bad))[0] % len(names)]),
-            )
-    specs.attrs["precision"] = precision
-    return specs
-
-
 def _width(active_params):
     """Width of a dense transformer with ``active_params`` parameters (depth = width / 100)."""
     # 12 · L · d² parameters with d = WIDTH_PER_LAYER · L gives d³ = WIDTH_PER_LAYER · P / 12.
@@ -158,6 +71,7 @@ def _attention_flops(active_params, context):
     return _width(active_params) ** 2 * (context * (4.0 / WIDTH_PER_LAYER))
 
 
+@public
 @fresh_attrs
 def kv_cache_bytes_per_token(active_params) -> xr.DataArray:
     """Estimated KV-cache bytes per token of context (Llama 3 proportions, bf16 cache).
@@ -165,9 +79,8 @@ def kv_cache_bytes_per_token(active_params) -> xr.DataArray:
     ``2 (K and V) × layers × width ÷ 8 (grouped-query attention) × 2 bytes``.
     """
     active = check_range(
-        as_array(active_params, "active_params", "kv_cache_bytes_per_token"),
+        as_dataarray(active_params, "active_params"),
         "active_params",
-        "kv_cache_bytes_per_token",
         low=0,
         low_inclusive=False,
         expected="a positive parameter count",
@@ -177,6 +90,7 @@ def kv_cache_bytes_per_token(active_params) -> xr.DataArray:
     )
 
 
+@public
 @fresh_attrs
 def attention_flops_per_token(active_params, context) -> xr.DataArray:
     """Attention FLOP per token over ``context`` earlier tokens: ``4 × layers × width × context``.
@@ -184,81 +98,65 @@ def attention_flops_per_token(active_params, context) -> xr.DataArray:
     The scores (Q·Kᵀ) and the weighted sum (softmax·V) each cost one multiply-add per width
     element per context token per layer; the projections are in ``2 × active params``.
     """
-    owner = "attention_flops_per_token"
     active = check_range(
-        as_array(active_params, "active_params", owner),
+        as_dataarray(active_params, "active_params"),
         "active_params",
-        owner,
         low=0,
         low_inclusive=False,
         expected="a positive parameter count",
     )
     context = check_range(
-        as_array(context, "context", owner), "context", owner, low=0, expected="tokens >= 0"
+        as_dataarray(context, "context"), "context", low=0, expected="tokens >= 0"
     )
     return _attention_flops(active, context).assign_attrs(
         units="FLOP", long_name="Attention FLOP per token"
     )
 
 
-def _model_arguments(
-    owner, params, active_params, bytes_per_param, batch, context, kv_bytes, checked=True
-):
-    if not checked:
-        # The demand simulation checks its inputs' distributions once, before drawing.
-        active = params if active_params is None else active_params
-        kv = _kv_bytes(active) if kv_bytes is None else kv_bytes
-        return params, active, bytes_per_param, batch, context, kv
+def _model_arguments(params, active_params, bytes_per_param, batch, context, kv_bytes):
     params = check_range(
-        as_array(params, "params", owner),
+        as_dataarray(params, "params"),
         "params",
-        owner,
         low=0,
         low_inclusive=False,
         expected="a positive parameter count",
     )
-    active = params if active_params is None else as_array(active_params, "active_params", owner)
-    check_range(
-        active, "active_params", owner, low=0, low_inclusive=False, expected="a positive count"
-    )
+    active = params if active_params is None else as_dataarray(active_params, "active_params")
+    check_range(active, "active_params", low=0, low_inclusive=False, expected="a positive count")
     if params.chunks is None and active.chunks is None and bool((active > params * 1.000001).any()):
-        raise ParameterError.invalid(
+        raise invalid(
             "active_params",
-            owner,
             f"at most params ({float(params.max())})",
             float(active.max()),
         )
     bytes_per_param = check_range(
-        as_array(bytes_per_param, "bytes_per_param", owner),
+        as_dataarray(bytes_per_param, "bytes_per_param"),
         "bytes_per_param",
-        owner,
         low=0,
         low_inclusive=False,
         expected="a positive number of bytes",
     )
     batch = check_range(
-        as_array(batch, "batch", owner), "batch", owner, low=1, expected="at least 1 sequence"
+        as_dataarray(batch, "batch"), "batch", low=1, expected="at least 1 sequence"
     )
     context = check_range(
-        as_array(context, "context", owner), "context", owner, low=0, expected="tokens >= 0"
+        as_dataarray(context, "context"), "context", low=0, expected="tokens >= 0"
     )
     if kv_bytes is None:
         kv_bytes = _kv_bytes(active)
     kv_bytes = check_range(
-        as_array(kv_bytes, "kv_bytes_per_token", owner),
+        as_dataarray(kv_bytes, "kv_bytes_per_token"),
         "kv_bytes_per_token",
-        owner,
         low=0,
         expected="bytes >= 0",
     )
     return params, active, bytes_per_param, batch, context, kv_bytes
 
 
-def _utilisation(value, name: str, owner: str) -> xr.DataArray:
+def _utilisation(value, name: str) -> xr.DataArray:
     return check_range(
-        as_array(value, name, owner),
+        as_dataarray(value, name),
         name,
-        owner,
         low=0,
         low_inclusive=False,
         high=1,
@@ -266,6 +164,7 @@ def _utilisation(value, name: str, owner: str) -> xr.DataArray:
     )
 
 
+@public
 @fresh_attrs
 def decode_workload(
     *,
@@ -288,29 +187,8 @@ def decode_workload(
         ``flops_per_token`` [FLOP], ``bytes_per_token`` [byte] and ``resident_bytes`` [byte]
         (weights plus the batch's KV cache, which must fit in the replica's memory).
     """
-    return _decode_workload(
-        "decode_workload",
-        params,
-        active_params,
-        bytes_per_param,
-        batch,
-        context,
-        kv_bytes_per_token,
-    )
-
-
-def _decode_workload(
-    owner,
-    params,
-    active_params,
-    bytes_per_param,
-    batch,
-    context,
-    kv_bytes_per_token,
-    checked=True,
-) -> xr.Dataset:
     params, active, bpp, batch, context, kv = _model_arguments(
-        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
+        params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
     )
     weights_read = bpp * np.minimum(params, active * batch)
     kv_resident = batch * context * kv
@@ -329,6 +207,7 @@ def _decode_workload(
     )
 
 
+@public
 @fresh_attrs
 def prefill_workload(
     *,
@@ -349,29 +228,8 @@ def prefill_workload(
     xarray.Dataset
         ``flops_per_token`` [FLOP], ``bytes_per_token`` [byte], ``resident_bytes`` [byte].
     """
-    return _prefill_workload(
-        "prefill_workload",
-        params,
-        active_params,
-        bytes_per_param,
-        batch,
-        context,
-        kv_bytes_per_token,
-    )
-
-
-def _prefill_workload(
-    owner,
-    params,
-    active_params,
-    bytes_per_param,
-    batch,
-    context,
-    kv_bytes_per_token,
-    checked=True,
-) -> xr.Dataset:
     params, active, bpp, batch, context, kv = _model_arguments(
-        owner, params, active_params, bytes_per_param, batch, context, kv_bytes_per_token, checked
+        params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
     )
     # A zero-length prompt still runs one token through the model.
     tokens = batch * np.maximum(context, 1.0)
@@ -391,6 +249,7 @@ def _prefill_workload(
     )
 
 
+@public
 @fresh_attrs
 def chip_seconds_per_token(
     workload: xr.Dataset, specs: xr.Dataset, *, mfu=DEFAULT_MFU, mbu=DEFAULT_MBU
@@ -412,8 +271,7 @@ def chip_seconds_per_token(
         ``memory_time`` and ``compute_time`` [s] (chip-seconds per token under each ceiling)
         and ``chip_seconds`` [s], their maximum.
     """
-    owner = "chip_seconds_per_token"
-    mfu, mbu = _utilisation(mfu, "mfu", owner), _utilisation(mbu, "mbu", owner)
+    mfu, mbu = _utilisation(mfu, "mfu"), _utilisation(mbu, "mbu")
     memory_time = workload["bytes_per_token"] / (specs["memory_bandwidth"] * mbu)
     compute_time = workload["flops_per_token"] / (specs["peak_flops"] * mfu)
     return xr.Dataset(
@@ -431,9 +289,9 @@ def chip_seconds_per_token(
     )
 
 
-def _throughput(owner, workload, chip, *, mfu, mbu, precision, tokens_per_step):
-    mfu, mbu = _utilisation(mfu, "mfu", owner), _utilisation(mbu, "mbu", owner)
-    specs = chip_specs(chip, precision=precision)
+def _throughput(phase, workload, chip, *, mfu, mbu, precision, tokens_per_step):
+    mfu, mbu = _utilisation(mfu, "mfu"), _utilisation(mbu, "mbu")
+    specs = chip_specs(chip, precision=precision, require=SPEC_VARIABLES)
     times = chip_seconds_per_token(workload, specs, mfu=mfu, mbu=mbu)
     per_chip = 1.0 / times["chip_seconds"]
     # Tensor-parallel degrees divide the attention heads, which come in powers of two.
@@ -464,17 +322,19 @@ def _throughput(owner, workload, chip, *, mfu, mbu, precision, tokens_per_step):
             "bytes_per_token": workload["bytes_per_token"],
         },
         attrs={
-            "title": f"Roofline throughput ({owner.split('_')[0]})",
+            "title": f"Roofline throughput ({phase})",
             "precision": precision,
             "source": "Roofline model (workbench.demand.roofline) over "
             + specs.attrs.get("source", "the chip specifications given"),
-            "license": specs.attrs.get("license", "CC-BY-4.0"),
-            "as_of": specs.attrs.get("as_of", ""),
+            # The chips' own licence and date; a user's specs without them stay unknown.
+            "license": merge(specs)["license"],
+            "as_of": merge(specs)["as_of"],
         },
     )
     return out
 
 
+@public
 @fresh_attrs
 def decode_throughput(
     chip: str | Sequence[str] | xr.Dataset,
@@ -531,26 +391,26 @@ def decode_throughput(
     >>> round(float(out.tokens_per_second_per_chip), 1), int(out.chips_per_replica)
     (23.7, 2)
     """
-    workload = _decode_workload(
-        "decode_throughput",
-        params,
-        active_params,
-        bytes_per_param,
-        batch,
-        context,
-        kv_bytes_per_token,
+    workload = decode_workload(
+        params=params,
+        active_params=active_params,
+        bytes_per_param=bytes_per_param,
+        batch=batch,
+        context=context,
+        kv_bytes_per_token=kv_bytes_per_token,
     )
     return _throughput(
-        "decode_throughput",
+        "decode",
         workload,
         chip,
         mfu=mfu,
         mbu=mbu,
         precision=precision,
-        tokens_per_step=as_array(batch, "batch", "decode_throughput"),
+        tokens_per_step=as_dataarray(batch, "batch"),
     )
 
 
+@public
 @fresh_attrs
 def prefill_throughput(
     chip: str | Sequence[str] | xr.Dataset,
@@ -570,20 +430,17 @@ def prefill_throughput(
     Arguments and results as :func:`decode_throughput`; ``step_time`` is the time to read
     the whole batch of prompts. Prefill is compute-bound except for very short prompts.
     """
-    workload = _prefill_workload(
-        "prefill_throughput",
-        params,
-        active_params,
-        bytes_per_param,
-        batch,
-        context,
-        kv_bytes_per_token,
+    workload = prefill_workload(
+        params=params,
+        active_params=active_params,
+        bytes_per_param=bytes_per_param,
+        batch=batch,
+        context=context,
+        kv_bytes_per_token=kv_bytes_per_token,
     )
-    tokens = as_array(batch, "batch", "prefill_throughput") * np.maximum(
-        as_array(context, "context", "prefill_throughput"), 1.0
-    )
+    tokens = as_dataarray(batch, "batch") * np.maximum(as_dataarray(context, "context"), 1.0)
     return _throughput(
-        "prefill_throughput",
+        "prefill",
         workload,
         chip,
         mfu=mfu,

@@ -22,8 +22,9 @@ import numpy as np
 import xarray as xr
 
 from workbench import uncertainty
+from workbench._validation import invalid, public, retired
 from workbench.data import dataset_path, load_table
-from workbench.errors import ParameterError, format_choices
+from workbench.errors import format_choices
 
 __all__ = [
     "INPUTS",
@@ -165,6 +166,7 @@ def _bundled_metadata() -> Path:
     return dataset_path(TABLE).with_suffix(".toml")
 
 
+@public
 def load_scenarios(path: str | Path | None = None) -> xr.Dataset:
     """The scenario table: the bundled one, or a user's CSV in the same format.
 
@@ -183,16 +185,13 @@ def load_scenarios(path: str | Path | None = None) -> xr.Dataset:
     else:
         csv = Path(path)
         if not csv.exists():
-            raise ParameterError.invalid(
-                "scenario", "load_scenarios", "an existing CSV file", str(csv)
-            )
+            raise invalid("scenario", "an existing CSV file", str(csv))
         toml = csv.with_suffix(".toml")
         table = load_table(csv, toml if toml.exists() else _bundled_metadata())
     missing = [c for c in ("dist", "low", "high", "value", "units") if c not in table]
     if missing or set(table.dims) != {"scenario", "input"}:
-        raise ParameterError.invalid(
+        raise invalid(
             "scenario",
-            "load_scenarios",
             "a table indexed by (scenario, input) with columns dist, low, high, value, units",
             f"{csv.name}: dims {tuple(table.dims)}, missing {missing}",
         )
@@ -225,15 +224,14 @@ def _rows(table: xr.Dataset, scenario: str) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def _resolve_table(scenario, owner: str) -> tuple[xr.Dataset, str, str]:
+def _resolve_table(scenario) -> tuple[xr.Dataset, str, str]:
     """(table, scenario name, label) for a bundled name or a path to a user's CSV."""
     if isinstance(scenario, Path) or (isinstance(scenario, str) and scenario.endswith(".csv")):
         table = load_scenarios(scenario)
         names = [str(s) for s in table["scenario"].values]
         if len(names) != 1:
-            raise ParameterError.invalid(
+            raise invalid(
                 "scenario",
-                owner,
                 "a CSV holding one scenario (this file has several: pass (path, name))",
                 f"{Path(scenario).name}: {format_choices(names)}",
             )
@@ -242,23 +240,22 @@ def _resolve_table(scenario, owner: str) -> tuple[xr.Dataset, str, str]:
         table = load_scenarios(scenario[0])
         names = [str(s) for s in table["scenario"].values]
         if scenario[1] not in names:
-            raise ParameterError.invalid(
-                "scenario", owner, f"a scenario of the file ({format_choices(names)})", scenario[1]
+            raise invalid(
+                "scenario", f"a scenario of the file ({format_choices(names)})", scenario[1]
             )
         return table, str(scenario[1]), f"{scenario[1]} ({Path(scenario[0]).name})"
     table = load_scenarios()
     names = [str(s) for s in table["scenario"].values]
     if scenario not in names:
-        raise ParameterError.invalid(
+        raise invalid(
             "scenario",
-            owner,
             f"one of {format_choices(names)} or the path of a scenario CSV",
             scenario,
         )
     return table, str(scenario), str(scenario)
 
 
-def _check_domain(name: str, dist: uncertainty.Distribution, owner: str) -> None:
+def _check_domain(name: str, dist: uncertainty.Distribution) -> None:
     """Refuse a distribution that can produce values outside the input's domain."""
     low, high, inclusive, expected = _BOUNDS[INPUTS[name].domain]
     # The extremes sample() can produce: probabilities are clipped to [U_MIN, 1 - U_MIN].
@@ -269,16 +266,15 @@ def _check_domain(name: str, dist: uncertainty.Distribution, owner: str) -> None
         shown = (
             f"{lowest:.4g}" if lowest == highest else f"values from {lowest:.4g} to {highest:.4g}"
         )
-        raise ParameterError.invalid(
-            name, owner, f"{expected} ({INPUTS[name].long_name}) for every draw", shown
-        )
+        raise invalid(name, f"{expected} ({INPUTS[name].long_name}) for every draw", shown)
 
 
+@public
 def scenario_inputs(
     scenario: str | Path | tuple = "base",
     *,
     token_model: str = "observed",
-    owner: str = "scenario_inputs",
+    owner: str | None = None,
     **overrides,
 ) -> ScenarioInputs:
     """The distributions of the inputs a scenario gives, with overrides applied and checked.
@@ -292,7 +288,7 @@ def scenario_inputs(
         ``"observed"`` or ``"drivers"``: only the inputs of that token model (and the common
         ones) are returned.
     owner
-        The public function named in error messages.
+        Deprecated and ignored: messages name the public function called (``@public``).
     **overrides
         Input name -> anything :func:`workbench.uncertainty.as_distribution` accepts: a
         number, a ``(low, high)`` 90% interval (lognormal), a mapping or a Distribution.
@@ -303,30 +299,27 @@ def scenario_inputs(
         Input name -> Distribution, where each came from (the scenario, the base scenario for
         inputs a user's file omits, or ``"override"``), and the table's base date.
     """
+    retired(owner, old="owner", reason="messages name the public function called")
     if token_model not in TOKEN_MODELS:
-        raise ParameterError.invalid(
-            "token_model", owner, f"one of {format_choices(TOKEN_MODELS)}", token_model
-        )
+        raise invalid("token_model", f"one of {format_choices(TOKEN_MODELS)}", token_model)
     unknown = [k for k in overrides if k not in INPUTS]
     if unknown:
-        raise ParameterError.invalid(
+        raise invalid(
             unknown[0],
-            owner,
             f"an input of the demand model ({format_choices(INPUTS)})",
             overrides[unknown[0]],
         )
     for name in overrides:
         group = INPUTS[name].group
         if group not in ("common", token_model):
-            raise ParameterError.invalid(
+            raise invalid(
                 name,
-                owner,
                 f"an input of the {token_model!r} token model (it belongs to "
                 f"token_model={group!r})",
                 overrides[name],
             )
     wanted = [n for n, spec in INPUTS.items() if spec.group in ("common", token_model)]
-    table, name, label = _resolve_table(scenario, owner)
+    table, name, label = _resolve_table(scenario)
     rows = _rows(table, name)
     origin = {n: name for n in rows}
     if "base" in list_scenarios() and (len(rows) < len(wanted)):
@@ -336,17 +329,14 @@ def scenario_inputs(
                 rows[n], origin[n] = row, "base"
     for n in rows:
         if n not in INPUTS:
-            raise ParameterError.invalid(
+            raise invalid(
                 "scenario",
-                owner,
                 f"rows naming inputs of the demand model ({format_choices(INPUTS)})",
                 n,
             )
         units = rows[n].get("units")
         if units is not None and str(units) != INPUTS[n].units:
-            raise ParameterError.invalid(
-                n, owner, f"stated in {INPUTS[n].units!r} (the units column)", str(units)
-            )
+            raise invalid(n, f"stated in {INPUTS[n].units!r} (the units column)", str(units))
     dists: dict[str, uncertainty.Distribution] = {}
     for n in wanted:
         if n in overrides:
@@ -357,7 +347,7 @@ def scenario_inputs(
             dists[n] = uncertainty.as_distribution(spec, name=n)
         # An input absent everywhere is left out: the simulation supplies it or refuses.
     for n, dist in dists.items():
-        _check_domain(n, dist, owner)
+        _check_domain(n, dist)
     return ScenarioInputs(
         distributions=dists,
         origin={n: origin[n] for n in dists},
@@ -368,8 +358,9 @@ def scenario_inputs(
     )
 
 
+@public
 def load_correlations(
-    correlation="stated", *, inputs=None, owner: str = "load_correlations"
+    correlation="stated", *, inputs=None, owner: str | None = None
 ) -> dict[tuple[str, str], float]:
     """Correlations between demand inputs as ``{(input_a, input_b): rho}``.
 
@@ -383,8 +374,9 @@ def load_correlations(
         If given, pairs naming an input not in it are left out (e.g. the ``drivers`` token
         model has no ``long_run_token_growth``).
     owner
-        The public function named in error messages.
+        Deprecated and ignored: messages name the public function called (``@public``).
     """
+    retired(owner, old="owner", reason="messages name the public function called")
     if correlation is None or (isinstance(correlation, str) and correlation == "none"):
         return {}
     if isinstance(correlation, dict) or hasattr(correlation, "items"):
@@ -395,9 +387,8 @@ def load_correlations(
         else:
             path = Path(correlation)
             if not path.exists():
-                raise ParameterError.invalid(
+                raise invalid(
                     "correlation",
-                    owner,
                     "'stated', 'none', a mapping {(a, b): rho} or an existing CSV",
                     str(correlation),
                 )
@@ -407,15 +398,11 @@ def load_correlations(
         frame = table["rho"].to_series().dropna()
         pairs = {(str(a), str(b)): float(v) for (a, b), v in frame.items()}
     else:
-        raise ParameterError.invalid(
-            "correlation", owner, "'stated', 'none', a mapping or a CSV path", correlation
-        )
+        raise invalid("correlation", "'stated', 'none', a mapping or a CSV path", correlation)
     for a, b in pairs:
         for name in (a, b):
             if name not in INPUTS:
-                raise ParameterError.invalid(
-                    "correlation", owner, f"pairs of inputs ({format_choices(INPUTS)})", name
-                )
+                raise invalid("correlation", f"pairs of inputs ({format_choices(INPUTS)})", name)
     if inputs is not None:
         pairs = {k: v for k, v in pairs.items() if k[0] in inputs and k[1] in inputs}
     return pairs

@@ -53,8 +53,9 @@ import numpy as np
 import xarray as xr
 
 from workbench import uncertainty
+from workbench._provenance import fresh_attrs
+from workbench._validation import invalid, public
 from workbench.data import H100E_CHIP
-from workbench.demand._checks import fresh_attrs
 from workbench.demand.power import (
     COOLING,
     annual_energy,
@@ -64,6 +65,7 @@ from workbench.demand.power import (
     world_electricity,
 )
 from workbench.demand.roofline import (
+    SPEC_VARIABLES,
     chip_seconds_per_token,
     chip_specs,
     decode_workload,
@@ -79,7 +81,7 @@ from workbench.demand.tokens import (
     years_between,
 )
 from workbench.demand.training import training_flops
-from workbench.errors import ParameterError, format_choices
+from workbench.errors import format_choices
 
 __all__ = [
     "DEFAULT_CHIPS",
@@ -105,7 +107,7 @@ DEFAULT_CHIPS = (
 )
 
 
-def _times(start: int, end: int, freq: str, owner: str) -> tuple[xr.DataArray, np.ndarray]:
+def _times(start: int, end: int, freq: str) -> tuple[xr.DataArray, np.ndarray]:
     """The time coordinate (labels) and the instants its values refer to.
 
     ``"year"``: 1 January of each year (the label is the instant). ``"quarter"``: each
@@ -114,11 +116,11 @@ def _times(start: int, end: int, freq: str, owner: str) -> tuple[xr.DataArray, n
     """
     for label, value in (("start", start), ("end", end)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ParameterError.invalid(label, owner, "a year (an integer)", value)
+            raise invalid(label, "a year (an integer)", value)
     if end < start:
-        raise ParameterError.invalid("end", owner, f"a year >= start ({start})", end)
+        raise invalid("end", f"a year >= start ({start})", end)
     if freq not in FREQS:
-        raise ParameterError.invalid("freq", owner, f"one of {format_choices(FREQS)}", freq)
+        raise invalid("freq", f"one of {format_choices(FREQS)}", freq)
     if freq == "year":
         labels = np.array([f"{y}-01-01" for y in range(start, end + 1)], dtype="datetime64[ns]")
         when, attrs = labels, {"long_name": "Year (1 January)", "instant": "start"}
@@ -133,15 +135,14 @@ def _times(start: int, end: int, freq: str, owner: str) -> tuple[xr.DataArray, n
     return coord, when
 
 
-def _cooling_inputs(cooling: str, dists: dict, origin: dict, owner: str) -> None:
+def _cooling_inputs(cooling: str, dists: dict, origin: dict) -> None:
     if cooling not in COOLING:
-        raise ParameterError.invalid("cooling", owner, f"one of {format_choices(COOLING)}", cooling)
+        raise invalid("cooling", f"one of {format_choices(COOLING)}", cooling)
     if cooling == "mixed":
         return
     if origin.get("liquid_share") == "override":
-        raise ParameterError.invalid(
+        raise invalid(
             "liquid_share",
-            owner,
             "left out when cooling is 'air' or 'liquid' (or pass cooling='mixed')",
             dists["liquid_share"],
         )
@@ -157,6 +158,7 @@ def _token_growth_distribution(fit) -> uncertainty.Distribution:
     )
 
 
+@public
 @fresh_attrs
 def simulate(
     scenario: str | tuple = "base",
@@ -248,13 +250,12 @@ def simulate(
     >>> ds.h100e.dims, ds.power.attrs["units"]
     (('draw', 'year'), 'MW')
     """
-    owner = "simulate"
-    coord, when = _times(start, end, freq, owner)
+    coord, when = _times(start, end, freq)
     if str(dtype) not in ("float32", "float64") and dtype not in (np.float32, np.float64):
-        raise ParameterError.invalid("dtype", owner, "'float32' or 'float64'", dtype)
-    inputs = scenario_inputs(scenario, token_model=token_model, owner=owner, **overrides)
+        raise invalid("dtype", "'float32' or 'float64'", dtype)
+    inputs = scenario_inputs(scenario, token_model=token_model, **overrides)
     dists, origin = dict(inputs.distributions), dict(inputs.origin)
-    _cooling_inputs(cooling, dists, origin, owner)
+    _cooling_inputs(cooling, dists, origin)
     fit = fit_token_growth() if token_model == "observed" else None
     if fit is not None and "initial_token_growth" not in dists:
         dists["initial_token_growth"] = _token_growth_distribution(fit)
@@ -262,20 +263,19 @@ def simulate(
     wanted = [n for n, spec in INPUTS.items() if spec.group in ("common", token_model)]
     absent = [n for n in wanted if n not in dists]
     if absent:
-        raise ParameterError.invalid(
+        raise invalid(
             "scenario",
-            owner,
             f"values for every input (missing {format_choices(absent)})",
             inputs.scenario,
         )
-    pairs = load_correlations(correlation, inputs=wanted, owner=owner)
+    pairs = load_correlations(correlation, inputs=wanted)
     specs = _chip_specs(chips)
     reference = _chip_specs(REFERENCE_CHIP)
 
     # Many draws run as one dask task per chunk (on the threaded scheduler in memory, both
     # cores); a few go straight through numpy, without a task graph to build.
     blockwise = chunks is not None or n_draws > IN_MEMORY_CHUNK
-    draw_stream = uncertainty.stream(_seed(seed, owner), STREAM)
+    draw_stream = uncertainty.stream(_seed(seed), STREAM)
     x = uncertainty.sample(
         {n: dists[n] for n in wanted},
         n_draws=n_draws,
@@ -326,9 +326,7 @@ def simulate(
         every = _evaluate(first, dataclasses.replace(ctx, variables=None))
         unknown = [v for v in variables if v not in every]
         if unknown:
-            raise ParameterError.invalid(
-                "variables", owner, f"outputs of simulate ({format_choices(every)})", unknown[0]
-            )
+            raise invalid("variables", f"outputs of simulate ({format_choices(every)})", unknown[0])
     template = _evaluate(first, ctx)
     out = uncertainty.map_draws(
         functools.partial(_evaluate, ctx=ctx),
@@ -384,25 +382,28 @@ def _beyond_physics(out: xr.Dataset, bound: xr.DataArray) -> None:
         "demand energy left physics in the tail: some draws would use more than the world's "
         f"electricity and were capped at it ({text}); the scenario's tail is not credible there",
         RuntimeWarning,
-        stacklevel=4,
+        stacklevel=5,  # _beyond_physics <- simulate <- fresh_attrs <- public <- the user
     )
 
 
-def _seed(seed, owner: str) -> int:
+def _seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError.invalid("seed", owner, "a non-negative integer", seed)
+        raise invalid("seed", "a non-negative integer", seed)
     return int(seed)
 
 
 def _chip_specs(chips) -> xr.Dataset:
     """bf16 specifications along ``chip``, with ``peak_fp8`` (bf16 where fp8 is unknown)."""
     if isinstance(chips, xr.Dataset):
-        table, specs = chips, chip_specs(chips)
+        table, specs = chips, chip_specs(chips, require=SPEC_VARIABLES)
     else:
         from workbench.data import load
 
         names = [chips] if isinstance(chips, str) else list(chips)
-        table, specs = load("accelerators").sel(chip=names), chip_specs(names)
+        table, specs = (
+            load("accelerators").sel(chip=names),
+            chip_specs(names, require=SPEC_VARIABLES),
+        )
     if "chip" not in specs.dims:
         specs = specs.expand_dims("chip")
     bf16 = specs["peak_flops"]
@@ -600,6 +601,7 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     return xr.Dataset({name: outputs[name]() for name in keep if name in outputs})
 
 
+@public
 def correlation_sensitivity(
     scenario: str | tuple = "base",
     *,
@@ -634,9 +636,7 @@ def correlation_sensitivity(
         interval's spread as a multiple); attrs name the stated pairs.
     """
     if not 0 < level < 1:
-        raise ParameterError.invalid(
-            "level", "correlation_sensitivity", "a probability in (0, 1)", level
-        )
+        raise invalid("level", "a probability in (0, 1)", level)
     probs = [0.5 - level / 2, 0.5, 0.5 + level / 2]
     rows = {}
     for label, choice in (("independent", "none"), ("stated", correlation)):
@@ -649,9 +649,7 @@ def correlation_sensitivity(
             **kwargs,
         )
         if variable not in run:
-            raise ParameterError.invalid(
-                "variable", "correlation_sensitivity", "an output of simulate", variable
-            )
+            raise invalid("variable", "an output of simulate", variable)
         rows[label] = (run[variable].quantile(probs, dim="draw"), run.attrs)
         units = run[variable].attrs.get("units", "1")
     attrs = rows["stated"][1]
@@ -681,11 +679,10 @@ def correlation_sensitivity(
     )
 
 
+@public
 def sampled_inputs(result: xr.Dataset) -> xr.Dataset:
     """The sampled inputs recorded in a :func:`simulate` result (variables with role "input")."""
     names = [n for n, da in result.data_vars.items() if da.attrs.get("role") == "input"]
     if not names:
-        raise ParameterError.invalid(
-            "result", "sampled_inputs", "a simulate() result holding its sampled inputs", "none"
-        )
+        raise invalid("result", "a simulate() result holding its sampled inputs", "none")
     return result[names]

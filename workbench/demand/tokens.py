@@ -23,8 +23,9 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from workbench.demand._checks import as_array, fresh_attrs
-from workbench.errors import DataError, ParameterError, format_choices
+from workbench._provenance import fresh_attrs
+from workbench._validation import as_dataarray, invalid, public
+from workbench.errors import DataError, format_choices
 
 __all__ = [
     "ANCHOR_SERIES",
@@ -111,11 +112,12 @@ class TokenGrowthFit:
         """The fitted growth as a multiple per year, ``exp(r)``."""
         return float(np.exp(self.log_rate))
 
+    @public
     def conf_int(self, level: float | None = None) -> dict[str, tuple[float, float]]:
         """Central interval of ``log_rate`` and ``growth_per_year`` (default ``self.level``)."""
         level = self.level if level is None else float(level)
         if not 0 < level < 1:
-            raise ParameterError.invalid("level", "conf_int", "a probability in (0, 1)", level)
+            raise invalid("level", "a probability in (0, 1)", level)
         half = float(stats.t.ppf(0.5 + level / 2, self.dof)) * self.se
         low, high = self.log_rate - half, self.log_rate + half
         return {
@@ -123,6 +125,7 @@ class TokenGrowthFit:
             "growth_per_year": (float(np.exp(low)), float(np.exp(high))),
         }
 
+    @public
     def predict(self, times, series: str | None = None, *, level: float | None = None):
         """Fitted tokens per month of ``series`` (default: the first) at ``times``, with bounds.
 
@@ -131,9 +134,7 @@ class TokenGrowthFit:
         """
         series = self.series[0] if series is None else series
         if series not in self.levels:
-            raise ParameterError.invalid(
-                "series", "predict", f"one of {format_choices(self.levels)}", series
-            )
+            raise invalid("series", f"one of {format_choices(self.levels)}", series)
         level = self.level if level is None else float(level)
         mean_log, mean_date = self.levels[series]
         when = np.asarray(times, dtype="datetime64[ns]").reshape(-1)
@@ -194,6 +195,7 @@ class TokenGrowthFit:
         )
 
 
+@public
 def fit_token_growth(
     token_volume: xr.Dataset | None = None,
     *,
@@ -227,9 +229,8 @@ def fit_token_growth(
     >>> bool(low < fit.growth_per_year < high)
     True
     """
-    owner = "fit_token_growth"
     if not 0 < level < 1:
-        raise ParameterError.invalid("level", owner, "a probability in (0, 1)", level)
+        raise invalid("level", "a probability in (0, 1)", level)
     table = _load_token_volume(token_volume)
     labels = statement_series(table).values
     keep = np.isin(labels, list(series))
@@ -241,9 +242,8 @@ def fit_token_growth(
     present = [s for s in series if (groups == s).any()]
     n = volume.size
     if n - len(present) < 2:
-        raise ParameterError.invalid(
+        raise invalid(
             "series",
-            owner,
             "series with at least two more statements than series (to fit and test a growth)",
             list(series),
         )
@@ -259,9 +259,7 @@ def fit_token_growth(
         levels[name] = (float(y_mean), mean_date)
     sxx = float(np.sum(t_dev**2))
     if sxx == 0:
-        raise ParameterError.invalid(
-            "series", owner, "series whose statements span more than one date", list(series)
-        )
+        raise invalid("series", "series whose statements span more than one date", list(series))
     rate = float(np.sum(t_dev * y_dev) / sxx)
     dof = n - len(present) - 1
     residual = y_dev - rate * t_dev
@@ -288,6 +286,7 @@ def fit_token_growth(
     )
 
 
+@public
 def token_anchor(
     token_volume: xr.Dataset | None = None, *, series: str = ANCHOR_SERIES
 ) -> xr.Dataset:
@@ -296,9 +295,7 @@ def token_anchor(
     labels = statement_series(table)
     chosen = table.where(labels == series, drop=True)
     if chosen.sizes.get("statement", 0) == 0:
-        raise ParameterError.invalid(
-            "series", "token_anchor", "a series of the token_volume table", series
-        )
+        raise invalid("series", "a series of the token_volume table", series)
     latest = chosen.isel(statement=int(np.argmax(chosen["refers_to"].values)))
     return xr.Dataset(
         {
@@ -309,6 +306,7 @@ def token_anchor(
     )
 
 
+@public
 @fresh_attrs
 def decaying_growth(elapsed, *, initial, long_run, half_life, lead=0.0) -> xr.DataArray:
     """Cumulative growth multiple ``elapsed`` years after the anchor, the growth rate decaying.
@@ -323,20 +321,20 @@ def decaying_growth(elapsed, *, initial, long_run, half_life, lead=0.0) -> xr.Da
     past the data: before the date the rate refers to (``t < −L``) the rate stays at
     ``r0``, the rate the data themselves show, instead of growing ever faster into the past.
     """
-    owner = "decaying_growth"
-    elapsed = as_array(elapsed, "elapsed", owner)
-    r0 = np.log(as_array(initial, "initial", owner))
-    r_inf = np.log(as_array(long_run, "long_run", owner))
-    k = np.log(2.0) / as_array(half_life, "half_life", owner)
-    lead = as_array(lead, "lead", owner)
+    elapsed = as_dataarray(elapsed, "elapsed")
+    r0 = np.log(as_dataarray(initial, "initial"))
+    r_inf = np.log(as_dataarray(long_run, "long_run"))
+    k = np.log(2.0) / as_dataarray(half_life, "half_life")
+    lead = as_dataarray(lead, "lead")
     if lead.chunks is None and bool((lead < 0).any()):
-        raise ParameterError.invalid("lead", owner, "years >= 0", float(lead.min()))
+        raise invalid("lead", "years >= 0", float(lead.min()))
     after = np.maximum(elapsed, -lead)  # the decaying part stops at the rate's own date
     decay = np.exp(-k * lead) * (-np.expm1(-k * after)) / k
     log_growth = r_inf * after + (r0 - r_inf) * decay + r0 * np.minimum(elapsed + lead, 0.0)
     return np.exp(log_growth).assign_attrs(units="1", long_name="Cumulative growth multiple")
 
 
+@public
 @fresh_attrs
 def tokens_from_drivers(
     elapsed,
@@ -354,8 +352,7 @@ def tokens_from_drivers(
     Users grow by ``users_growth`` a year up to ``max_users``; calls per user and tokens per
     call grow at their own rates. ``elapsed`` is in years since the levels' date.
     """
-    owner = "tokens_from_drivers"
-    t = as_array(elapsed, "elapsed", owner)
+    t = as_dataarray(elapsed, "elapsed")
     daily_users = np.minimum(users * users_growth**t, max_users)
     calls = requests_per_user_per_day * requests_growth**t
     tokens = tokens_per_request * tokens_per_request_growth**t

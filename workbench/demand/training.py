@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import xarray as xr
 
-from workbench.demand._checks import as_array, fresh_attrs
+from workbench._provenance import fresh_attrs
+from workbench._validation import as_dataarray, public
 from workbench.demand.tokens import SECONDS_PER_YEAR
 
 __all__ = ["training_flops"]
 
 
+@public
 @fresh_attrs
 def training_flops(elapsed, *, frontier_compute, growth, runs_per_year) -> xr.DataArray:
     """Average FLOP/s executed for training, ``elapsed`` years after the base date.
 
     ``frontier_compute × growth^elapsed × runs_per_year ÷ seconds per year``.
     """
-    t = as_array(elapsed, "elapsed", "training_flops")
+    t = as_dataarray(elapsed, "elapsed")
     per_year = frontier_compute * growth**t * runs_per_year
     return (per_year / SECONDS_PER_YEAR).assign_attrs(
         units="FLOP/s", long_name="Training FLOP/s executed (average)"

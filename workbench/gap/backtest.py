@@ -39,8 +39,9 @@ from scipy import special
 
 from workbench import data, supply
 from workbench._random import stream
+from workbench._validation import invalid, public
 from workbench.data.catalog import ENV_VAR
-from workbench.errors import CalibrationWarning, ParameterError
+from workbench.errors import CalibrationWarning
 from workbench.gap import calibration
 from workbench.gap.outlook import outlook
 
@@ -128,6 +129,7 @@ def _naive(times: np.ndarray, values: np.ndarray, at: np.datetime64, floor: floa
     return float(mean), float(sd)
 
 
+@public
 def backtest(
     as_of: Sequence[str] = AS_OF,
     *,
@@ -159,15 +161,14 @@ def backtest(
         ``naive_in_90``, ``naive_crps``); ``ess`` of each run's calibration. attrs hold the
         overall coverage and mean CRPS (see :func:`backtest_scores`).
     """
-    owner = "backtest"
     if isinstance(as_of, str) or not len(as_of):
-        raise ParameterError.invalid("as_of", owner, "a sequence of dates", as_of)
+        raise invalid("as_of", "a sequence of dates", as_of)
     dates = []
     for value in as_of:
         try:
             dates.append(pd.Timestamp(value))
         except (ValueError, TypeError):
-            raise ParameterError.invalid("as_of", owner, "ISO dates", value) from None
+            raise invalid("as_of", "ISO dates", value) from None
     truth = _truth(n_draws, seed)
     rng = stream(int(seed), "gap.backtest").generator()
     rows = []
@@ -179,7 +180,7 @@ def backtest(
             warnings.simplefilter("ignore", RuntimeWarning)
             tree = outlook(
                 scenario,
-                horizon=max(2027, date.year + 2),
+                end=max(2027, date.year + 2),
                 n_draws=n_draws,
                 seed=seed,
                 calibrate=calibrate,
@@ -189,9 +190,7 @@ def backtest(
         rows += _score_installed(tree, truth, date, naive_points, ess)
         rows += _score_tokens(tree, known, date, naive_points, ess, rng)
     if not rows:
-        raise ParameterError.invalid(
-            "as_of", owner, "dates followed by observations in the bundled data", as_of
-        )
+        raise invalid("as_of", "dates followed by observations in the bundled data", as_of)
     frame = pd.DataFrame(rows)
     frame.index.name = "forecast"
     ds = xr.Dataset(

@@ -81,8 +81,9 @@ from scipy import special
 
 from workbench import data
 from workbench._random import stream
+from workbench._validation import invalid, public
 from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_between
-from workbench.errors import CalibrationWarning, ParameterError
+from workbench.errors import CalibrationWarning
 from workbench.gap.core import instants, occupancy
 from workbench.uncertainty import Distribution
 
@@ -134,6 +135,7 @@ def _stream(seed: int, name: str) -> np.random.Generator:
     return stream(int(seed), name).generator()
 
 
+@public
 def observations(
     *,
     as_of: str | np.datetime64 | None = None,
@@ -167,11 +169,10 @@ def observations(
         ``quantity``, ``time``, ``observed`` (the value ``y``), ``log_sd``, ``shared_sd``,
         ``group``, ``kind`` and ``source`` along ``observation``.
     """
-    owner = "observations"
     low, high = (float(v) for v in utilisation)
     if not 0 < low < high <= 1:
-        raise ParameterError.invalid(
-            "utilisation", owner, "a 90% interval (low, high) with 0 < low < high <= 1", utilisation
+        raise invalid(
+            "utilisation", "a 90% interval (low, high) with 0 < low < high <= 1", utilisation
         )
     cutoff = None if as_of is None else np.datetime64(pd.Timestamp(as_of), "ns")
     rows: list[dict] = []
@@ -194,12 +195,12 @@ def observations(
             }
         )
     if not rows:
-        raise ParameterError.invalid("as_of", owner, "a date after the first observation", as_of)
+        raise invalid("as_of", "a date after the first observation", as_of)
     frame = pd.DataFrame(rows).set_index("observation")
     unknown = sorted(set(discrepancy) - set(QUANTITIES))
     if unknown or any(float(v) < 0 for v in discrepancy.values()):
-        raise ParameterError.invalid(
-            "discrepancy", owner, f"sd >= 0 for quantities among {sorted(QUANTITIES)}", discrepancy
+        raise invalid(
+            "discrepancy", f"sd >= 0 for quantities among {sorted(QUANTITIES)}", discrepancy
         )
     frame["measurement_sd"] = frame["log_sd"]
     frame["discrepancy_sd"] = [float(discrepancy.get(q, 0.0)) for q in frame["quantity"]]
@@ -298,9 +299,7 @@ def _time_dim(ds: xr.Dataset) -> str:
     for dim in ("quarter", "year"):
         if dim in ds.dims:
             return dim
-    raise ParameterError.invalid(
-        "tree", "simulate_observations", "datasets on 'quarter' or 'year'", tuple(ds.dims)
-    )
+    raise invalid("tree", "datasets on 'quarter' or 'year'", tuple(ds.dims))
 
 
 def _log_interp(da: xr.DataArray, times: np.ndarray) -> np.ndarray:
@@ -324,6 +323,7 @@ def _log_interp(da: xr.DataArray, times: np.ndarray) -> np.ndarray:
     return np.exp(out)
 
 
+@public
 def simulate_observations(demand: xr.Dataset, supply: xr.Dataset, obs: xr.Dataset) -> xr.DataArray:
     """What every draw predicts for each observation, along ``observation`` and ``draw``.
 
@@ -370,9 +370,7 @@ def simulate_observations(demand: xr.Dataset, supply: xr.Dataset, obs: xr.Datase
                 g = demand["training_compute_growth"].values[None, :]
                 out[idx] = f0 * g**since
         else:
-            raise ParameterError.invalid(
-                "obs", "simulate_observations", f"quantities among {sorted(QUANTITIES)}", q
-            )
+            raise invalid("obs", f"quantities among {sorted(QUANTITIES)}", q)
     return xr.DataArray(
         out,
         dims=("observation", "draw"),
@@ -381,6 +379,7 @@ def simulate_observations(demand: xr.Dataset, supply: xr.Dataset, obs: xr.Datase
     )
 
 
+@public
 def importance_weights(
     simulated: xr.DataArray,
     obs: xr.Dataset,
@@ -411,16 +410,13 @@ def importance_weights(
         ``weight`` (summing to one) and ``log_likelihood`` along ``draw``; scalars ``ess``
         and ``ess_share`` (ESS over the number of draws); ``used`` along ``observation``.
     """
-    owner = "importance_weights"
     if set(simulated.dims) != {"observation", "draw"}:
-        raise ParameterError.invalid(
-            "simulated", owner, "a DataArray on ('observation', 'draw')", simulated.dims
-        )
+        raise invalid("simulated", "a DataArray on ('observation', 'draw')", simulated.dims)
     obs = obs.sel(observation=simulated["observation"])
     sim = simulated.transpose("observation", "draw").values.astype(float)
     used = np.isfinite(sim).all(axis=1) & (sim > 0).all(axis=1)
     if np.any(np.asarray(obs["log_sd"].values)[used] <= 0):
-        raise ParameterError.invalid("obs", owner, "positive log_sd for every observation", "<= 0")
+        raise invalid("obs", "positive log_sd for every observation", "<= 0")
     n = sim.shape[1]
     loglik = np.zeros(n)
     log_sim = np.log(np.where(used[:, None], sim, 1.0))
@@ -440,9 +436,7 @@ def importance_weights(
         loglik += -0.5 * np.einsum("in,in->n", residual, np.linalg.solve(cov, residual))
     unknown = used & ~np.isin(kind, ["value", "lower_bound"])
     if unknown.any():
-        raise ParameterError.invalid(
-            "obs", owner, "kind 'value' or 'lower_bound'", sorted(set(kind[unknown]))
-        )
+        raise invalid("obs", "kind 'value' or 'lower_bound'", sorted(set(kind[unknown])))
     logw = loglik if log_ratio is None else loglik + np.asarray(log_ratio, dtype=float)
     w = np.exp(logw - logw.max())
     w /= w.sum()

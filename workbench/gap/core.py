@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._validation import invalid, public
 from workbench.errors import ParameterError, format_choices
 from workbench.uncertainty import check_independent, merge_streams
 
@@ -52,18 +53,17 @@ _DEFAULT_INSTANT = {"quarter": "end", "year": "start"}
 _OFFSETS = {"quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}
 
 
-def _time_dim(ds: xr.Dataset, owner: str, name: str) -> str:
+def _time_dim(ds: xr.Dataset, name: str) -> str:
     for dim in ("quarter", "year"):
         if dim in ds.dims:
             return dim
-    raise ParameterError.invalid(
-        name, owner, "a Dataset with a 'quarter' or 'year' dimension", tuple(ds.dims)
-    )
+    raise invalid(name, "a Dataset with a 'quarter' or 'year' dimension", tuple(ds.dims))
 
 
+@public
 def instants(ds: xr.Dataset, dim: str | None = None) -> pd.DatetimeIndex:
     """The instants the labels of ``ds``'s time coordinate refer to (see the module's rule)."""
-    dim = dim or _time_dim(ds, "instants", "ds")
+    dim = dim or _time_dim(ds, "ds")
     labels = pd.DatetimeIndex(ds[dim].values)
     where = ds[dim].attrs.get("instant", _DEFAULT_INSTANT[dim])
     if where not in ("start", "end"):
@@ -73,27 +73,25 @@ def instants(ds: xr.Dataset, dim: str | None = None) -> pd.DatetimeIndex:
     return labels + _OFFSETS[dim] if where == "end" else labels
 
 
+@public
 def align_periods(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
     """Supply and demand at the instants both cover, on the demand's time coordinate.
 
     Returns the two datasets restricted to the common instants, the supply relabelled with the
     demand's labels (so ``supply.year`` 2026-01-01 holds the stock at the end of 2025Q4).
     """
-    owner = "align_periods"
-    s_dim, d_dim = _time_dim(supply, owner, "supply"), _time_dim(demand, owner, "demand")
+    s_dim, d_dim = _time_dim(supply, "supply"), _time_dim(demand, "demand")
     if s_dim == "year" and d_dim == "quarter":
-        raise ParameterError.invalid(
+        raise invalid(
             "supply",
-            owner,
             "quarterly when demand is quarterly (a yearly stock cannot be split)",
             "annual supply",
         )
     s_when, d_when = instants(supply, s_dim), instants(demand, d_dim)
     common = d_when.intersection(s_when)
     if common.size == 0:
-        raise ParameterError.invalid(
+        raise invalid(
             "demand",
-            owner,
             f"instants overlapping the supply's ({INSTANT_RULE})",
             f"supply {_span(s_when)}, demand {_span(d_when)}",
         )
@@ -109,24 +107,21 @@ def _span(when: pd.DatetimeIndex) -> str:
     return f"{when.min().date()} to {when.max().date()}" if when.size else "none"
 
 
-def _check_draws(supply: xr.Dataset, demand: xr.Dataset, owner: str) -> None:
+def _check_draws(supply: xr.Dataset, demand: xr.Dataset) -> None:
     if "draw" in supply.dims and "draw" in demand.dims:
         if supply.sizes["draw"] != demand.sizes["draw"]:
-            raise ParameterError.invalid(
+            raise invalid(
                 "demand",
-                owner,
                 f"as many draws as the supply ({supply.sizes['draw']})",
                 demand.sizes["draw"],
             )
-        check_independent({"supply": supply, "demand": demand}, owner=owner)
+        check_independent({"supply": supply, "demand": demand})
 
 
-def _check_units(ds: xr.Dataset, name: str, units: str, side: str, owner: str) -> None:
+def _check_units(ds: xr.Dataset, name: str, units: str, side: str) -> None:
     found = ds[name].attrs.get("units")
     if found is not None and str(found) != units:
-        raise ParameterError.invalid(
-            side, owner, f"variable {name!r} in {units!r} (its 'units' attribute)", str(found)
-        )
+        raise invalid(side, f"variable {name!r} in {units!r} (its 'units' attribute)", str(found))
 
 
 def occupancy(demand_h100e, demand_bandwidth_h100e, supply_h100e, supply_bandwidth_h100e):
@@ -187,6 +182,7 @@ def _annual_means(ds: xr.Dataset) -> xr.Dataset:
     return annual
 
 
+@public
 def compute_gap(
     supply: xr.Dataset, demand: xr.Dataset, *, unit: str = "h100e", period: str | None = None
 ) -> xr.Dataset:
@@ -226,22 +222,21 @@ def compute_gap(
         ``shortfall_probability`` per period; ``binding_factor`` when demand was restated on
         the supply's chip mix (see the module's rule). Attrs ``alignment`` state the rules.
     """
-    owner = "compute_gap"
     if unit not in UNITS:
-        raise ParameterError.invalid("unit", owner, f"one of {format_choices(UNITS)}", unit)
+        raise invalid("unit", f"one of {format_choices(UNITS)}", unit)
     if period not in (None, "year"):
-        raise ParameterError.invalid("period", owner, "None or 'year'", period)
-    _check_draws(supply, demand, owner)
-    supply_period = _time_dim(supply, owner, "supply")
-    demand_period = _time_dim(demand, owner, "demand")
+        raise invalid("period", "None or 'year'", period)
+    _check_draws(supply, demand)
+    supply_period = _time_dim(supply, "supply")
+    demand_period = _time_dim(demand, "demand")
     aligned_supply, aligned_demand = align_periods(supply, demand)
     aligned_demand, binding = _restate_on_supply(aligned_supply, aligned_demand)
     dim = demand_period
     out = xr.Dataset()
     for name, (s_var, d_var, units, long_name) in UNITS.items():
         if s_var in aligned_supply and d_var in aligned_demand:
-            _check_units(aligned_supply, s_var, units, "supply", owner)
-            _check_units(aligned_demand, d_var, units, "demand", owner)
+            _check_units(aligned_supply, s_var, units, "supply")
+            _check_units(aligned_demand, d_var, units, "demand")
             out[f"supply_{name}"] = aligned_supply[s_var].assign_attrs(
                 units=units, long_name=f"Supply, {long_name}"
             )
@@ -252,9 +247,7 @@ def compute_gap(
             missing = s_var if s_var not in supply else d_var
             side = "supply" if s_var not in supply else "demand"
             present = sorted(map(str, (supply if side == "supply" else demand).data_vars))
-            raise ParameterError.invalid(
-                side, owner, f"a Dataset with variable {missing!r}", present
-            )
+            raise invalid(side, f"a Dataset with variable {missing!r}", present)
     if "binding_factor" in aligned_demand:
         out["binding_factor"] = aligned_demand["binding_factor"]
     alignment = f"{INSTANT_RULE}; supply {supply_period}ly, demand {demand_period}ly; {binding}"
@@ -263,9 +256,7 @@ def compute_gap(
         dim = "year"
         alignment += "; annual means of both sides over years with four paired quarters"
         if out.sizes["year"] == 0:
-            raise ParameterError.invalid(
-                "period", owner, "'year' only when a whole year of quarters is paired", period
-            )
+            raise invalid("period", "'year' only when a whole year of quarters is paired", period)
     s, d = out[f"supply_{unit}"], out[f"demand_{unit}"]
     units = UNITS[unit][2]
     out["ratio"] = (s / d).assign_attrs(units="1", long_name=f"Supply / demand ({unit})")

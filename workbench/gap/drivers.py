@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from workbench.errors import ParameterError
+from workbench._validation import invalid, public
 
 __all__ = ["drivers", "value_of_information"]
 
@@ -56,20 +56,18 @@ def _groups(inputs) -> dict[str, xr.Dataset]:
         return {"": inputs}
     if isinstance(inputs, Mapping):
         return dict(inputs)
-    raise ParameterError.invalid("inputs", "drivers", "a Dataset or a mapping of Datasets", inputs)
+    raise invalid("inputs", "a Dataset or a mapping of Datasets", inputs)
 
 
 def _collect_inputs(inputs, draws: int) -> dict[str, np.ndarray]:
-    owner = "drivers"
     out = {}
     for prefix, ds in _groups(inputs).items():
         for name, da in ds.data_vars.items():
             if "draw" not in da.dims or da.dtype.kind not in "fiub":
                 continue
             if da.sizes["draw"] != draws:
-                raise ParameterError.invalid(
+                raise invalid(
                     "inputs",
-                    owner,
                     f"inputs with as many draws as the output ({draws})",
                     f"{name}: {da.sizes['draw']}",
                 )
@@ -81,30 +79,28 @@ def _collect_inputs(inputs, draws: int) -> dict[str, np.ndarray]:
                 continue  # a fixed input explains nothing
             out[f"{prefix}: {name}" if prefix else str(name)] = values
     if not out:
-        raise ParameterError.invalid(
-            "inputs", owner, "at least one input that varies across draws", "none"
-        )
+        raise invalid("inputs", "at least one input that varies across draws", "none")
     return out
 
 
-def _as_output(output, owner: str) -> xr.DataArray:
+def _as_output(output) -> xr.DataArray:
     """The quantity to explain: a DataArray, or a gap Dataset's ``log_ratio``."""
     if isinstance(output, xr.Dataset):
         if "log_ratio" not in output:
-            raise ParameterError.invalid(
-                "output", owner, "a DataArray or a compute_gap Dataset (with 'log_ratio')", output
+            raise invalid(
+                "output", "a DataArray or a compute_gap Dataset (with 'log_ratio')", output
             )
         output = output["log_ratio"]
     if not isinstance(output, xr.DataArray) or "draw" not in output.dims:
-        raise ParameterError.invalid(
+        raise invalid(
             "output",
-            owner,
             "a DataArray with a 'draw' dimension",
             tuple(getattr(output, "dims", ())),
         )
     return output
 
 
+@public
 def drivers(
     output: xr.DataArray | xr.Dataset,
     inputs: xr.Dataset | Mapping[str, xr.Dataset],
@@ -134,11 +130,10 @@ def drivers(
         ``low`` and ``high`` (the output's median with the input in its lowest / highest
         decile) and ``median`` (the output's overall median).
     """
-    owner = "drivers"
-    output = _as_output(output, owner)
+    output = _as_output(output)
     draws = output.sizes["draw"]
     if draws < 2 * bins:
-        raise ParameterError.invalid("output", owner, f"at least {2 * bins} draws", draws)
+        raise invalid("output", f"at least {2 * bins} draws", draws)
     named = _collect_inputs(inputs, draws)
     names = list(named)
     x = np.stack([named[n] for n in names])  # (input, draw)
@@ -202,6 +197,7 @@ def drivers(
     return ds
 
 
+@public
 def value_of_information(
     output: xr.DataArray | xr.Dataset,
     inputs: xr.Dataset | Mapping[str, xr.Dataset],
@@ -231,11 +227,10 @@ def value_of_information(
         (``Var(P(shortfall | X))``), ``shortfall_share`` (of ``p(1 − p)``); and
         ``shortfall_probability`` and ``variance`` of the output.
     """
-    owner = "value_of_information"
-    output = _as_output(output, owner)
+    output = _as_output(output)
     draws = output.sizes["draw"]
     if draws < 2 * bins:
-        raise ParameterError.invalid("output", owner, f"at least {2 * bins} draws", draws)
+        raise invalid("output", f"at least {2 * bins} draws", draws)
     named = _collect_inputs(inputs, draws)
     names = list(named)
     y_all = output.transpose(..., "draw").compute()

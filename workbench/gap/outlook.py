@@ -17,7 +17,10 @@ import pandas as pd
 import xarray as xr
 
 from workbench import demand, supply
-from workbench.errors import ParameterError, format_choices
+from workbench._time import to_year
+from workbench._validation import invalid, public, renamed
+from workbench.demand.power import COOLING  # re-exported as gap.COOLING
+from workbench.errors import format_choices
 from workbench.gap import calibration
 from workbench.gap.core import compute_gap
 from workbench.gap.drivers import drivers
@@ -34,19 +37,21 @@ __all__ = [
     "summary",
 ]
 
-COOLING = ("mixed", "air", "liquid")
-REGIONS = ("world", "china", "rest of world")
+#: ``"world"`` or one supply region (supply.REGIONS, lower-cased as a parameter value).
+REGIONS = ("world", *(r.lower() for r in supply.REGIONS))
 FIRST_YEAR = 2026  # the outlook's first year
+DEFAULT_END = 2030  # its last, unless told
 OBSERVED_FROM = 2024  # demand is simulated from here, to be compared with observations
 PROPOSAL_NOISE = "demand energy left physics"  # demand.simulate's warning on its draws' tails
 TARGET_ESS_SHARE = 0.1  # proposal stages stop once the effective sample is a tenth of n_draws
 LOW_ESS = 100  # below this effective sample, the posterior's intervals are not to be trusted
 
 
+@public
 def outlook(
     scenario: str = "base",
     *,
-    horizon: int = 2030,
+    end: int | None = None,
     n_draws: int = 10_000,
     cooling: str = "mixed",
     region: str = "world",
@@ -59,15 +64,17 @@ def outlook(
     min_ess: float = 100.0,
     oversample: int = 4,
     power_ceiling: bool = False,
+    horizon: int | None = None,
 ) -> xr.DataTree:
-    """Supply against demand to ``horizon``, calibrated to the observed present, with drivers.
+    """Supply against demand to ``end``, calibrated to the observed present, with drivers.
 
     Parameters
     ----------
     scenario
         Demand scenario: ``"bear"``, ``"base"``, ``"bull"`` or a scenario CSV path.
-    horizon
-        Last year of the outlook.
+    end
+        Last year of the outlook (default 2030); a year as :func:`workbench._time.to_year`
+        reads it (``2030``, ``"2030"``, a date).
     n_draws
         Monte Carlo draws (shared by supply and demand).
     cooling
@@ -109,6 +116,8 @@ def outlook(
         of ``n_draws`` from proposals each fitted to the stage before (see
         :mod:`workbench.gap.calibration`); each demand draw is paired with its supply draw
         and ``n_draws`` are resampled from the weighted pairs of the best stage.
+    horizon
+        Deprecated name of ``end`` (``horizon`` is a count of periods elsewhere).
 
     Returns
     -------
@@ -120,33 +129,33 @@ def outlook(
         also ``calibration`` (observations, weights, effective sample size, inputs' prior and
         posterior) and ``prior_gap`` (the gap on the prior draws).
     """
-    owner = "outlook"
+    end = to_year(renamed(horizon, end, old="horizon", new="end", default=DEFAULT_END), "end")
     if cooling not in COOLING:
-        raise ParameterError.invalid("cooling", owner, f"one of {format_choices(COOLING)}", cooling)
+        raise invalid("cooling", f"one of {format_choices(COOLING)}", cooling)
     if region not in REGIONS:
-        raise ParameterError.invalid("region", owner, f"one of {format_choices(REGIONS)}", region)
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 2027:
-        raise ParameterError.invalid("horizon", owner, "a year from 2027 on", horizon)
+        raise invalid("region", f"one of {format_choices(REGIONS)}", region)
+    if end < 2027:
+        raise invalid("end", "a year from 2027 on", end)
     if not isinstance(calibrate, bool):
-        raise ParameterError.invalid("calibrate", owner, "True or False", calibrate)
+        raise invalid("calibrate", "True or False", calibrate)
     if not isinstance(power_ceiling, bool):
-        raise ParameterError.invalid("power_ceiling", owner, "True or False", power_ceiling)
+        raise invalid("power_ceiling", "True or False", power_ceiling)
     if isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer)):
-        raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
+        raise invalid("oversample", "a whole number >= 1", oversample)
     if oversample < 1:
-        raise ParameterError.invalid("oversample", owner, "a whole number >= 1", oversample)
+        raise invalid("oversample", "a whole number >= 1", oversample)
     shipments = supply.estimate_shipments(None, n_draws=n_draws, seed=seed)
     ceiling = supply.capacity_ceiling(n_draws=n_draws, seed=seed)
     grid = supply.power_ceiling(n_draws=n_draws, seed=seed) if power_ceiling else None
     world = supply.project_shipments(
-        shipments, end=horizon, method=supply_method, ceiling=ceiling, power_ceiling=grid
+        shipments, end=end, method=supply_method, ceiling=ceiling, power_ceiling=grid
     )
     world_base = supply.installed_base(world, lifetime_years=lifetime_years, cooling=cooling)
     if region == "world":
         projected, base = world, world_base
     else:
         regional = shipments.where(shipments["region"].str.lower() == region, drop=True)
-        projected = supply.project_shipments(regional, end=horizon, method=supply_method)
+        projected = supply.project_shipments(regional, end=end, method=supply_method)
         base = supply.installed_base(projected, lifetime_years=lifetime_years, cooling=cooling)
     # Demand from the first observed year, so that its draws can be set against what was
     # observed; the outlook itself starts at FIRST_YEAR.
@@ -162,7 +171,7 @@ def outlook(
                 n_draws=n_draws * draws,
                 seed=seed,
                 start=OBSERVED_FROM,
-                end=horizon,
+                end=end,
                 cooling=cooling,
                 **proposal,
             )
@@ -198,7 +207,7 @@ def outlook(
     explained = drivers(gap["surplus"], {"supply": supply_inputs, "demand": demand_inputs})
     settings = {
         "scenario": str(scenario),
-        "horizon": int(horizon),
+        "end": int(end),
         "n_draws": int(n_draws),
         "cooling": cooling,
         "region": region,
@@ -220,7 +229,7 @@ def outlook(
         }
     )
     tree.attrs = {
-        "title": f"Compute outlook to {horizon}: {scenario} demand, {cooling} cooling, {region}"
+        "title": f"Compute outlook to {end}: {scenario} demand, {cooling} cooling, {region}"
         + (", calibrated to observations" if calibrate else ", prior (uncalibrated)"),
         **{k: str(v) for k, v in settings.items()},
         "source": "workbench.gap.outlook over workbench.supply and workbench.demand",
@@ -259,8 +268,9 @@ def _from(ds: xr.Dataset, year: int) -> xr.Dataset:
     return ds.sel({dim: ds[dim] >= np.datetime64(f"{year}-01-01", "ns")})
 
 
+@public
 def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False) -> xr.Dataset:
-    """The outlook's key numbers for one year (default: the horizon), with 90% intervals.
+    """The outlook's key numbers for one year (default: the outlook's end), with 90% intervals.
 
     Variables along ``quantile`` (0.05, 0.5, 0.95): ``supply_h100e``, ``demand_h100e``,
     ``supply_power``, ``demand_power`` (MW), ``ratio``; and ``shortfall_probability``.
@@ -269,14 +279,10 @@ def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False)
     """
     node = "prior_gap" if prior and "prior_gap" in tree.children else "gap"
     gap = tree[node].to_dataset()
-    year = (
-        int(tree.attrs.get("horizon", gap["year"].dt.year.values[-1]))
-        if year is None
-        else int(year)
-    )
+    year = _end_year(tree, gap) if year is None else int(year)
     years = gap["year"].dt.year.values
     if year not in years:
-        raise ParameterError.invalid("year", "headline", f"one of {years.tolist()}", year)
+        raise invalid("year", f"one of {years.tolist()}", year)
     at = gap.sel(year=gap["year"][years == year][0])
     out = xr.Dataset(
         {
@@ -292,12 +298,13 @@ def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False)
     return out
 
 
+@public
 def headline_records(tree: xr.DataTree, years=None) -> list[dict]:
     """The outlook's headline values as records a report can keep and compare from build to
     build (:func:`workbench.reports.headline` takes each as keywords).
 
-    Per year (default: the first year and the horizon): the supply/demand ratio and the
-    probability of a shortfall (in %), and at the horizon supply and demand in H100e; each a
+    Per year (default: the first and the last year): the supply/demand ratio and the
+    probability of a shortfall (in %), and in the last year supply and demand in H100e; each a
     median with its 90% interval. Records are ``name``, ``value``, ``units``, ``lower``,
     ``upper``.
     """
@@ -321,6 +328,7 @@ def headline_records(tree: xr.DataTree, years=None) -> list[dict]:
     return records
 
 
+@public
 def prior_posterior(tree: xr.DataTree, years=None) -> xr.Dataset:
     """The headline numbers before and after calibration, side by side.
 
@@ -329,7 +337,7 @@ def prior_posterior(tree: xr.DataTree, years=None) -> xr.Dataset:
     tree
         A calibrated :func:`outlook`.
     years
-        Years to show (default: the first year and the horizon).
+        Years to show (default: the first year and the outlook's end).
 
     Returns
     -------
@@ -338,11 +346,9 @@ def prior_posterior(tree: xr.DataTree, years=None) -> xr.Dataset:
         ``year`` (int) and ``quantile``.
     """
     if "calibration" not in tree.children:
-        raise ParameterError.invalid(
-            "tree", "prior_posterior", "a calibrated outlook (calibrate=True)", "uncalibrated"
-        )
+        raise invalid("tree", "a calibrated outlook (calibrate=True)", "uncalibrated")
     gap_years = tree["gap"].to_dataset()["year"].dt.year.values
-    years = [int(gap_years[0]), int(tree.attrs["horizon"])] if years is None else years
+    years = [int(gap_years[0]), _end_year(tree, tree["gap"])] if years is None else years
     rows = []
     for prior in (True, False):
         rows.append(
@@ -362,12 +368,11 @@ def prior_posterior(tree: xr.DataTree, years=None) -> xr.Dataset:
     return out
 
 
+@public
 def moved_inputs(tree: xr.DataTree, n: int = 8) -> xr.Dataset:
     """The ``n`` inputs the calibration moved most: prior and posterior quantiles, the shift."""
     if "calibration" not in tree.children:
-        raise ParameterError.invalid(
-            "tree", "moved_inputs", "a calibrated outlook (calibrate=True)", "uncalibrated"
-        )
+        raise invalid("tree", "a calibrated outlook (calibrate=True)", "uncalibrated")
     record = tree["calibration"].to_dataset()
     shifts = record["input_shift"]
     order = np.argsort(-np.abs(shifts.values))[:n]
@@ -464,3 +469,11 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
                 "intervals are too narrow to trust; compare the prior (`calibrate=False`)."
             )
     return "\n".join(lines)
+
+
+def _end_year(tree: xr.DataTree, gap) -> int:
+    """The outlook's last year: attrs ``end`` (``horizon`` in trees saved before the rename)."""
+    attrs = tree.attrs
+    if "end" in attrs or "horizon" in attrs:
+        return int(attrs.get("end", attrs.get("horizon")))
+    return int(gap["year"].dt.year.values[-1])

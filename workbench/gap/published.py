@@ -16,12 +16,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._validation import invalid, public
 from workbench.data import load, load_table
-from workbench.errors import ParameterError
 
 __all__ = ["HOURS_PER_YEAR", "US_SHARE", "compare_published"]
 
-OWNER = "compare_published"
 HOURS_PER_YEAR = 8766.0
 # The US share of AI supercomputer performance, May 2025 (Epoch AI, 2025-06-05:
 # https://epoch.ai/data-insights/ai-supercomputers-performance-share-by-country).
@@ -66,11 +65,10 @@ def _ours(tree: xr.DataTree, row: xr.Dataset) -> tuple[xr.DataArray | None, str]
         load = demand["power_load_factor"]
         energy = power * load.values * HOURS_PER_YEAR / 1e6
         return energy, "installed base: full-load facility power x demand's load factor"
-    raise ParameterError.invalid(
-        "estimates", OWNER, "quantities energy, power, h100e, units, production_h100e", quantity
-    )
+    raise invalid("estimates", "quantities energy, power, h100e, units, production_h100e", quantity)
 
 
+@public
 def compare_published(
     tree: xr.DataTree,
     *,
@@ -102,9 +100,9 @@ def compare_published(
     if not isinstance(tree, xr.DataTree) or not {"demand", "shipments", "supply"} <= set(
         tree.children
     ):
-        raise ParameterError.invalid("tree", OWNER, "a workbench.gap.outlook result", type(tree))
+        raise invalid("tree", "a workbench.gap.outlook result", type(tree))
     if not 0 < level < 1:
-        raise ParameterError.invalid("level", OWNER, "a probability in (0, 1)", level)
+        raise invalid("level", "a probability in (0, 1)", level)
     if estimates is None:
         table = load("published_estimates")
     elif isinstance(estimates, xr.Dataset):
@@ -120,9 +118,8 @@ def compare_published(
         region = str(row["region"].item()) if "region" in row else "world"
         units = str(row["units"].item()) if "units" in row else "1"
         if region not in REGION_SHARE or units not in TO_TABLE_UNITS:
-            raise ParameterError.invalid(
+            raise invalid(
                 "estimates",
-                OWNER,
                 f"regions {sorted(REGION_SHARE)} and units {sorted(TO_TABLE_UNITS)}",
                 (str(name), region, units),
             )

@@ -20,7 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench import data, demand, scaling
-from workbench.errors import ParameterError
+from workbench._validation import invalid, public
 from workbench.uncertainty import quantiles
 
 __all__ = [
@@ -79,6 +79,7 @@ def _share_quantiles(part: xr.DataArray, whole: xr.DataArray, q, long_name: str)
     return quantiles(share, q)
 
 
+@public
 def training_vs_inference(
     demand_result: xr.Dataset, *, q: Sequence[float] = QUANTILES
 ) -> xr.Dataset:
@@ -90,9 +91,8 @@ def training_vs_inference(
     needed = ["inference_flops", "training_flops", "flops_required"]
     missing = [v for v in needed if v not in demand_result]
     if missing:
-        raise ParameterError.invalid(
+        raise invalid(
             "demand_result",
-            "training_vs_inference",
             "a workbench.demand.simulate result",
             f"lacking {missing}",
         )
@@ -167,6 +167,7 @@ def power_by_cooling(
     )
 
 
+@public
 def china_vs_world(base: xr.Dataset, *, q: Sequence[float] = QUANTILES) -> xr.Dataset:
     """Installed compute by region (China against the rest of the world) with China's share.
 
@@ -174,9 +175,8 @@ def china_vs_world(base: xr.Dataset, *, q: Sequence[float] = QUANTILES) -> xr.Da
     (variables ``h100e_by_region`` and ``h100e``).
     """
     if "h100e_by_region" not in base:
-        raise ParameterError.invalid(
+        raise invalid(
             "base",
-            "china_vs_world",
             "an installed base made with breakdown='region' (variable 'h100e_by_region')",
             sorted(map(str, base.data_vars)),
         )

@@ -12,13 +12,14 @@ import altair as alt
 import pandas as pd
 import xarray as xr
 
-from workbench.errors import ParameterError
+from workbench._validation import invalid, public
 from workbench.plots.fan import fan_chart
 from workbench.plots.labels import axis_title
 
 __all__ = ["demand_fans", "roofline_chart", "workload_chart"]
 
 
+@public
 def roofline_chart(
     throughput: xr.Dataset,
     *,
@@ -36,16 +37,14 @@ def roofline_chart(
     """
     for name, dims in ((y, (x, color)), ("bound", (x, color))):
         if name not in throughput or not set(dims) <= set(throughput[name].dims):
-            raise ParameterError.invalid(
+            raise invalid(
                 "throughput",
-                "roofline_chart",
                 f"a Dataset with {name!r} along {dims}",
                 {k: v.dims for k, v in throughput.data_vars.items()},
             )
     if x not in throughput.coords:
-        raise ParameterError.invalid(
+        raise invalid(
             "throughput",
-            "roofline_chart",
             f"a coordinate on {x!r} (give the DataArray coords={{{x!r}: values}})",
             "a dimension without coordinate values",
         )
@@ -73,6 +72,7 @@ def roofline_chart(
     return (lines + points).properties(title=title, width=width, height=height)
 
 
+@public
 def demand_fans(
     result: xr.Dataset,
     variables: Sequence[str] = ("tokens_per_second", "accelerators", "power"),
@@ -89,9 +89,7 @@ def demand_fans(
     charts = []
     for name in variables:
         if name not in result:
-            raise ParameterError.invalid(
-                "variables", "demand_fans", "variables of the result", name
-            )
+            raise invalid("variables", "variables of the result", name)
         da = result[name]
         color = next((d for d in da.dims if d not in ("draw", "year")), None)
         # Several overlapping fans stay legible with their narrowest band only.
@@ -102,6 +100,7 @@ def demand_fans(
     return alt.vconcat(*charts)
 
 
+@public
 def workload_chart(
     result: xr.Dataset,
     *,
@@ -117,9 +116,7 @@ def workload_chart(
     stacked = xr.concat(parts, dim=pd.Index(labels, name="workload"))
     units = parts[0].attrs.get("units", "")
     if any(da.attrs.get("units", "") != units for da in parts):
-        raise ParameterError.invalid(
-            "variables", "workload_chart", "variables in the same units", variables
-        )
+        raise invalid("variables", "variables in the same units", variables)
     # The shared part of the names: "H100-equivalents to install for inference" -> "...install".
     label = parts[0].attrs.get("long_name", "demand").split(" for ")[0]
     stacked.attrs = {"long_name": label, "units": units}

@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.errors import ParameterError
+from workbench._validation import invalid, public
 from workbench.plots.labels import with_units
 from workbench.plots.theme import time_axis
 
 __all__ = ["fan_chart", "quantile_bands"]
 
 
+@public
 def quantile_bands(
     da: xr.DataArray,
     *,
@@ -42,9 +43,7 @@ def quantile_bands(
     elif "quantile" in da.dims:
         q = da
     else:
-        raise ParameterError.invalid(
-            "da", "quantile_bands", f"a '{dim}' or 'quantile' dim", da.dims
-        )
+        raise invalid("da", f"a '{dim}' or 'quantile' dim", da.dims)
     rows = []
     available = [float(v) for v in q["quantile"].values]
     for level in levels:
@@ -53,9 +52,8 @@ def quantile_bands(
             # Exact quantiles only: "nearest" would pass off other bounds as this band's.
             match = np.flatnonzero(np.isclose(available, p, rtol=0, atol=1e-9))
             if match.size == 0:
-                raise ParameterError.invalid(
+                raise invalid(
                     "levels",
-                    "quantile_bands",
                     f"bands whose bounds are among the data's quantiles {available} "
                     f"(the {level:.0%} band needs {0.5 - level / 2:g} and {0.5 + level / 2:g})",
                     tuple(levels),
@@ -72,7 +70,7 @@ def quantile_bands(
     keep = [x, *([color] if color else []), "level", "lower", "median", "upper"]
     missing = [c for c in keep if c not in table.columns]
     if missing:
-        raise ParameterError.invalid("x", "quantile_bands", "a dimension of the data", missing)
+        raise invalid("x", "a dimension of the data", missing)
     return table[keep]
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.errors import ParameterError
+from workbench._validation import invalid, public
 from workbench.plots.labels import axis_title
 from workbench.plots.theme import decade_legend, log_axis
 
@@ -29,12 +29,13 @@ _TREND_NEEDS = ("trend", "trend_lower", "trend_upper", "observed", "observed_tim
 _BANDS = {"trend": "trend", "observation": "observation"}
 
 
-def _require(ds: xr.Dataset, names, owner: str, what: str) -> None:
+def _require(ds: xr.Dataset, names, what: str) -> None:
     missing = [n for n in names if n not in ds]
     if missing:
-        raise ParameterError.invalid("ds", owner, what, f"a dataset lacking {missing}")
+        raise invalid("ds", what, f"a dataset lacking {missing}")
 
 
+@public
 def trend_chart(
     trends: xr.Dataset | Mapping[str, xr.Dataset],
     *,
@@ -56,15 +57,14 @@ def trend_chart(
     title
         Chart title; default the variable's long name.
     """
-    owner = "trend_chart"
     if band not in _BANDS:
-        raise ParameterError.invalid("band", owner, "'trend' or 'observation'", band)
+        raise invalid("band", "'trend' or 'observation'", band)
     series = {"trend": trends} if isinstance(trends, xr.Dataset) else dict(trends)
     if not series:
-        raise ParameterError.invalid("trends", owner, "at least one dataset", trends)
+        raise invalid("trends", "at least one dataset", trends)
     points, lines = [], []
     for name, ds in series.items():
-        _require(ds, _TREND_NEEDS, owner, "a TrendFit.to_dataset()")
+        _require(ds, _TREND_NEEDS, "a TrendFit.to_dataset()")
         dim = ds["observed"].dims[0]
         frame = pd.DataFrame(
             {
@@ -128,6 +128,7 @@ def trend_chart(
     )
 
 
+@public
 def growth_comparison_chart(
     comparison: xr.Dataset, *, title: str | None = None, width: int = 480
 ) -> alt.Chart:
@@ -139,7 +140,6 @@ def growth_comparison_chart(
     _require(
         comparison,
         ("growth", "growth_lower", "growth_upper"),
-        "growth_comparison_chart",
         "a growth_comparison() dataset",
     )
     frame = comparison[["growth", "growth_lower", "growth_upper"]].to_dataframe().reset_index()
@@ -165,6 +165,7 @@ def growth_comparison_chart(
     return (bars + errors + labels).properties(title=title or default, width=width)
 
 
+@public
 def loss_law_chart(
     fit: xr.Dataset, *, title: str | None = None, width: int = 560, height: int = 320
 ) -> alt.Chart:
@@ -173,9 +174,7 @@ def loss_law_chart(
     Takes ``LossLawFit.to_dataset()``; runs are grouped by their compute ``6 N D`` (rounded
     to two significant figures) so each IsoFLOP profile shows as one coloured curve.
     """
-    _require(
-        fit, ("params", "tokens", "loss", "fitted_loss"), "loss_law_chart", "a LossLawFit dataset"
-    )
+    _require(fit, ("params", "tokens", "loss", "fitted_loss"), "a LossLawFit dataset")
     compute = 6.0 * fit["params"].values * fit["tokens"].values
     rounded = np.array([float(f"{c:.2g}") for c in compute])
     frame = pd.DataFrame(
@@ -208,6 +207,7 @@ def loss_law_chart(
     )
 
 
+@public
 def compute_optimal_chart(
     allocation: xr.Dataset, *, title: str | None = None, width: int = 560, height: int = 320
 ) -> alt.Chart:
@@ -215,7 +215,7 @@ def compute_optimal_chart(
 
     Takes ``LossLawFit.compute_optimal(C)`` (or ``IsoFLOPFit.predict(C)``).
     """
-    _require(allocation, ("params", "tokens"), "compute_optimal_chart", "an allocation dataset")
+    _require(allocation, ("params", "tokens"), "an allocation dataset")
     frames = []
     for name, label in (("params", "Parameters N"), ("tokens", "Training tokens D")):
         frame = pd.DataFrame(

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.errors import ParameterError
+from workbench._validation import invalid, public
 from workbench.plots.fan import fan_chart as _fan_chart
 from workbench.plots.labels import axis_title
 
@@ -40,10 +40,10 @@ def fan_chart(da: xr.DataArray, **kwargs) -> alt.Chart:
         return _fan_chart(da, **kwargs)
 
 
-def _grouped(shipments: xr.Dataset, variable: str, by: str | None, owner: str) -> xr.DataArray:
+def _grouped(shipments: xr.Dataset, variable: str, by: str | None) -> xr.DataArray:
     if variable not in shipments:
-        raise ParameterError.invalid(
-            "variable", owner, f"a variable of the dataset {list(shipments.data_vars)}", variable
+        raise invalid(
+            "variable", f"a variable of the dataset {list(shipments.data_vars)}", variable
         )
     da = shipments[variable]
     if "chip" not in da.dims:
@@ -55,11 +55,12 @@ def _grouped(shipments: xr.Dataset, variable: str, by: str | None, owner: str) -
     elif by in shipments.coords:
         summed = da.groupby(by).sum("chip", min_count=1)
     else:
-        raise ParameterError.invalid("by", owner, "None, 'chip' or a coordinate along chip", by)
+        raise invalid("by", "None, 'chip' or a coordinate along chip", by)
     summed.attrs = dict(da.attrs)
     return summed
 
 
+@public
 def shipments_chart(
     shipments: xr.Dataset,
     *,
@@ -70,12 +71,13 @@ def shipments_chart(
     title: str | None = None,
 ) -> alt.Chart:
     """Quarterly shipments: median and central bands across draws, split by ``by``."""
-    da = _grouped(shipments, variable, by, "shipments_chart")
+    da = _grouped(shipments, variable, by)
     return fan_chart(
         da, x="quarter", levels=levels, color=by, log=log, title=title or da.attrs.get("long_name")
     )
 
 
+@public
 def cumulative_chart(
     shipments: xr.Dataset,
     *,
@@ -96,7 +98,7 @@ def cumulative_chart(
         "units": "Cumulative accelerators shipped",
         "h100e": "Cumulative H100-equivalents shipped",
     }
-    da = _grouped(shipments, variable, by, "cumulative_chart").fillna(0).cumsum("quarter")
+    da = _grouped(shipments, variable, by).fillna(0).cumsum("quarter")
     da.attrs = {
         **shipments[variable].attrs,
         "long_name": names.get(variable, f"Cumulative {variable}"),
@@ -152,6 +154,7 @@ def cumulative_chart(
     return chart + bars + points
 
 
+@public
 def installed_base_chart(
     base: xr.Dataset,
     *,
@@ -164,9 +167,8 @@ def installed_base_chart(
     """Installed base over time (e.g. FLOP/s or MW), optionally split by a breakdown."""
     name = variable if by is None else f"{variable}_by_{by}"
     if name not in base:
-        raise ParameterError.invalid(
+        raise invalid(
             "variable",
-            "installed_base_chart",
             f"a variable of the dataset {list(base.data_vars)}",
             name,
         )
@@ -226,12 +228,13 @@ def forecast_chart(
     return alt.layer(*layers).properties(title=heading, width=520, height=280)
 
 
+@public
 def backtest_chart(
     scores: xr.Dataset, *, metric: str = "mase", title: str | None = None
 ) -> alt.Chart:
     """Backtest error per model; for MASE a rule at 1 marks the naive one-step benchmark."""
     if metric not in scores:
-        raise ParameterError.invalid("metric", "backtest_chart", "'mase' or 'mape'", metric)
+        raise invalid("metric", "'mase' or 'mape'", metric)
     frame = scores[[metric]].to_dataframe().reset_index()
     best = scores.attrs.get("best", "")
     frame["chosen"] = frame["model"] == best
@@ -258,6 +261,7 @@ def backtest_chart(
     return chart.properties(title=heading, width=420, height=160)
 
 
+@public
 def ceiling_chart(
     ceiling: xr.Dataset,
     *,
@@ -275,7 +279,7 @@ def ceiling_chart(
     )
     if shipments is None:
         return chart
-    shipped = _grouped(shipments, variable, None, "ceiling_chart").median("draw")
+    shipped = _grouped(shipments, variable, None).median("draw")
     frame = shipped.rename("shipped").to_dataframe().reset_index().dropna(subset=["shipped"])
     points = (
         alt.Chart(frame)

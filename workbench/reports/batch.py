@@ -33,6 +33,7 @@ from workbench.reports.output import check_output_folder, check_report_name, cla
 from workbench.reports.params import (
     NotebookParameter,
     check_parameters,
+    current_name,
     describe_parameters,
     inspect_parameters,
     parse_assignment,
@@ -197,8 +198,10 @@ def plan(
             declared = inspect_parameters(request.notebook)
         fixed = check_parameters(request.report, declared, request.parameters, text=request.text)
         swept = {
-            name: [
-                check_parameters(request.report, declared, {name: value}, text=request.text)[name]
+            current_name(declared, name): [
+                check_parameters(request.report, declared, {name: value}, text=request.text)[
+                    current_name(declared, name)
+                ]
                 for value in sweep_values(name, values)
             ]
             for name, values in request.sweep.items()

@@ -17,7 +17,7 @@
 
     [reports.outlook_2035]     # any name; builds reports/outlook_2035/
     notebook = "compute_outlook"                 # a notebook's name or a path to a .ipynb
-    parameters = { horizon = 2035 }
+    parameters = { end = 2035 }
     sweep = { scenario = ["low", "base", "high"] }
 """
 

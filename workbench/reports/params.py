@@ -2,7 +2,7 @@
 
 A notebook declares its parameters in the cell tagged ``parameters``; papermill's inspection
 reads their names, defaults, annotations and help comments. Each parameter gets a *kind*
-from its annotation (``horizon: int = 2030``) or a ``# type:`` comment, else from its default's
+from its annotation (``end: int = 2030``) or a ``# type:`` comment, else from its default's
 literal (``2030`` is an int), else ``any``.
 
 Text given on the command line is parsed by the declared kind:
@@ -35,6 +35,10 @@ of a given suffix::
     scenario = "base"  # demand scenario [one of: bear, base, bull; or a .csv path]
 
 ``-p scenario=bul`` is then refused before any kernel starts, with "did you mean 'bull'?".
+A renamed parameter says so in its comment, and its old name keeps working for one release
+(mapped to the new one, with a deprecation message)::
+
+    end = 2030  # last year of the outlook (formerly horizon)
 
 Surrounding whitespace is ignored; quote a string to keep it. Values that are already typed
 (from ``reports.toml`` or Python) are checked against the kind instead: an int is accepted where
@@ -56,16 +60,20 @@ import logging
 import math
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.errors import ParameterError, ReportError
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "NotebookParameter",
     "available_memory",
     "check_parameters",
+    "current_name",
     "describe_parameters",
     "format_value",
     "inspect_parameters",
@@ -93,6 +101,7 @@ _UNIT_BYTES = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
 _CHOICES = re.compile(
     r"\[\s*one of:\s*(?P<choices>[^\];]+?)\s*(?:;\s*or an? (?P<suffix>\.\w+) path\s*)?\]\s*$"
 )
+_FORMERLY = re.compile(r"\(formerly (?P<names>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\)")
 # Deeper brackets than any real parameter has would only exhaust Python's recursion limit.
 _MAX_NESTING = 32
 _EXPECTED = {
@@ -161,6 +170,11 @@ class NotebookParameter:
         allowed = tuple(item.strip() for item in match.group("choices").split(","))
         return tuple(item for item in allowed if item), match.group("suffix")
 
+    def formerly(self) -> tuple[str, ...]:
+        """Old names of this parameter, declared as ``(formerly NAME)`` in its comment."""
+        match = _FORMERLY.search(self.help)
+        return () if match is None else tuple(re.split(r"\s*,\s*", match.group("names")))
+
     @property
     def type_name(self) -> str:
         """``int``, ``list[str]``…: the kind as a reader would write it."""
@@ -169,7 +183,7 @@ class NotebookParameter:
         return self.kind
 
     def describe(self) -> str:
-        """``horizon: int = 2030  # last year projected``."""
+        """``end: int = 2030  # last year projected``."""
         text = f"{self.name}: {self.type_name} = {self.default}"
         return f"{text}  # {self.help}" if self.help else text
 
@@ -376,7 +390,21 @@ def check_parameters(
         the report and the parameter and lists the valid parameters with their defaults.
     """
     checked = {}
-    for name, value in given.items():
+    for old, value in given.items():
+        name = current_name(declared, old)
+        if name != old:
+            if name in given:
+                raise ParameterError(
+                    f"Parameter {old!r} of report {report!r} is the old name of {name!r}; "
+                    "give one of them.",
+                    parameter=old,
+                )
+            message = (
+                f"The {old!r} parameter of report {report!r} is now called {name!r}; {old!r} "
+                "will be removed in the next release."
+            )
+            logger.warning(message)
+            warnings.warn(message, DeprecationWarning, stacklevel=2)
         parameter = declared.get(name)
         if parameter is None:
             raise ParameterError(
@@ -405,6 +433,16 @@ def check_parameters(
                 f"{error}\n{describe_parameters(report, declared)}", parameter=name
             ) from None
     return checked
+
+
+def current_name(declared: Mapping[str, NotebookParameter], name: str) -> str:
+    """``name``, or the declared parameter it is an old name of (see the module)."""
+    if name in declared:
+        return name
+    for parameter in declared.values():
+        if name in parameter.formerly:
+            return parameter.name
+    return name
 
 
 def describe_parameters(report: str, declared: Mapping[str, NotebookParameter]) -> str:

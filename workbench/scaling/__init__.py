@@ -6,7 +6,7 @@ laws (:func:`fit_chinchilla`, :func:`fit_power_law`, :func:`fit_isoflop`) with r
 in the manner of statsmodels: ``conf_int()``, ``predict()``, ``summary()``, ``to_dataset()``.
 """
 
-from workbench.scaling._checks import ConvergenceWarning
+from workbench.errors import ConvergenceWarning
 from workbench.scaling.compare import APPROACHES, compare_approaches
 from workbench.scaling.data_constrained import (
     DataConstrainedFit,

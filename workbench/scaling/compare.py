@@ -14,10 +14,9 @@ import warnings
 import numpy as np
 import xarray as xr
 
+from workbench._provenance import merge
 from workbench._results import DEFAULT_LEVEL
-from workbench._validation import check_level
-from workbench.errors import ParameterError
-from workbench.scaling import _checks
+from workbench._validation import check_level, check_positive, invalid, public
 from workbench.scaling.isoflop import fit_isoflop
 from workbench.scaling.loss_law import _optimal_allocation, fit_chinchilla
 from workbench.scaling.runs import law_params
@@ -33,6 +32,7 @@ _LABELS = {
 }
 
 
+@public
 def compare_approaches(
     runs: xr.Dataset,
     budgets=(1e21, 1e23, 1e25),
@@ -69,14 +69,11 @@ def compare_approaches(
         ``params``, ``tokens`` and ``tokens_per_param`` with bounds; with a truth,
         ``exponent_bias`` and ``params_ratio`` (estimate / true).
     """
-    owner = "compare_approaches"
-    level = check_level(level, owner=owner)
-    budgets = _checks.positive_values(budgets, "budgets", owner)
+    level = check_level(level)
+    budgets = check_positive(budgets, "budgets")
     for name in ("params", "tokens", "loss", "training_compute"):
         if name not in runs:
-            raise ParameterError.invalid(
-                "runs", owner, "a dataset with params, tokens, loss and training_compute", name
-            )
+            raise invalid("runs", "a dataset with params, tokens, loss and training_compute", name)
     rows = {}
     with warnings.catch_warnings():
         # A bracketing or identifiability problem is reported in each fit's own table.
@@ -117,11 +114,11 @@ def compare_approaches(
     if truth is not None:
         if isinstance(truth, str) and truth == "attrs":
             if "true_params" not in runs.attrs:
-                raise ParameterError.invalid(
-                    "truth", owner, "a law, or 'attrs' for runs with attrs['true_params']", truth
+                raise invalid(
+                    "truth", "a law, or 'attrs' for runs with attrs['true_params']", truth
                 )
             truth = _parse(runs.attrs["true_params"])
-        law = law_params(truth, "truth", owner)
+        law = law_params(truth, "truth")
         vector = np.array([[law[k] for k in ("E", "A", "B", "alpha", "beta")]])
         n_opt, d_opt = _optimal_allocation(vector, budgets)
         exponent = law["beta"] / (law["alpha"] + law["beta"])
@@ -160,7 +157,7 @@ def compare_approaches(
         ds["params_ratio"] = ds.params / ds.params.sel(approach="truth")
         ds["params_ratio"].attrs = {"units": "1", "long_name": "N_opt over the true N_opt"}
     ds.attrs = {
-        **_checks.provenance({"runs": runs}, "workbench.scaling.compare_approaches"),
+        **merge(runs, method="workbench.scaling.compare_approaches"),
         "level": level,
         "n_boot": n_boot,
     }

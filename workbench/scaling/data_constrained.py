@@ -19,9 +19,16 @@ import numpy as np
 import xarray as xr
 from scipy import optimize, stats
 
+from workbench._provenance import merge
 from workbench._results import DEFAULT_LEVEL, Fit
-from workbench.errors import ParameterError
-from workbench.scaling import _checks
+from workbench._validation import (
+    check_enough_points,
+    check_level,
+    check_positive,
+    check_same_lengths,
+    invalid,
+    public,
+)
 from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN, LossLawFit
 from workbench.scaling.runs import law_params
 
@@ -40,14 +47,15 @@ def effective_tokens(tokens, unique_tokens, r_star: float = MUENNIGHOFF_R_STAR) 
     return unique + unique * r_star * (1.0 - np.exp(-repeats / r_star))
 
 
-def _base_vector(base, owner) -> np.ndarray:
+def _base_vector(base) -> np.ndarray:
     if isinstance(base, LossLawFit):
         law = base.params
     else:
-        law = law_params(base, "base", owner)
+        law = law_params(base, "base")
     return np.array([law[k] for k in ("E", "A", "B", "alpha", "beta")])
 
 
+@public
 def fit_data_constrained(
     N, D, unique_tokens, loss, *, base=None, level: float = DEFAULT_LEVEL
 ) -> DataConstrainedFit:
@@ -68,18 +76,17 @@ def fit_data_constrained(
     -------
     DataConstrainedFit
     """
-    owner = "fit_data_constrained"
-    sizes = _checks.positive_values(N, "N", owner)
-    tokens = _checks.positive_values(D, "D", owner)
-    unique = _checks.positive_values(unique_tokens, "unique_tokens", owner)
-    losses = _checks.positive_values(loss, "loss", owner)
-    n = _checks.same_lengths(owner, N=sizes, D=tokens, unique_tokens=unique, loss=losses)
-    _checks.enough_points(n, 3, owner, "the decay of repeated data")
-    level = _checks.level_value(level, owner)
-    vector = _base_vector(base, owner)
+    sizes = check_positive(N, "N")
+    tokens = check_positive(D, "D")
+    unique = check_positive(unique_tokens, "unique_tokens")
+    losses = check_positive(loss, "loss")
+    n = check_same_lengths(N=sizes, D=tokens, unique_tokens=unique, loss=losses)
+    check_enough_points(n, 3, "the decay of repeated data")
+    level = check_level(level)
+    vector = _base_vector(base)
     if not (tokens > unique * 1.01).any():
-        raise ParameterError.invalid(
-            "D", owner, "above unique_tokens for some runs (repeated data)", "no run repeats data"
+        raise invalid(
+            "D", "above unique_tokens for some runs (repeated data)", "no run repeats data"
         )
 
     def ssr(log_r):
@@ -97,10 +104,7 @@ def fit_data_constrained(
         ssr, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10}
     )
     dof = max(n - 1, 1)
-    prov = _checks.provenance(
-        {"N": N, "D": D, "unique_tokens": unique_tokens, "loss": loss},
-        "workbench.scaling.fit_data_constrained",
-    )
+    prov = merge(N, D, unique_tokens, loss, method="workbench.scaling.fit_data_constrained")
     return DataConstrainedFit(
         vector, float(best.x), float(best.fun), ssr, grid, dof, n, level, prov
     )
@@ -167,12 +171,12 @@ class DataConstrainedFit(Fit):
             "(0.05, 1e4) mean the runs do not bound R* on that side"
         ]
 
+    @public
     def predict(self, N, D, unique_tokens) -> xr.Dataset:
         """Loss at parameter counts ``N``, tokens ``D`` and unique tokens (broadcast, 1-D)."""
-        owner = "DataConstrainedFit.predict"
-        sizes = _checks.positive_values(N, "N", owner)
-        tokens = _checks.positive_values(D, "D", owner)
-        unique = _checks.positive_values(unique_tokens, "unique_tokens", owner)
+        sizes = check_positive(N, "N")
+        tokens = check_positive(D, "D")
+        unique = check_positive(unique_tokens, "unique_tokens")
         sizes, tokens, unique = np.broadcast_arrays(sizes, tokens, unique)
         effective = effective_tokens(tokens, unique, self.r_star)
         e, a, b, alpha, beta = self._vector
@@ -193,15 +197,15 @@ class DataConstrainedFit(Fit):
         ds.attrs = dict(self.provenance)
         return ds
 
+    @public
     def compute_optimal(self, C, unique_tokens) -> xr.Dataset:
         """Compute-optimal ``N`` and ``D`` for budgets ``C`` with at most ``unique_tokens``.
 
         Returns along ``budget``: ``params``, ``tokens``, ``epochs``, ``loss``, and the
         unconstrained optimum's ``params_unconstrained`` and ``loss_unconstrained``.
         """
-        owner = "DataConstrainedFit.compute_optimal"
-        budgets = _checks.positive_values(C, "C", owner)
-        cap = float(_checks.positive_values(unique_tokens, "unique_tokens", owner)[0])
+        budgets = check_positive(C, "C")
+        cap = float(check_positive(unique_tokens, "unique_tokens")[0])
         e, a, b, alpha, beta = self._vector
 
         def loss_at(log_n, budget, unique):

@@ -16,9 +16,15 @@ import xarray as xr
 
 from workbench._provenance import UNKNOWN
 from workbench._results import DEFAULT_LEVEL
-from workbench._validation import check_level
-from workbench.errors import BracketWarning, FitError, ParameterError
-from workbench.scaling import _checks
+from workbench._validation import (
+    check_count,
+    check_level,
+    check_positive,
+    check_same_lengths,
+    invalid,
+    public,
+)
+from workbench.errors import BracketWarning, FitError
 from workbench.scaling.isoflop import DEFAULT_RTOL, fit_isoflop, group_budgets
 from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN, _optimal_allocation
 from workbench.scaling.runs import law_params
@@ -28,6 +34,7 @@ __all__ = ["isoflop_design"]
 _NAMES = ("E", "A", "B", "alpha", "beta")
 
 
+@public
 def isoflop_design(
     params,
     compute,
@@ -70,15 +77,14 @@ def isoflop_design(
         ``share_warned`` (simulations where some optimum was extrapolated) and
         ``share_failed`` (simulations whose fit failed).
     """
-    owner = "isoflop_design"
-    sizes = _checks.positive_values(params, "params", owner)
-    budgets_of_runs = _checks.positive_values(compute, "compute", owner)
-    _checks.same_lengths(owner, params=sizes, compute=budgets_of_runs)
-    truth = law_params(law, "law", owner)
+    sizes = check_positive(params, "params")
+    budgets_of_runs = check_positive(compute, "compute")
+    check_same_lengths(params=sizes, compute=budgets_of_runs)
+    truth = law_params(law, "law")
     if not (np.isfinite(noise) and noise >= 0):
-        raise ParameterError.invalid("noise", owner, "a number >= 0", noise)
-    n_sim = _checks.count(n_sim, "n_sim", owner, minimum=2)
-    level = check_level(level, owner=owner)
+        raise invalid("noise", "a number >= 0", noise)
+    n_sim = check_count(n_sim, "n_sim", minimum=2)
+    level = check_level(level)
     groups, budgets = group_budgets(budgets_of_runs, rtol)
     vector = np.array([[truth[k] for k in _NAMES]])
     optimum = _optimal_allocation(vector, budgets)[0][0]

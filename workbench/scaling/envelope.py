@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy import stats
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
+from workbench._provenance import merge
 from workbench._results import DEFAULT_LEVEL, Fit
-from workbench.errors import FitError, ParameterError
-from workbench.scaling import _checks
+from workbench._validation import caller, check_count, check_level, check_positive, invalid, public
+from workbench.errors import FitError
+from workbench.scaling.isoflop import allocation_band
 from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN
 from workbench.scaling.runs import law_params
 
 __all__ = ["EnvelopeFit", "fit_envelope", "simulate_curves"]
 
 
+@public
 def simulate_curves(
     sizes=None,
     *,
@@ -47,14 +49,9 @@ def simulate_curves(
     level per run (seed-to-seed spread, sd ``noise``) and a small jitter per step (sd
     ``step_noise``), as real curves are smooth within a run.
     """
-    owner = "simulate_curves"
-    truth = law_params(params, "params", owner)
-    sizes = (
-        np.geomspace(3e7, 3e10, 25)
-        if sizes is None
-        else _checks.positive_values(sizes, "sizes", owner)
-    )
-    n_steps = _checks.count(n_steps, "n_steps", owner, minimum=2)
+    truth = law_params(params, "params")
+    sizes = np.geomspace(3e7, 3e10, 25) if sizes is None else check_positive(sizes, "sizes")
+    n_steps = check_count(n_steps, "n_steps", minimum=2)
     rng = np.random.default_rng([seed, 0xA1])
     tokens = np.geomspace(min_tokens, max_tokens, n_steps)
     law = (
@@ -88,6 +85,7 @@ def simulate_curves(
     return ds
 
 
+@public
 def fit_envelope(
     curves: xr.Dataset, *, n_compute: int = 60, level: float = DEFAULT_LEVEL
 ) -> EnvelopeFit:
@@ -107,14 +105,11 @@ def fit_envelope(
     -------
     EnvelopeFit
     """
-    owner = "fit_envelope"
     for name in ("params", "tokens_seen", "loss"):
         if name not in curves:
-            raise ParameterError.invalid(
-                "curves", owner, "a dataset with params, tokens_seen and loss", name
-            )
-    level = _checks.level_value(level, owner)
-    n_compute = _checks.count(n_compute, "n_compute", owner, minimum=5)
+            raise invalid("curves", "a dataset with params, tokens_seen and loss", name)
+    level = check_level(level)
+    n_compute = check_count(n_compute, "n_compute", minimum=5)
     sizes = np.asarray(curves.params.values, float)
     tokens = np.asarray(curves.tokens_seen.values, float)
     loss = np.asarray(curves.loss.values, float)
@@ -146,14 +141,14 @@ def fit_envelope(
         interior[j] = lo < sizes[winner[j]] < hi
     if interior.sum() < 3:
         raise FitError(
-            f"{owner}: the envelope is interior at only {int(interior.sum())} compute values; "
+            f"{caller()}: the envelope is interior at only {int(interior.sum())} compute values; "
             "train smaller and larger models so the optimum is bracketed."
         )
     c = grid[interior]
     n_opt = sizes[winner[interior]]
     envelope_loss = at[winner[interior], np.flatnonzero(interior)]
     results = OLS(np.log(n_opt), add_constant(np.log(c), has_constant="add")).fit()
-    prov = _checks.provenance({"curves": curves}, "workbench.scaling.fit_envelope")
+    prov = merge(curves, method="workbench.scaling.fit_envelope")
     return EnvelopeFit(results, c, n_opt, envelope_loss, level, sizes.size, prov)
 
 
@@ -212,34 +207,12 @@ class EnvelopeFit(Fit):
             "intervals treat envelope points as independent (they are not: read them as a floor)"
         ]
 
+    @public
     def predict(self, C, level: float | None = None) -> xr.Dataset:
-        """``params`` (N_opt) and ``tokens`` at budgets ``C`` with t bands of the line."""
+        """``params`` (N_opt) and ``tokens`` at budgets ``C`` with t bands of the line
+        (:func:`workbench.scaling.isoflop.allocation_band`, as :meth:`IsoFLOPFit.predict`)."""
         level = self._level(level, "predict")
-        budgets = _checks.positive_values(C, "C", "EnvelopeFit.predict")
-        design = np.column_stack([np.ones_like(budgets), np.log(budgets)])
-        central = design @ np.asarray(self.results.params)
-        se = np.sqrt(
-            np.einsum("ij,jk,ik->i", design, np.asarray(self.results.cov_params()), design)
-        )
-        q = stats.t.ppf(0.5 + level / 2, self.results.df_resid)
-        attrs = {"units": "1", "long_name": "Compute-optimal parameter count"}
-        ds = xr.Dataset(
-            {
-                "params": ("budget", np.exp(central), attrs),
-                "params_lower": ("budget", np.exp(central - q * se), {**attrs, "level": level}),
-                "params_upper": ("budget", np.exp(central + q * se), {**attrs, "level": level}),
-                "tokens": (
-                    "budget",
-                    budgets / (6 * np.exp(central)),
-                    {"units": "1", "long_name": "Compute-optimal training tokens"},
-                ),
-            },
-            coords={
-                "budget": ("budget", budgets, {"units": "FLOP", "long_name": "Compute budget"})
-            },
-        )
-        ds.attrs = dict(self.provenance)
-        return ds
+        return allocation_band(self.results, check_positive(C, "C"), level, self.provenance)
 
     def _add_to_dataset(self, ds, level):
         ds = ds.merge(self.envelope.rename({"params": "envelope_params", "loss": "envelope_loss"}))

@@ -21,8 +21,8 @@ import numpy as np
 import xarray as xr
 
 from workbench._results import DEFAULT_LEVEL, Fit
+from workbench._validation import caller, check_choice, check_count, check_level, invalid, public
 from workbench.errors import FitError
-from workbench.scaling import _checks
 from workbench.scaling.piecewise import PiecewiseTrendFit, _fit_segments
 from workbench.scaling.trend import METHODS, _from_decimal_years, prepare_trend_data
 
@@ -32,6 +32,7 @@ CRITERIA = ("bic", "cv")
 MAX_BREAKS = 3
 
 
+@public
 def find_eras(
     y,
     time=None,
@@ -78,22 +79,19 @@ def find_eras(
     >>> find_eras(y, dates.values, n_boot=0).n_breaks
     1
     """
-    owner = "find_eras"
-    _checks.choice(method, "method", owner, METHODS)
-    _checks.choice(criterion, "criterion", owner, CRITERIA)
-    max_breaks = _checks.count(max_breaks, "max_breaks", owner)
+    check_choice(method, "method", METHODS)
+    check_choice(criterion, "criterion", CRITERIA)
+    max_breaks = check_count(max_breaks, "max_breaks", minimum=0)
     if max_breaks > MAX_BREAKS:
-        raise _checks.ParameterError.invalid(
-            "max_breaks", owner, f"an integer from 0 to {MAX_BREAKS}", max_breaks
-        )
-    min_points = _checks.count(min_points, "min_points", owner, minimum=3)
-    n_boot = _checks.count(n_boot, "n_boot", owner)
-    folds = _checks.count(folds, "folds", owner, minimum=2)
-    level = _checks.level_value(level, owner)
-    data = prepare_trend_data(y, time, start, end, owner)
+        raise invalid("max_breaks", f"an integer from 0 to {MAX_BREAKS}", max_breaks)
+    min_points = check_count(min_points, "min_points", minimum=3)
+    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    folds = check_count(folds, "folds", minimum=2)
+    level = check_level(level)
+    data = prepare_trend_data(y, time, start, end)
     data = data.subset(np.argsort(data.times, kind="stable"))
     if data.n < min_points:
-        raise FitError(f"{owner} needs at least {min_points} points; got {data.n}.")
+        raise FitError(f"{caller()} needs at least {min_points} points; got {data.n}.")
     x = data.years - data.years.mean()
     z = data.log10_values - data.log10_values.mean()
     ones = np.ones(data.n)
@@ -106,7 +104,7 @@ def find_eras(
     midpoints = _split_years(data.years)
     break_years = midpoints[splits[chosen]] if chosen else np.zeros(0)
     breaks = _from_decimal_years(break_years)
-    fit = _fit_segments(data, breaks, method, level, owner)
+    fit = _fit_segments(data, breaks, method, level)
 
     boot_breaks = np.full((n_boot, max_breaks), np.nan)
     boot_m = np.full(n_boot, -1)

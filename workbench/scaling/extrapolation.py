@@ -12,13 +12,14 @@ import numpy as np
 import xarray as xr
 
 from workbench._results import DEFAULT_LEVEL
-from workbench._validation import check_level
-from workbench.errors import FitError, ParameterError
+from workbench._validation import caller, check_level, invalid, public
+from workbench.errors import FitError
 from workbench.scaling.loss_law import fit_chinchilla
 
 __all__ = ["score_extrapolation"]
 
 
+@public
 def score_extrapolation(
     runs: xr.Dataset,
     cut: float,
@@ -51,21 +52,18 @@ def score_extrapolation(
         ``median_error`` and ``worst_error`` (largest absolute relative error, signed);
         attrs ``cut``, ``n_fit``, ``n_held_out`` and the fit's provenance.
     """
-    owner = "score_extrapolation"
     for name in ("params", "tokens", "loss", "training_compute"):
         if name not in runs:
-            raise ParameterError.invalid(
-                "runs", owner, "a dataset with params, tokens, loss and training_compute", name
-            )
+            raise invalid("runs", "a dataset with params, tokens, loss and training_compute", name)
     if not (np.isfinite(cut) and cut > 0):
-        raise ParameterError.invalid("cut", owner, "a positive compute in FLOP", cut)
-    levels = [check_level(level, owner=owner) for level in np.atleast_1d(levels)]
+        raise invalid("cut", "a positive compute in FLOP", cut)
+    levels = [check_level(level) for level in np.atleast_1d(levels)]
     below = runs.training_compute < cut
     n_fit, n_held = int(below.sum()), int((~below).sum())
     if n_held == 0:
-        raise FitError(f"{owner}: no run at or above the cut {cut:.3g} FLOP to score.")
+        raise FitError(f"{caller()}: no run at or above the cut {cut:.3g} FLOP to score.")
     if n_fit < 10:
-        raise FitError(f"{owner}: only {n_fit} runs below the cut {cut:.3g} FLOP to fit.")
+        raise FitError(f"{caller()}: only {n_fit} runs below the cut {cut:.3g} FLOP to fit.")
     fitted = runs.where(below, drop=True)
     held = runs.where(~below, drop=True)
     fit = fit_chinchilla(

@@ -6,9 +6,8 @@ import numpy as np
 import xarray as xr
 
 from workbench._results import DEFAULT_LEVEL
-from workbench._validation import check_level
-from workbench.errors import ParameterError, WorkbenchError, format_choices
-from workbench.scaling import _checks
+from workbench._validation import check_choice, check_count, check_level, invalid, public
+from workbench.errors import WorkbenchError, format_choices
 from workbench.scaling.trend import _as_datetimes, fit_trend
 
 __all__ = ["FRONTIER_METHODS", "frontier", "frontier_sensitivity"]
@@ -16,6 +15,7 @@ __all__ = ["FRONTIER_METHODS", "frontier", "frontier_sensitivity"]
 FRONTIER_METHODS = ("top_n", "residual")
 
 
+@public
 def frontier(
     ds: xr.Dataset,
     method: str = "top_n",
@@ -56,31 +56,28 @@ def frontier(
     xr.Dataset
         The selected models (same variables), with ``attrs["frontier"]`` describing the rule.
     """
-    owner = "frontier"
-    _checks.choice(method, "method", owner, FRONTIER_METHODS)
+    check_choice(method, "method", FRONTIER_METHODS)
     for name, parameter in ((variable, "variable"), (time, "time")):
         if name not in ds:
-            raise ParameterError.invalid(
-                parameter, owner, f"a variable of ds ({format_choices(ds.data_vars)})", name
-            )
+            raise invalid(parameter, f"a variable of ds ({format_choices(ds.data_vars)})", name)
     if ds[variable].ndim != 1:
-        raise ParameterError.invalid("ds", owner, "one-dimensional", f"dims {ds[variable].dims}")
+        raise invalid("ds", "one-dimensional", f"dims {ds[variable].dims}")
     dim = ds[variable].dims[0]
     values = ds[variable].values.astype(float)
     dates = ds[time].values.astype("datetime64[ns]")
     present = np.isfinite(values) & ~np.isnat(dates)
     window = present.copy()
     if start is not None:
-        window &= dates >= _as_datetimes(start, "start", owner)[0]
+        window &= dates >= _as_datetimes(start, "start")[0]
     if end is not None:
-        window &= dates <= _as_datetimes(end, "end", owner)[0]
+        window &= dates <= _as_datetimes(end, "end")[0]
     if method == "top_n":
-        n = _checks.count(n, "n", owner, minimum=1)
+        n = check_count(n, "n", minimum=1)
         keep = _running_top(values, dates, present, n) & window
         rule = f"in the running top {n} of {variable} when published"
     else:
         if not np.isfinite(margin):
-            raise ParameterError.invalid("margin", owner, "a number", margin)
+            raise invalid("margin", "a number", margin)
         trend = fit_trend(ds[variable], ds[time], start=start, end=end)
         residuals = trend.residuals
         above = residuals.where(residuals > margin, drop=True)
@@ -100,6 +97,7 @@ def _running_top(values, dates, present, n) -> np.ndarray:
     return present & (larger.sum(axis=1) < n)
 
 
+@public
 def frontier_sensitivity(
     ds: xr.Dataset,
     *,
@@ -122,8 +120,7 @@ def frontier_sensitivity(
         Along ``rule``: ``growth_per_year`` and ``doubling_time_months`` with ``_lower`` and
         ``_upper`` bounds at ``level``, and ``n_models``.
     """
-    owner = "frontier_sensitivity"
-    level = check_level(level, owner=owner)
+    level = check_level(level)
     selections = [
         (f"top {n}", frontier(ds, "top_n", n=n, variable=variable, time=time, start=start, end=end))
         for n in ns

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from workbench.errors import ParameterError, format_choices
+from workbench._validation import invalid, public
+from workbench.errors import format_choices
 
 __all__ = ["energy_efficiency", "price_performance"]
 
@@ -18,6 +19,7 @@ __all__ = ["energy_efficiency", "price_performance"]
 DEFAULT_PRECISION = "bf16"
 
 
+@public
 def price_performance(
     accelerators: xr.Dataset, precision: str = DEFAULT_PRECISION, *, segment: str | None = None
 ) -> xr.DataArray:
@@ -46,10 +48,10 @@ def price_performance(
         denominator="launch_price",
         units="FLOP/s/USD",
         long_name=f"Price-performance ({precision} dense peak per launch-price dollar)",
-        owner="price_performance",
     )
 
 
+@public
 def energy_efficiency(
     accelerators: xr.Dataset, precision: str = DEFAULT_PRECISION, *, segment: str | None = None
 ) -> xr.DataArray:
@@ -61,29 +63,24 @@ def energy_efficiency(
         denominator="tdp",
         units="FLOP/s/W",
         long_name=f"Energy efficiency ({precision} dense peak per watt of TDP)",
-        owner="energy_efficiency",
     )
 
 
-def _ratio(accelerators, precision, segment, *, denominator, units, long_name, owner):
+def _ratio(accelerators, precision, segment, *, denominator, units, long_name):
     needed = ["peak_flops", denominator, "release_date"]
     missing = [v for v in needed if v not in accelerators]
     if missing:
-        raise ParameterError.invalid(
-            "accelerators", owner, f"a dataset with {format_choices(needed)}", f"lacking {missing}"
+        raise invalid(
+            "accelerators", f"a dataset with {format_choices(needed)}", f"lacking {missing}"
         )
     choices = [str(p) for p in accelerators["precision"].values]
     if precision not in choices:
-        raise ParameterError.invalid(
-            "precision", owner, f"one of {format_choices(choices)}", precision
-        )
+        raise invalid("precision", f"one of {format_choices(choices)}", precision)
     chips = accelerators
     if segment is not None:
         segments = sorted({str(s) for s in accelerators["segment"].values})
         if segment not in segments:
-            raise ParameterError.invalid(
-                "segment", owner, f"one of {format_choices(segments)}", segment
-            )
+            raise invalid("segment", f"one of {format_choices(segments)}", segment)
         chips = accelerators.isel(chip=np.flatnonzero(accelerators["segment"].values == segment))
     peak = chips["peak_flops"].sel(precision=precision, drop=True)
     ratio = peak / chips[denominator]

@@ -26,9 +26,19 @@ from scipy import stats
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
+from workbench._provenance import merge
 from workbench._results import DEFAULT_LEVEL, Fit
+from workbench._validation import (
+    caller,
+    check_choice,
+    check_level,
+    check_positive,
+    check_same_lengths,
+    invalid,
+    public,
+)
 from workbench.errors import BracketWarning, FitError
-from workbench.scaling import _checks
+from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN
 
 __all__ = ["ESTIMATORS", "IsoFLOPFit", "fit_isoflop", "group_budgets"]
 
@@ -55,6 +65,7 @@ def group_budgets(compute: np.ndarray, rtol: float = DEFAULT_RTOL) -> tuple[np.n
     return groups, budgets
 
 
+@public
 def fit_isoflop(
     N,
     loss,
@@ -106,23 +117,20 @@ def fit_isoflop(
     BracketWarning
         When some budget's optimum is extrapolated beyond its sampled sizes.
     """
-    owner = "fit_isoflop"
-    sizes = _checks.positive_values(N, "N", owner)
-    losses = _checks.positive_values(loss, "loss", owner)
-    runs_compute = _checks.positive_values(compute, "compute", owner)
-    _checks.same_lengths(owner, N=sizes, loss=losses, compute=runs_compute)
-    level = _checks.level_value(level, owner)
-    _checks.choice(estimator, "estimator", owner, ESTIMATORS)
+    sizes = check_positive(N, "N")
+    losses = check_positive(loss, "loss")
+    runs_compute = check_positive(compute, "compute")
+    check_same_lengths(N=sizes, loss=losses, compute=runs_compute)
+    level = check_level(level)
+    check_choice(estimator, "estimator", ESTIMATORS)
     if not (np.isfinite(rtol) and 0 <= rtol < 1):
-        raise _checks.ParameterError.invalid("rtol", owner, "a share in [0, 1)", rtol)
+        raise invalid("rtol", "a share in [0, 1)", rtol)
     if not (np.isfinite(window) and window > 0):
-        raise _checks.ParameterError.invalid(
-            "window", owner, "a positive number of decades", window
-        )
+        raise invalid("window", "a positive number of decades", window)
     groups, budgets = group_budgets(runs_compute, rtol)
     if budgets.size < 3:
         raise FitError(
-            f"{owner} needs at least three compute budgets; got {budgets.size} "
+            f"{caller()} needs at least three compute budgets; got {budgets.size} "
             f"(runs grouped with rtol={rtol:g})."
         )
     rows = []
@@ -138,7 +146,6 @@ def fit_isoflop(
                 estimator,
                 window,
                 rtol,
-                owner,
             )
         )
     optimum = np.array([r["log_n"] for r in rows])
@@ -146,14 +153,14 @@ def fit_isoflop(
     if outside:
         listed = ", ".join(f"{b:.3g}" for b in outside)
         message = (
-            f"{owner}: the optimum of {len(outside)} of {budgets.size} budgets (C = {listed} "
+            f"{caller()}: the optimum of {len(outside)} of {budgets.size} budgets (C = {listed} "
             "FLOP) lies outside the model sizes sampled or at the sweep's edge; their N_opt is "
             "extrapolated. Add smaller and larger models at those budgets "
             "(isoflop_design suggests sizes)."
         )
         if strict:
             raise FitError(message)
-        warnings.warn(message, BracketWarning, stacklevel=2)
+        warnings.warn(message, BracketWarning, stacklevel=3)
     results = OLS(optimum, add_constant(np.log(budgets), has_constant="add")).fit()
     return IsoFLOPFit(
         results,
@@ -162,19 +169,17 @@ def fit_isoflop(
         level,
         sizes.size,
         estimator,
-        _checks.provenance(
-            {"N": N, "loss": loss, "compute": compute}, "workbench.scaling.fit_isoflop"
-        ),
+        merge(N, loss, compute, method="workbench.scaling.fit_isoflop"),
     )
 
 
-def _profile_optimum(sizes, losses, compute, budget, members, estimator, window, rtol, owner):
+def _profile_optimum(sizes, losses, compute, budget, members, estimator, window, rtol):
     log_n = np.log(sizes)
     distinct = np.unique(np.round(log_n, 9)).size
     if distinct < 3:
         spread = compute.max() / compute.min() - 1
         raise FitError(
-            f"{owner}: the profile at budget C={budget:.3g} FLOP has {distinct} distinct model "
+            f"{caller()}: the profile at budget C={budget:.3g} FLOP has {distinct} distinct model "
             f"size(s) ({len(sizes)} run(s), rows {_rows(members)}); a parabola needs at least "
             "three. Train more sizes at this budget, or, if runs of one sweep were split, "
             f"raise rtol (now {rtol:g}; this group's compute spans {spread:.1%}) or pass the "
@@ -198,7 +203,7 @@ def _profile_optimum(sizes, losses, compute, budget, members, estimator, window,
     c2, c1, c0 = coef
     if c2 <= 0:
         raise FitError(
-            f"{owner}: the profile at budget C={budget:.3g} FLOP has no minimum (its parabola "
+            f"{caller()}: the profile at budget C={budget:.3g} FLOP has no minimum (its parabola "
             "opens downwards); add runs on both sides of the optimum."
         )
     vertex = -c1 / (2 * c2)
@@ -350,36 +355,11 @@ class IsoFLOPFit(Fit):
             "coefficient": (float(np.exp(c_lo)), float(np.exp(c_hi))),
         }
 
+    @public
     def predict(self, C, level: float | None = None) -> xr.Dataset:
         """``params`` (N_opt) and ``tokens`` (D_opt = C / 6 N_opt) at budgets ``C``, with bands."""
-        owner = "IsoFLOPFit.predict"
         level = self._level(level, "predict")
-        budgets = _checks.positive_values(C, "C", owner)
-        design = np.column_stack([np.ones_like(budgets), np.log(budgets)])
-        central = design @ np.asarray(self.results.params)
-        se = np.sqrt(
-            np.einsum("ij,jk,ik->i", design, np.asarray(self.results.cov_params()), design)
-        )
-        q = stats.t.ppf(0.5 + level / 2, self.results.df_resid)
-        n_attrs = {"units": "1", "long_name": "Compute-optimal parameter count"}
-        d_attrs = {"units": "1", "long_name": "Compute-optimal training tokens"}
-        params = np.exp(central)
-        lower, upper = np.exp(central - q * se), np.exp(central + q * se)
-        ds = xr.Dataset(
-            {
-                "params": ("budget", params, n_attrs),
-                "params_lower": ("budget", lower, {**n_attrs, "level": level}),
-                "params_upper": ("budget", upper, {**n_attrs, "level": level}),
-                "tokens": ("budget", budgets / (6 * params), d_attrs),
-                "tokens_lower": ("budget", budgets / (6 * upper), {**d_attrs, "level": level}),
-                "tokens_upper": ("budget", budgets / (6 * lower), {**d_attrs, "level": level}),
-            },
-            coords={
-                "budget": ("budget", budgets, {"units": "FLOP", "long_name": "Compute budget"})
-            },
-        )
-        ds.attrs = dict(self._provenance)
-        return ds
+        return allocation_band(self.results, check_positive(C, "C"), level, self._provenance)
 
     def summary(self, level: float | None = None):
         table = super().summary(level)
@@ -415,3 +395,33 @@ class IsoFLOPFit(Fit):
         ds["exponent_upper"] = ((), bounds["exponent"][1], {**attrs, "level": level})
         ds.attrs = {"n": self.n, "n_runs": self.n_runs, "estimator": self.estimator}
         return ds
+
+
+def allocation_band(results, budgets: np.ndarray, level: float, provenance) -> xr.Dataset:
+    """N_opt and D_opt = C / 6 N_opt at ``budgets`` from an OLS of log N_opt on log C.
+
+    The band is the line's t interval at ``level``; the token bounds are the parameter
+    bounds' mirror images (a larger model at the same budget trains on fewer tokens).
+    """
+    design = np.column_stack([np.ones_like(budgets), np.log(budgets)])
+    central = design @ np.asarray(results.params)
+    se = np.sqrt(np.einsum("ij,jk,ik->i", design, np.asarray(results.cov_params()), design))
+    q = stats.t.ppf(0.5 + level / 2, results.df_resid)
+    n_attrs = {"units": "1", "long_name": "Compute-optimal parameter count"}
+    d_attrs = {"units": "1", "long_name": "Compute-optimal training tokens"}
+    params = np.exp(central)
+    lower, upper = np.exp(central - q * se), np.exp(central + q * se)
+    per_token = FLOP_PER_PARAMETER_TOKEN
+    ds = xr.Dataset(
+        {
+            "params": ("budget", params, n_attrs),
+            "params_lower": ("budget", lower, {**n_attrs, "level": level}),
+            "params_upper": ("budget", upper, {**n_attrs, "level": level}),
+            "tokens": ("budget", budgets / (per_token * params), d_attrs),
+            "tokens_lower": ("budget", budgets / (per_token * upper), {**d_attrs, "level": level}),
+            "tokens_upper": ("budget", budgets / (per_token * lower), {**d_attrs, "level": level}),
+        },
+        coords={"budget": ("budget", budgets, {"units": "FLOP", "long_name": "Compute budget"})},
+    )
+    ds.attrs = dict(provenance)
+    return ds

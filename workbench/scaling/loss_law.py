@@ -15,9 +15,21 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from workbench._results import DEFAULT_LEVEL, Fit
+from workbench._provenance import merge
+from workbench._results import DEFAULT_LEVEL, Fit, warn_not_converged
+from workbench._validation import (
+    caller,
+    check_choice,
+    check_count,
+    check_enough_points,
+    check_level,
+    check_positive,
+    check_same_lengths,
+    invalid,
+    public,
+)
 from workbench.errors import FitError, IdentifiabilityWarning, ParameterError
-from workbench.scaling import _checks, _engine, vpnls
+from workbench.scaling import _engine, vpnls
 
 __all__ = ["LossLawFit", "fit_chinchilla"]
 
@@ -72,30 +84,29 @@ def _optimal_allocation(params: np.ndarray, compute: np.ndarray):
 
 
 def _grid_starts(grid) -> np.ndarray:
-    owner = "fit_chinchilla"
     if grid is None:
         return _engine.default_grid()
     if isinstance(grid, Mapping):
         missing = [k for k in _engine.PARAMETERS if k not in grid]
         if missing:
-            raise ParameterError.invalid(
-                "grid", owner, f"a mapping with the axes {list(_engine.PARAMETERS)}", sorted(grid)
+            raise invalid(
+                "grid", f"a mapping with the axes {list(_engine.PARAMETERS)}", sorted(grid)
             )
         starts = _engine.product_grid(grid)
     else:
         starts = np.asarray(grid, dtype=float)
     if starts.ndim != 2 or starts.shape[1] != 5 or len(starts) == 0:
-        raise ParameterError.invalid(
+        raise invalid(
             "grid",
-            owner,
             "a mapping of axes or an (n_starts, 5) array of (e, a, b, alpha, beta)",
             f"shape {starts.shape}",
         )
     if not np.isfinite(starts).all():
-        raise ParameterError.invalid("grid", owner, "finite start values", "NaN or infinity")
+        raise invalid("grid", "finite start values", "NaN or infinity")
     return starts
 
 
+@public
 def fit_chinchilla(
     N,
     D,
@@ -189,22 +200,22 @@ def fit_chinchilla(
     >>> round(fit.params["alpha"], 1)
     0.3
     """
-    owner = "fit_chinchilla"
-    n_params = _checks.positive_values(N, "N", owner)
-    n_tokens = _checks.positive_values(D, "D", owner)
-    losses = _checks.positive_values(loss, "loss", owner)
-    n = _checks.same_lengths(owner, N=n_params, D=n_tokens, loss=losses)
-    _checks.enough_points(n, len(NAMES), owner, "a five-parameter loss law")
+    owner = caller()  # for the messages below
+    n_params = check_positive(N, "N")
+    n_tokens = check_positive(D, "D")
+    losses = check_positive(loss, "loss")
+    n = check_same_lengths(N=n_params, D=n_tokens, loss=losses)
+    check_enough_points(n, len(NAMES), "a five-parameter loss law")
     if not (isinstance(delta, int | float) and np.isfinite(delta) and delta > 0):
-        raise ParameterError.invalid("delta", owner, "a positive number", delta)
-    n_boot = _checks.count(n_boot, "n_boot", owner)
-    n_polish = _checks.count(n_polish, "n_polish", owner, minimum=1)
-    n_polish_boot = _checks.count(n_polish_boot, "n_polish_boot", owner, minimum=1)
-    max_iter = _checks.count(max_iter, "max_iter", owner, minimum=1)
-    level = _checks.level_value(level, owner)
-    _checks.choice(method, "method", owner, METHODS)
-    _checks.choice(objective, "objective", owner, vpnls.OBJECTIVES)
-    _checks.choice(space, "space", owner, vpnls.SPACES)
+        raise invalid("delta", "a positive number", delta)
+    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    n_polish = check_count(n_polish, "n_polish", minimum=1)
+    n_polish_boot = check_count(n_polish_boot, "n_polish_boot", minimum=1)
+    max_iter = check_count(max_iter, "max_iter", minimum=1)
+    level = check_level(level)
+    check_choice(method, "method", METHODS)
+    check_choice(objective, "objective", vpnls.OBJECTIVES)
+    check_choice(space, "space", vpnls.SPACES)
     starts = _grid_starts(grid)
     if n_boot:
         rng = np.random.default_rng(seed)
@@ -258,13 +269,11 @@ def fit_chinchilla(
             f" in {space} space"
         )
     if not converged:
-        _checks.warn_not_converged(
-            owner, f"the polish stopped after {max_iter} iterations; raise max_iter"
-        )
+        warn_not_converged(f"the polish stopped after {max_iter} iterations; raise max_iter")
     if n_boot and not boot_converged.all():
-        _checks.warn_not_converged(
-            f"{owner} (bootstrap)",
+        warn_not_converged(
             f"{int((~boot_converged).sum())} of {n_boot} refits stopped at max_iter",
+            stage="bootstrap",
         )
 
     dim = N.dims[0] if isinstance(N, xr.DataArray) else "run"
@@ -282,13 +291,13 @@ def fit_chinchilla(
         boot_converged=boot_converged,
         dim=dim,
         loss_units=_units(loss),
-        attrs=_checks.provenance(inputs, "workbench.scaling.fit_chinchilla"),
+        attrs=merge(*inputs.values(), method="workbench.scaling.fit_chinchilla"),
         method=method,
         description=description,
         seed=seed,
     )
     for problem in fit.identifiability_problems:
-        warnings.warn(f"{owner}: {problem}", IdentifiabilityWarning, stacklevel=2)
+        warnings.warn(f"{owner}: {problem}", IdentifiabilityWarning, stacklevel=3)
     return fit
 
 
@@ -416,8 +425,8 @@ class LossLawFit(Fit):
             )
         return self._draws
 
-    def _bounds(self, values: np.ndarray, level: float | None, owner: str):
-        level = self.level if level is None else _checks.level_value(level, owner)
+    def _bounds(self, values: np.ndarray, level: float | None):
+        level = self.level if level is None else check_level(level)
         tail = (1.0 - level) / 2.0
         return np.nanquantile(values, [tail, 1.0 - tail], axis=0), level
 
@@ -430,7 +439,7 @@ class LossLawFit(Fit):
     def _interval(self, level: float) -> dict[str, tuple[float, float]]:
         if self._draws is None:
             return {}
-        (lower, upper), _ = self._bounds(self._draws, level, "LossLawFit.conf_int")
+        (lower, upper), _ = self._bounds(self._draws, level)
         return {
             name: (float(lo), float(hi)) for name, lo, hi in zip(NAMES, lower, upper, strict=True)
         }
@@ -454,6 +463,7 @@ class LossLawFit(Fit):
         )
 
     # -- predictions -------------------------------------------------------------------------
+    @public
     def predict(self, N, D, level: float | None = None, *, interval: str = "mean") -> xr.Dataset:
         """Predicted loss at parameter counts ``N`` and token counts ``D`` (broadcast).
 
@@ -465,11 +475,10 @@ class LossLawFit(Fit):
         the noise alone, which understates the band far from the runs). Dimensions follow
         DataArray inputs, else ``point``.
         """
-        owner = "LossLawFit.predict"
         used = self._level(level, "predict")
-        _checks.choice(interval, "interval", owner, INTERVALS)
-        n_params = _as_grid(N, "N", owner)
-        n_tokens = _as_grid(D, "D", owner)
+        check_choice(interval, "interval", INTERVALS)
+        n_params = _as_grid(N, "N")
+        n_tokens = _as_grid(D, "D")
         n_params, n_tokens = xr.broadcast(n_params, n_tokens)
         central = _predict_loss(self._vector[None], n_params.values, n_tokens.values)[0]
         attrs = {"units": self._loss_units, "long_name": "Predicted loss"}
@@ -477,7 +486,7 @@ class LossLawFit(Fit):
         band = {**attrs, "level": used, "interval": interval}
         if interval == "mean" and self._draws is not None:
             sims = _predict_loss(self._draws, n_params.values, n_tokens.values)
-            (lower, upper), _ = self._bounds(sims, used, owner)
+            (lower, upper), _ = self._bounds(sims, used)
         elif interval == "observation":
             tail = 0.5 + used / 2.0
             if self._draws is None:
@@ -489,7 +498,7 @@ class LossLawFit(Fit):
                 rng = np.random.default_rng([self._seed, 0x0B5])  # the band's own stream
                 noise = rng.normal(0.0, self.sigma, (_NOISE_PER_DRAW, *log_sims.shape))
                 sims = np.exp(log_sims[None] + noise).reshape(-1, *central.shape)
-                (lower, upper), _ = self._bounds(sims, used, owner)
+                (lower, upper), _ = self._bounds(sims, used)
         else:
             lower = upper = None
         if lower is not None:
@@ -498,14 +507,14 @@ class LossLawFit(Fit):
         ds.attrs = dict(self._attrs)
         return ds
 
+    @public
     def compute_optimal(self, C, level: float | None = None) -> xr.Dataset:
         """Compute-optimal allocation for training budgets ``C`` (FLOP), with ``C = 6 N D``.
 
         Returns ``params``, ``tokens`` and ``tokens_per_param`` along ``budget`` and, when
         bootstrapped, their ``_lower``/``_upper`` percentile bounds at ``level``.
         """
-        owner = "LossLawFit.compute_optimal"
-        budgets = _checks.positive_values(C, "C", owner)
+        budgets = check_positive(C, "C")
         n_opt, d_opt = _optimal_allocation(self._vector[None], budgets)
         values = {"params": n_opt[0], "tokens": d_opt[0], "tokens_per_param": d_opt[0] / n_opt[0]}
         attrs = {
@@ -527,7 +536,7 @@ class LossLawFit(Fit):
             n_sim, d_sim = _optimal_allocation(self._draws, budgets)
             sims = {"params": n_sim, "tokens": d_sim, "tokens_per_param": d_sim / n_sim}
             for name, sim in sims.items():
-                (lower, upper), used = self._bounds(sim, level, owner)
+                (lower, upper), used = self._bounds(sim, level)
                 ds[f"{name}_lower"] = ("budget", lower, {**attrs[name], "level": used})
                 ds[f"{name}_upper"] = ("budget", upper, {**attrs[name], "level": used})
         ds.attrs = dict(self._attrs)
@@ -610,7 +619,7 @@ class LossLawFit(Fit):
         return ds
 
 
-def _as_grid(value, parameter: str, owner: str) -> xr.DataArray:
+def _as_grid(value, parameter: str) -> xr.DataArray:
     if isinstance(value, xr.DataArray):
         da = value
     else:
@@ -618,5 +627,5 @@ def _as_grid(value, parameter: str, owner: str) -> xr.DataArray:
         da = xr.DataArray(array, dims=("point",)[: array.ndim] if array.ndim <= 1 else None)
     values = np.asarray(da.values, dtype=float)
     if not np.isfinite(values).all() or (values <= 0).any():
-        raise ParameterError.invalid(parameter, owner, "finite and strictly positive", value)
+        raise invalid(parameter, "finite and strictly positive", value)
     return da.astype(float)

@@ -12,8 +12,8 @@ import numpy as np
 import xarray as xr
 
 from workbench._results import DEFAULT_LEVEL, Fit, Summary
+from workbench._validation import caller, check_choice, check_count, check_level, public
 from workbench.errors import FitError, ParameterError
-from workbench.scaling import _checks
 from workbench.scaling.trend import (
     _TREND_PARAM_ATTRS,
     METHODS,
@@ -29,6 +29,7 @@ from workbench.scaling.trend import (
 __all__ = ["BreakpointFit", "PiecewiseTrendFit", "find_breakpoint", "fit_piecewise_trend"]
 
 
+@public
 def fit_piecewise_trend(
     y,
     time=None,
@@ -59,15 +60,14 @@ def fit_piecewise_trend(
     FitError
         A segment has fewer than three points or a single date.
     """
-    owner = "fit_piecewise_trend"
-    _checks.choice(method, "method", owner, METHODS)
-    level = _checks.level_value(level, owner)
-    data = prepare_trend_data(y, time, start, end, owner)
-    breaks = np.sort(_as_datetimes(breakpoints, "breakpoints", owner))
-    return _fit_segments(data, breaks, method, level, owner)
+    check_choice(method, "method", METHODS)
+    level = check_level(level)
+    data = prepare_trend_data(y, time, start, end)
+    breaks = np.sort(_as_datetimes(breakpoints, "breakpoints"))
+    return _fit_segments(data, breaks, method, level)
 
 
-def _fit_segments(data, breaks, method, level, owner) -> PiecewiseTrendFit:
+def _fit_segments(data, breaks, method, level) -> PiecewiseTrendFit:
     edges = np.concatenate([[np.datetime64("NaT")], breaks, [np.datetime64("NaT")]])
     segments = []
     for i in range(len(breaks) + 1):
@@ -78,7 +78,7 @@ def _fit_segments(data, breaks, method, level, owner) -> PiecewiseTrendFit:
             keep &= data.times < breaks[i]
         part = data.subset(keep)
         try:
-            check_enough(part, owner)
+            check_enough(part)
         except FitError as exc:
             span = f"{str(edges[i])[:10]} to {str(edges[i + 1])[:10]}".replace("NaT", "open")
             raise FitError(f"segment {i + 1} ({span}): {exc}") from None
@@ -137,9 +137,10 @@ class PiecewiseTrendFit(Fit):
     def _segment_of(self, stamps) -> np.ndarray:
         return np.searchsorted(self.breakpoints, stamps, side="right")
 
+    @public
     def predict(self, times, level: float | None = None) -> xr.Dataset:
         """Each time's own segment trend with bands (see :meth:`TrendFit.predict`)."""
-        stamps = _as_datetimes(times, "times", "PiecewiseTrendFit.predict")
+        stamps = _as_datetimes(times, "times")
         which = self._segment_of(stamps)
         parts = [
             seg.predict(stamps[which == i], level)
@@ -215,6 +216,7 @@ class PiecewiseTrendFit(Fit):
         return ds
 
 
+@public
 def find_breakpoint(
     y,
     time=None,
@@ -251,17 +253,16 @@ def find_breakpoint(
     -------
     BreakpointFit
     """
-    owner = "find_breakpoint"
-    _checks.choice(method, "method", owner, METHODS)
-    level = _checks.level_value(level, owner)
-    min_points = _checks.count(min_points, "min_points", owner, minimum=3)
-    n_boot = _checks.count(n_boot, "n_boot", owner)
-    data = prepare_trend_data(y, time, start, end, owner)
+    check_choice(method, "method", METHODS)
+    level = check_level(level)
+    min_points = check_count(min_points, "min_points", minimum=3)
+    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    data = prepare_trend_data(y, time, start, end)
     order = np.argsort(data.times, kind="stable")
     data = data.subset(order)
     if data.n < 2 * min_points:
         raise FitError(
-            f"{owner} needs at least {2 * min_points} points ({min_points} on each side); "
+            f"{caller()} needs at least {2 * min_points} points ({min_points} on each side); "
             f"got {data.n}."
         )
     split_dates = _split_dates(data.years)
@@ -269,7 +270,7 @@ def find_breakpoint(
     best = _best_splits(data.years, data.log10_values, ones, min_points)[0]
     if best < 0:
         raise FitError(
-            f"{owner}: no split leaves {min_points} points with distinct dates per side."
+            f"{caller()}: no split leaves {min_points} points with distinct dates per side."
         )
     break_year = split_dates[best]
     draws = np.full(0, np.nan)
@@ -279,7 +280,7 @@ def find_breakpoint(
         chosen = _best_splits(data.years, data.log10_values, counts.astype(float), min_points)
         draws = np.where(chosen >= 0, split_dates[np.maximum(chosen, 0)], np.nan)
     break_date = _from_decimal_years(np.array([break_year]))[0]
-    fit = _fit_segments(data, np.array([break_date]), method, level, owner)
+    fit = _fit_segments(data, np.array([break_date]), method, level)
     return BreakpointFit(fit, break_date, draws, level)
 
 

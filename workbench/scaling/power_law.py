@@ -10,9 +10,18 @@ from scipy import optimize, stats
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
-from workbench._results import DEFAULT_LEVEL, Fit
+from workbench._provenance import merge
+from workbench._results import DEFAULT_LEVEL, Fit, warn_not_converged
+from workbench._validation import (
+    caller,
+    check_choice,
+    check_enough_points,
+    check_level,
+    check_positive,
+    check_same_lengths,
+    public,
+)
 from workbench.errors import BoundaryWarning, FitError
-from workbench.scaling import _checks
 
 __all__ = ["PowerLawFit", "fit_power_law"]
 
@@ -24,6 +33,7 @@ _EXPONENTS = (0.05, 0.2, 0.5, 1.0, 2.0)
 _NEGLIGIBLE_OFFSET = 1e-8
 
 
+@public
 def fit_power_law(x, y, offset: bool = True, *, level: float = DEFAULT_LEVEL) -> PowerLawFit:
     """Fit ``y = E + A / x^α`` by least squares on ``log y``.
 
@@ -54,16 +64,15 @@ def fit_power_law(x, y, offset: bool = True, *, level: float = DEFAULT_LEVEL) ->
     BoundaryWarning
         When the offset is negligible: ``E`` is then reported as 0 (its bound).
     """
-    owner = "fit_power_law"
-    xs = _checks.positive_values(x, "x", owner)
-    ys = _checks.positive_values(y, "y", owner)
-    n = _checks.same_lengths(owner, x=xs, y=ys)
+    xs = check_positive(x, "x")
+    ys = check_positive(y, "y")
+    n = check_same_lengths(x=xs, y=ys)
     names = ("E", "A", "alpha") if offset else ("A", "alpha")
-    _checks.enough_points(n, len(names) + 1, owner, f"a power law with {len(names)} parameters")
-    level = _checks.level_value(level, owner)
+    check_enough_points(n, len(names) + 1, f"a power law with {len(names)} parameters")
+    level = check_level(level)
     if np.unique(xs).size < len(names):
         raise FitError(
-            f"{owner} needs at least {len(names)} distinct x values; got {np.unique(xs).size}."
+            f"{caller()} needs at least {len(names)} distinct x values; got {np.unique(xs).size}."
         )
     log_x, log_y = np.log(xs), np.log(ys)
     profile = None
@@ -79,11 +88,11 @@ def fit_power_law(x, y, offset: bool = True, *, level: float = DEFAULT_LEVEL) ->
             covariance = np.full((3, 3), 0.0)
             covariance[1:, 1:] = np.asarray(pure.cov_params())
             warnings.warn(
-                f"{owner}: the offset E is negligible (below {_NEGLIGIBLE_OFFSET:g} of the "
+                f"{caller()}: the offset E is negligible (below {_NEGLIGIBLE_OFFSET:g} of the "
                 "smallest y); it is reported at its bound E = 0 with a one-sided profile "
                 "interval, and A and alpha are those of the pure power law.",
                 BoundaryWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         profile = _OffsetProfile(log_x, log_y, theta)
     else:
@@ -92,7 +101,7 @@ def fit_power_law(x, y, offset: bool = True, *, level: float = DEFAULT_LEVEL) ->
         covariance = np.asarray(results.cov_params())
         converged = True
     if not converged:
-        _checks.warn_not_converged(owner, "least squares stopped before its tolerance")
+        warn_not_converged("least squares stopped before its tolerance")
     dim = x.dims[0] if isinstance(x, xr.DataArray) else "point"
     return PowerLawFit(
         names,
@@ -104,7 +113,7 @@ def fit_power_law(x, y, offset: bool = True, *, level: float = DEFAULT_LEVEL) ->
         ys,
         level,
         dim,
-        _checks.provenance({"x": x, "y": y}, "workbench.scaling.fit_power_law"),
+        merge(x, y, method="workbench.scaling.fit_power_law"),
         {k: dict(getattr(v, "attrs", {})) for k, v in (("x", x), ("y", y))},
         profile,
         at_bound,
@@ -295,6 +304,7 @@ class PowerLawFit(Fit):
             out = {"E": (0.0, 0.0), **out}
         return out
 
+    @public
     def predict(self, x, level: float | None = None, *, interval: str = "mean") -> xr.Dataset:
         """``y`` at ``x`` with a band (``y_lower``, ``y_upper``).
 
@@ -302,10 +312,9 @@ class PowerLawFit(Fit):
         ``"observation"`` bands where a new observation is expected: the curve's variance
         plus the residual variance of ``log y`` (:attr:`sigma`), t quantiles.
         """
-        owner = "PowerLawFit.predict"
         level = self._level(level, "predict")
-        _checks.choice(interval, "interval", owner, ("mean", "observation"))
-        xs = _checks.positive_values(x, "x", owner)
+        check_choice(interval, "interval", ("mean", "observation"))
+        xs = check_positive(x, "x")
         log_pred, jacobian = self._log_terms(np.log(xs))
         variance = np.einsum("ij,jk,ik->i", jacobian, self._covariance, jacobian)
         if interval == "observation":

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from workbench.errors import ParameterError
-from workbench.scaling import _checks
+from workbench._validation import check_level, invalid, public
 from workbench.scaling.trend import TrendFit, _as_datetimes, decimal_years
 
 __all__ = ["MOORE_DOUBLING_MONTHS", "growth_comparison", "moores_law"]
@@ -18,16 +17,16 @@ __all__ = ["MOORE_DOUBLING_MONTHS", "growth_comparison", "moores_law"]
 MOORE_DOUBLING_MONTHS = (18.0, 24.0)
 
 
+@public
 def moores_law(times, *, start_value: float = 1.0, doubling_months: float = 24.0) -> xr.DataArray:
     """A doubling every ``doubling_months`` from ``start_value`` at the first of ``times``.
 
     Returns a DataArray along ``time`` (units ``1`` unless ``start_value`` is a DataArray
     with units), for drawing beside a trend.
     """
-    owner = "moores_law"
     if not (np.isfinite(doubling_months) and doubling_months > 0):
-        raise ParameterError.invalid("doubling_months", owner, "a positive number", doubling_months)
-    stamps = _as_datetimes(times, "times", owner)
+        raise invalid("doubling_months", "a positive number", doubling_months)
+    stamps = _as_datetimes(times, "times")
     months = (decimal_years(stamps) - decimal_years(stamps[:1])[0]) * 12.0
     units = getattr(start_value, "attrs", {}).get("units", "1")
     return xr.DataArray(
@@ -38,6 +37,7 @@ def moores_law(times, *, start_value: float = 1.0, doubling_months: float = 24.0
     )
 
 
+@public
 def growth_comparison(
     fit: TrendFit,
     *,
@@ -51,14 +51,11 @@ def growth_comparison(
     doubling time) with ``growth`` and ``doubling_time_months`` and their ``_lower`` and
     ``_upper`` bounds (equal to the value for the references, which are exact).
     """
-    owner = "growth_comparison"
     if not isinstance(fit, TrendFit):
-        raise ParameterError.invalid(
-            "fit", owner, "a TrendFit (from fit_trend)", type(fit).__name__
-        )
+        raise invalid("fit", "a TrendFit (from fit_trend)", type(fit).__name__)
     if not (np.isfinite(months) and months > 0):
-        raise ParameterError.invalid("months", owner, "a positive number", months)
-    level = fit.level if level is None else _checks.level_value(level, owner)
+        raise invalid("months", "a positive number", months)
+    level = fit.level if level is None else check_level(level)
     bounds = fit.conf_int(level)
     growth_lower, growth_upper = fit.growth_over_conf_int(months, level)
     labels = [f"trend of {fit.long_name}"]

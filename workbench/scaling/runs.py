@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.errors import DataError, ParameterError, format_choices
-from workbench.scaling import _checks
+from workbench._validation import check_count, check_positive, invalid, public
+from workbench.errors import DataError, format_choices
 
 __all__ = [
     "CHINCHILLA_PARAMS",
@@ -35,21 +35,17 @@ RUN_COLUMNS = ("params", "tokens", "loss")
 BUDGET_COLUMNS = ("compute", "budget")
 
 
-def law_params(params, parameter: str, owner: str) -> dict[str, float]:
+def law_params(params, parameter: str) -> dict[str, float]:
     """A law by name (:data:`LAWS`) or as a mapping of ``E, A, B, alpha, beta``."""
     if params is None:
         params = DEFAULT_LAW
     if isinstance(params, str):
         if params not in LAWS:
-            raise ParameterError.invalid(
-                parameter, owner, f"a law name ({format_choices(LAWS)}) or a mapping", params
-            )
+            raise invalid(parameter, f"a law name ({format_choices(LAWS)}) or a mapping", params)
         return dict(LAWS[params])
     truth = dict(params)
     if sorted(truth) != sorted(CHINCHILLA_PARAMS):
-        raise ParameterError.invalid(
-            parameter, owner, f"a mapping with keys {format_choices(CHINCHILLA_PARAMS)}", params
-        )
+        raise invalid(parameter, f"a mapping with keys {format_choices(CHINCHILLA_PARAMS)}", params)
     return {k: float(v) for k, v in truth.items()}
 
 
@@ -74,6 +70,7 @@ def _runs_dataset(params, tokens, loss, compute, attrs) -> xr.Dataset:
     return ds
 
 
+@public
 def simulate_runs(
     n_runs: int = 250,
     *,
@@ -125,25 +122,22 @@ def simulate_runs(
         ``attrs["true_params"]`` holds the law used (as a string) and ``source`` says the
         data are synthetic.
     """
-    owner = "simulate_runs"
-    n_runs = _checks.count(n_runs, "n_runs", owner, minimum=1)
-    truth = law_params(params, "params", owner)
+    n_runs = check_count(n_runs, "n_runs", minimum=1)
+    truth = law_params(params, "params")
     if not (noise >= 0):
-        raise ParameterError.invalid("noise", owner, "a number >= 0", noise)
+        raise invalid("noise", "a number >= 0", noise)
     if not 0 < min_compute < max_compute:
-        raise ParameterError.invalid(
-            "min_compute", owner, "positive and below max_compute", min_compute
-        )
-    n_budgets = _checks.count(n_budgets, "n_budgets", owner, minimum=1)
+        raise invalid("min_compute", "positive and below max_compute", min_compute)
+    n_budgets = check_count(n_budgets, "n_budgets", minimum=1)
     try:
         low, high = (float(v) for v in span)
     except (TypeError, ValueError):
-        raise ParameterError.invalid("span", owner, "two numbers (low, high)", span) from None
+        raise invalid("span", "two numbers (low, high)", span) from None
     if not low < high:
-        raise ParameterError.invalid("span", owner, "(low, high) with low < high", span)
+        raise invalid("span", "(low, high) with low < high", span)
     rng = np.random.default_rng(seed)
     if sizes is not None:
-        grid = _checks.positive_values(sizes, "sizes", owner)
+        grid = check_positive(sizes, "sizes")
         n_runs = grid.size * n_budgets
     n_budgets = min(n_budgets, n_runs)
     budget = np.repeat(np.geomspace(min_compute, max_compute, n_budgets), -(-n_runs // n_budgets))
@@ -176,6 +170,7 @@ def simulate_runs(
     return _runs_dataset(n_params, n_tokens, loss, budget, attrs)
 
 
+@public
 def read_runs(path: str | Path, *, columns: dict[str, str] | None = None) -> xr.Dataset:
     """Read a CSV of one's own training runs: parameter count, tokens, final loss.
 
@@ -207,9 +202,7 @@ def read_runs(path: str | Path, *, columns: dict[str, str] | None = None) -> xr.
     mapping = dict(columns or {})
     unknown = [k for k in mapping if k not in known]
     if unknown:
-        raise ParameterError.invalid(
-            "columns", "read_runs", f"a mapping from {format_choices(known)}", unknown
-        )
+        raise invalid("columns", f"a mapping from {format_choices(known)}", unknown)
     try:
         frame = pd.read_csv(path)
     except FileNotFoundError:

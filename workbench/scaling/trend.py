@@ -19,9 +19,20 @@ from statsmodels.robust.norms import HuberT
 from statsmodels.robust.robust_linear_model import RLM
 from statsmodels.tools.tools import add_constant
 
+from workbench._provenance import merge
 from workbench._results import DEFAULT_LEVEL, Fit
-from workbench.errors import FitError, ParameterError
-from workbench.scaling import _checks
+from workbench._validation import (
+    as_vector,
+    caller,
+    check_choice,
+    check_count,
+    check_enough_points,
+    check_level,
+    check_same_lengths,
+    invalid,
+    public,
+)
+from workbench.errors import FitError
 
 __all__ = ["ERRORS", "METHODS", "TrendFit", "decimal_years", "fit_trend"]
 
@@ -48,24 +59,23 @@ def _from_decimal_years(years: np.ndarray) -> np.ndarray:
     return np.datetime64("1970-01-01", "ns") + seconds.astype("timedelta64[s]")
 
 
-def _as_datetimes(value, parameter: str, owner: str) -> np.ndarray:
+def _as_datetimes(value, parameter: str) -> np.ndarray:
     raw = value.values if isinstance(value, xr.DataArray) else value
     try:
         stamps = pd.to_datetime(np.atleast_1d(np.asarray(raw)).ravel())
     except (TypeError, ValueError) as exc:
-        raise ParameterError.invalid(parameter, owner, "dates", value) from exc
+        raise invalid(parameter, "dates", value) from exc
     return stamps.values.astype("datetime64[ns]")
 
 
-def _time_of(y: xr.DataArray, owner: str) -> xr.DataArray:
+def _time_of(y: xr.DataArray) -> xr.DataArray:
     """The datetime coordinate along ``y``'s one dimension."""
     found = [
         c for c in y.coords if y[c].dims == y.dims and np.issubdtype(y[c].dtype, np.datetime64)
     ]
     if len(found) != 1:
-        raise ParameterError.invalid(
+        raise invalid(
             "time",
-            owner,
             "given, or found as the one datetime coordinate of y",
             f"y with datetime coordinates {found}",
         )
@@ -102,40 +112,39 @@ class TrendData:
         )
 
 
-def prepare_trend_data(y, time, start, end, owner: str) -> TrendData:
+def prepare_trend_data(y, time, start, end) -> TrendData:
     """Check inputs and keep the points with a value and a date inside ``[start, end]``."""
     if isinstance(y, xr.DataArray):
         if y.ndim != 1:
-            raise ParameterError.invalid("y", owner, "one-dimensional", f"dims {y.dims}")
+            raise invalid("y", "one-dimensional", f"dims {y.dims}")
         if time is None:
-            time = _time_of(y, owner)
+            time = _time_of(y)
         dim = y.dims[0]
         labels = y[dim].values if dim in y.coords else np.arange(y.size)
         name = str(y.name or "value")
         attrs = dict(y.attrs)
     else:
         if time is None:
-            raise ParameterError.invalid("time", owner, "given when y is not a DataArray", None)
+            raise invalid("time", "given when y is not a DataArray", None)
         dim, name, attrs = "observation", "value", {}
         labels = None
-    values = _checks.as_vector(y, "y", owner)
-    times = _as_datetimes(time, "time", owner)
+    values = as_vector(y, "y")
+    times = _as_datetimes(time, "time")
     if labels is None:
         labels = np.arange(values.size)
-    _checks.same_lengths(owner, y=values, time=times)
+    check_same_lengths(y=values, time=times)
     keep = np.isfinite(values) & ~np.isnat(times)
     nonpositive = keep & (values <= 0)
     if nonpositive.any():
-        raise ParameterError.invalid(
+        raise invalid(
             "y",
-            owner,
             "positive where present (an exponential trend is fitted to its logarithm)",
             f"{int(nonpositive.sum())} value(s) <= 0",
         )
     if start is not None:
-        keep &= times >= _as_datetimes(start, "start", owner)[0]
+        keep &= times >= _as_datetimes(start, "start")[0]
     if end is not None:
-        keep &= times <= _as_datetimes(end, "end", owner)[0]
+        keep &= times <= _as_datetimes(end, "end")[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         log10_values = np.log10(values)
     data = TrendData(
@@ -146,21 +155,22 @@ def prepare_trend_data(y, time, start, end, owner: str) -> TrendData:
         log10_values[keep],
         name,
         attrs,
-        _checks.provenance({"y": y, "time": time}, "workbench.scaling.fit_trend"),
+        merge(y, time, method="workbench.scaling.fit_trend"),
     )
-    check_enough(data, owner)
+    check_enough(data)
     return data
 
 
-def check_enough(data: TrendData, owner: str, needed: int = 3) -> None:
-    _checks.enough_points(data.n, needed, owner, "a trend with an interval")
+def check_enough(data: TrendData, needed: int = 3) -> None:
+    check_enough_points(data.n, needed, "a trend with an interval")
     if np.unique(data.times).size < 2:
         raise FitError(
-            f"{owner} needs at least two distinct dates to fit a trend; all {data.n} points "
+            f"{caller()} needs at least two distinct dates to fit a trend; all {data.n} points "
             f"share the date {str(data.times[0])[:10]}."
         )
 
 
+@public
 def fit_trend(
     y,
     time=None,
@@ -222,23 +232,20 @@ def fit_trend(
     >>> round(fit_trend(y).growth_per_year, 1)
     10.0
     """
-    owner = "fit_trend"
-    _checks.choice(method, "method", owner, METHODS)
-    _checks.choice(errors, "errors", owner, ERRORS)
+    check_choice(method, "method", METHODS)
+    check_choice(errors, "errors", ERRORS)
     if errors == "hac" and method != "ols":
-        raise ParameterError.invalid(
-            "errors", owner, "'iid' or 'block_bootstrap' with method='huber'", errors
-        )
-    level = _checks.level_value(level, owner)
+        raise invalid("errors", "'iid' or 'block_bootstrap' with method='huber'", errors)
+    level = check_level(level)
     options = {
-        "maxlags": None if maxlags is None else _checks.count(maxlags, "maxlags", owner),
+        "maxlags": None if maxlags is None else check_count(maxlags, "maxlags", minimum=0),
         "block_length": None
         if block_length is None
-        else _checks.count(block_length, "block_length", owner, minimum=1),
-        "n_boot": _checks.count(n_boot, "n_boot", owner, minimum=10),
+        else check_count(block_length, "block_length", minimum=1),
+        "n_boot": check_count(n_boot, "n_boot", minimum=10),
         "seed": seed,
     }
-    data = prepare_trend_data(y, time, start, end, owner)
+    data = prepare_trend_data(y, time, start, end)
     return fit_prepared(data, method, level, errors, **options)
 
 
@@ -392,10 +399,11 @@ class TrendFit(Fit):
         """Date of the latest point used."""
         return self._data.times.max()
 
+    @public
     def growth_over(self, months: float) -> float:
         """Growth multiplier over ``months`` (18 gives the "x35 against Moore's x2" figure)."""
         if not np.isfinite(months):
-            raise ParameterError.invalid("months", "TrendFit.growth_over", "a number", months)
+            raise invalid("months", "a number", months)
         return float(10.0 ** (self.slope * float(months) / 12.0))
 
     def _quantile(self, level: float) -> float:
@@ -440,6 +448,7 @@ class TrendFit(Fit):
         lower, upper = self.conf_int(level)["slope"]
         return float(10.0 ** (lower * months / 12.0)), float(10.0 ** (upper * months / 12.0))
 
+    @public
     def predict(self, times, level: float | None = None) -> xr.Dataset:
         """The trend at ``times`` with its confidence band and the band for new points.
 
@@ -447,9 +456,8 @@ class TrendFit(Fit):
         ``trend_upper`` (interval of the line), ``observation_lower`` and
         ``observation_upper`` (where a new point is expected), all in the units of ``y``.
         """
-        owner = "TrendFit.predict"
         level = self._level(level, "predict")
-        stamps = _as_datetimes(times, "times", owner)
+        stamps = _as_datetimes(times, "times")
         years = decimal_years(stamps) - self._reference
         design = np.column_stack([np.ones_like(years), years])
         central = design @ np.asarray(self.results.params)

@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._validation import invalid, public
 from workbench.data import load, load_table
-from workbench.errors import ParameterError, format_choices
-from workbench.supply.chips import chip_specs
+from workbench.errors import format_choices
+from workbench.supply.chips import chip_arrays
 from workbench.uncertainty import (
     STREAMS_ATTR,
     Beta,
@@ -43,7 +44,6 @@ from workbench.uncertainty import (
 
 __all__ = ["AI_SHARE", "cap_forecast", "capacity_ceiling", "power_ceiling"]
 
-OWNER = "capacity_ceiling"
 STREAM = "supply.ceiling"
 POWER_STREAM = "supply.power_ceiling"
 # Share of new data-centre power taken by AI accelerators: in the IEA's base case (Energy and
@@ -62,13 +62,13 @@ def _table(value: Any, key: str, default: str) -> xr.Dataset:
         return value
     if isinstance(value, (str, Path)):
         return load_table(value)
-    raise ParameterError.invalid(f"assumptions[{key!r}]", OWNER, "a Dataset or a CSV path", value)
+    raise invalid(f"assumptions[{key!r}]", "a Dataset or a CSV path", value)
 
 
 def _interval_dist(low: float, high: float, kind: str, label: str) -> Distribution:
     if not (np.isfinite(low) and np.isfinite(high)) or not 0 < low <= high:
-        raise ParameterError.invalid(
-            "assumptions['packaging']", OWNER, "intervals with 0 < low <= high", (label, low, high)
+        raise invalid(
+            "assumptions['packaging']", "intervals with 0 < low <= high", (label, low, high)
         )
     if low == high:
         return Fixed(low)
@@ -84,9 +84,7 @@ def _allocation(value: Any, vendor: str | None) -> Distribution:
         return Fixed(1.0)
     if isinstance(value, Mapping):
         if vendor not in value:
-            raise ParameterError.invalid(
-                "assumptions['allocation']", OWNER, f"a share for {vendor!r}", list(value)
-            )
+            raise invalid("assumptions['allocation']", f"a share for {vendor!r}", list(value))
         spec = value[vendor]
         if isinstance(spec, (tuple, list)) and len(spec) == 2:
             return Beta.from_interval(
@@ -96,13 +94,12 @@ def _allocation(value: Any, vendor: str | None) -> Distribution:
     table = _table(value, "allocation", "packaging_allocation")
     vendors = [str(v) for v in table["vendor"].values]
     if vendor not in vendors:
-        raise ParameterError.invalid(
-            "vendor", OWNER, f"None or one of {format_choices(vendors)}", vendor
-        )
+        raise invalid("vendor", f"None or one of {format_choices(vendors)}", vendor)
     row = table.sel(vendor=vendor)
     return Beta.from_interval(float(row["low"]), float(row["high"]), level=float(row["level"]))
 
 
+@public
 def capacity_ceiling(
     *,
     vendor: str | None = None,
@@ -133,22 +130,21 @@ def capacity_ceiling(
         draws where HBM, not packaging, sets the ceiling; ``reference_chip`` along quarter.
     """
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise ParameterError.invalid("n_draws", OWNER, "a positive integer", n_draws)
+        raise invalid("n_draws", "a positive integer", n_draws)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError.invalid("seed", OWNER, "a non-negative integer", seed)
+        raise invalid("seed", "a non-negative integer", seed)
     overrides = dict(assumptions or {})
     unknown = [k for k in overrides if k not in CEILING_KEYS]
     if unknown:
-        raise ParameterError.invalid(
-            "assumptions", OWNER, f"a mapping with keys {format_choices(CEILING_KEYS)}", unknown[0]
+        raise invalid(
+            "assumptions", f"a mapping with keys {format_choices(CEILING_KEYS)}", unknown[0]
         )
     table = _table(overrides.get("packaging"), "packaging", "packaging_capacity")
     columns = [f"{name}_{end}" for name in _INPUTS for end in ("low", "high")] + ["reference_chip"]
     missing = [c for c in columns if c not in table]
     if missing:
-        raise ParameterError.invalid(
+        raise invalid(
             "assumptions['packaging']",
-            OWNER,
             f"a table with columns {format_choices(columns)}",
             missing,
         )
@@ -156,12 +152,10 @@ def capacity_ceiling(
     if isinstance(accelerators, (str, Path)):
         accelerators = load_table(accelerators)
     chips = [str(c) for c in table["reference_chip"].values]
-    specs = chip_specs(
-        chips, accelerators=accelerators, parameter="assumptions['packaging']", owner=OWNER
-    )
+    specs = chip_arrays(chips, accelerators=accelerators, parameter="assumptions['packaging']")
     if not np.isfinite(specs.memory).all():
-        raise ParameterError.invalid(
-            "assumptions['packaging']", OWNER, "reference chips with a published memory size", chips
+        raise invalid(
+            "assumptions['packaging']", "reference chips with a published memory size", chips
         )
     inputs: dict[str, Any] = {name: Uniform(0.0, 1.0) for name in _INPUTS}
     inputs["allocation"] = _allocation(overrides.get("allocation"), vendor)
@@ -246,6 +240,7 @@ def capacity_ceiling(
     )
 
 
+@public
 def cap_forecast(
     forecast: xr.Dataset,
     ceiling: xr.Dataset,
@@ -278,22 +273,15 @@ def cap_forecast(
         ``ceiling_median`` and ``p_binds`` (probability that the ceiling is below the
         uncapped forecast); NaN where the ceiling table has no data.
     """
-    owner = "cap_forecast"
     if not isinstance(forecast, xr.Dataset) or not {"mean", "lower", "upper"} <= set(
         forecast.data_vars
     ):
-        raise ParameterError.invalid(
-            "forecast", owner, "a Dataset from workbench.supply.forecast", forecast
-        )
+        raise invalid("forecast", "a Dataset from workbench.supply.forecast", forecast)
     if "quarter" not in forecast.dims:
-        raise ParameterError.invalid(
-            "forecast", owner, "a quarterly forecast (dim 'quarter')", tuple(forecast.dims)
-        )
+        raise invalid("forecast", "a quarterly forecast (dim 'quarter')", tuple(forecast.dims))
     variable = variable or forecast.attrs.get("series_name") or ""
     if variable not in ("units", "h100e") or variable not in ceiling:
-        raise ParameterError.invalid(
-            "variable", owner, "'units' or 'h100e' (the quantity the forecast counts)", variable
-        )
+        raise invalid("variable", "'units' or 'h100e' (the quantity the forecast counts)", variable)
     level = float(forecast.attrs.get("level", 0.9))
     log_space = bool(forecast.attrs.get("log_space", 1))
     future = forecast["mean"].notnull().values
@@ -353,6 +341,7 @@ def cap_forecast(
     return result
 
 
+@public
 def power_ceiling(
     *,
     n_draws: int = 10_000,
@@ -381,22 +370,19 @@ def power_ceiling(
         centres; ``facility_multiplier`` (draw) [1]: facility watts per watt of accelerator
         TDP (server overhead × PUE), which turns it into accelerators.
     """
-    owner = "power_ceiling"
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise ParameterError.invalid("n_draws", owner, "a positive integer", n_draws)
+        raise invalid("n_draws", "a positive integer", n_draws)
     grid = _table(table, "grid_power", "grid_power")
     missing = [c for c in ("low", "high", "level") if c not in grid]
     if missing or "year" not in grid.dims:
-        raise ParameterError.invalid(
-            "table", owner, "a table on 'year' with columns low, high, level", missing
-        )
+        raise invalid("table", "a table on 'year' with columns low, high, level", missing)
     if isinstance(ai_share, (tuple, list)) and len(ai_share) == 2:
         share = Beta.from_interval(float(ai_share[0]), float(ai_share[1]), name="ai_share")
     else:
         share = as_distribution(ai_share, name="ai_share")
     lo, hi = share.interval(0.999999)
     if not (0 <= lo and hi <= 1):
-        raise ParameterError.invalid("ai_share", owner, "a share in [0, 1]", ai_share)
+        raise invalid("ai_share", "a share in [0, 1]", ai_share)
     presets = distributions_from_table(load("facility_power"))
     inputs = {
         "grid": Uniform(0.0, 1.0),
@@ -412,9 +398,7 @@ def power_ceiling(
         row = grid.sel(year=grid["year"].values[i])
         low, high = float(row["low"]), float(row["high"])
         if not 0 < low < high:
-            raise ParameterError.invalid(
-                "table", owner, "rows with 0 < low < high", (year, low, high)
-            )
+            raise invalid("table", "rows with 0 < low < high", (year, low, high))
         per_year[i] = LogNormal.from_interval(low, high, level=float(row["level"])).ppf(u)
     quarters = pd.date_range(f"{min(years)}-01-01", f"{max(years)}-10-01", freq="QS")
     index = [years.index(q.year) for q in quarters]

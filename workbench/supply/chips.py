@@ -14,11 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from workbench._validation import caller
-from workbench.data import H100E_CHIP, H100E_PRECISION, h100e_peak, load
-from workbench.errors import ParameterError
+from workbench._validation import invalid
+from workbench.data import H100E_CHIP, H100E_PRECISION, chip_specs, h100e_peak, load
 
-__all__ = ["H100_REFERENCE", "REGIONS", "ChipSpecs", "chip_specs"]
+__all__ = ["H100_REFERENCE", "REGIONS", "ChipSpecs", "chip_arrays"]
 
 #: The chip whose dense bf16 peak defines one H100-equivalent (defined once, in the data layer).
 H100_REFERENCE = H100E_CHIP
@@ -49,60 +48,40 @@ class ChipSpecs:
         return {"vendor": ("chip", self.vendor), "region": ("chip", self.region)}
 
 
-def chip_specs(
+def chip_arrays(
     chips: Sequence[str],
     *,
     accelerators: xr.Dataset | None = None,
     parameter: str = "chips",
-    owner: str | None = None,
 ) -> ChipSpecs:
-    """Look ``chips`` up in the ``accelerators`` table (or a Dataset of the same layout).
+    """``chips``' specifications (:func:`workbench.data.chip_specs`) as numpy arrays.
 
     Raises
     ------
     ParameterError
-        Naming ``parameter`` of the public function being run (``owner`` only for callers not
-        yet marked ``@public``) when a chip is not in the table or has no dense bf16 peak (it
-        could not be converted to H100-equivalents).
+        Naming ``parameter`` of the public function being run when a chip is not in the
+        table or has no dense bf16 peak (it could not be converted to H100-equivalents).
     """
-    owner = owner or caller()
     table = load("accelerators") if accelerators is None else accelerators
-    known = [str(c) for c in table["chip"].values]
-    for chip in chips:
-        if chip not in known:
-            raise ParameterError.invalid(
-                parameter,
-                owner,
-                f"chips listed in the accelerators table ({len(known)} chips)",
-                chip,
-            )
-    if H100_REFERENCE not in known:
-        raise ParameterError.invalid(
+    specs = chip_specs(list(chips), precision=PRECISION, accelerators=table, parameter=parameter)
+    if H100_REFERENCE not in table["chip"].values:
+        raise invalid(
             "accelerators",
-            owner,
             f"a table that lists the reference chip {H100_REFERENCE!r}",
-            known,
+            [str(c) for c in table["chip"].values],
         )
-    rows = table.sel(chip=list(chips))
-    peak = table["peak_flops"].sel(precision=PRECISION)
-    bf16 = peak.sel(chip=list(chips)).values.astype(float)
-    for chip, value in zip(chips, bf16, strict=True):
-        if not np.isfinite(value):
-            raise ParameterError.invalid(
-                parameter, owner, "chips with a published dense bf16 peak", chip
-            )
-    reference = h100e_peak(table)
-    bandwidth = rows["memory_bandwidth"].values.astype(float)
+    bf16 = specs["peak_flops"].values
+    bandwidth = specs["memory_bandwidth"].values.astype(float)
     reference_bandwidth = float(table["memory_bandwidth"].sel(chip=H100_REFERENCE))
-    regions = np.array([_MARKET_REGION.get(str(r), str(r)) for r in rows["market_region"].values])
+    regions = [_MARKET_REGION.get(str(r), str(r)) for r in specs["market_region"].values]
     return ChipSpecs(
         chips=tuple(chips),
-        vendor=np.array([str(v) for v in rows["vendor"].values], dtype=object),
-        region=regions.astype(object),
+        vendor=np.array([str(v) for v in specs["vendor"].values], dtype=object),
+        region=np.array(regions, dtype=object),
         bf16=bf16,
-        h100e=bf16 / reference,
-        tdp=rows["tdp"].values.astype(float),
-        memory=rows["memory"].values.astype(float),
+        h100e=bf16 / h100e_peak(table),
+        tdp=specs["tdp"].values,
+        memory=specs["memory"].values,
         bandwidth=bandwidth,
         h100e_bandwidth=bandwidth / reference_bandwidth,
     )

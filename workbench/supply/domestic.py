@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._validation import invalid, public
 from workbench.data import load
-from workbench.errors import ParameterError
 from workbench.supply.chips import H100_REFERENCE
 from workbench.uncertainty import LogNormal, sample
 
@@ -24,10 +24,10 @@ __all__ = ["domestic_china_shipments", "with_domestic_china"]
 #: The named random stream of the domestic-chip draws (independent of the shipments' own).
 STREAM = "supply.domestic_china"
 
-OWNER = "domestic_china_shipments"
 TABLE = "china_domestic_shipments"
 
 
+@public
 def domestic_china_shipments(
     *, n_draws: int = 1000, seed: int = 0, table: xr.Dataset | None = None
 ) -> xr.Dataset:
@@ -55,9 +55,9 @@ def domestic_china_shipments(
     """
     for name, value in (("n_draws", n_draws), ("seed", seed)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise ParameterError.invalid(name, OWNER, "a non-negative integer", value)
+            raise invalid(name, "a non-negative integer", value)
     if n_draws < 1:
-        raise ParameterError.invalid("n_draws", OWNER, "a positive integer", n_draws)
+        raise invalid("n_draws", "a positive integer", n_draws)
     table = load(TABLE) if table is None else table
     rows = [
         (str(chip), int(year))
@@ -66,7 +66,7 @@ def domestic_china_shipments(
         if np.isfinite(table["low"].sel(chip=chip, year=year).item())
     ]
     if not rows:
-        raise ParameterError.invalid("table", OWNER, "a table with at least one row", "no rows")
+        raise invalid("table", "a table with at least one row", "no rows")
     inputs = {}
     for chip, year in rows:
         row = table.sel(chip=chip, year=year)
@@ -138,6 +138,7 @@ def domestic_china_shipments(
     )
 
 
+@public
 def with_domestic_china(shipments: xr.Dataset, domestic: xr.Dataset | None = None) -> xr.Dataset:
     """Add Chinese domestic chips to a revenue-based shipment estimate, over its quarters.
 
@@ -149,17 +150,14 @@ def with_domestic_china(shipments: xr.Dataset, domestic: xr.Dataset | None = Non
     say what is covered.
     """
     if not isinstance(shipments, xr.Dataset) or "draw" not in shipments.dims:
-        raise ParameterError.invalid(
-            "shipments", "with_domestic_china", "a Dataset from estimate_shipments", shipments
-        )
+        raise invalid("shipments", "a Dataset from estimate_shipments", shipments)
     if domestic is None:
         domestic = domestic_china_shipments(
             n_draws=shipments.sizes["draw"], seed=int(shipments.attrs.get("seed", 0))
         )
     if domestic.sizes["draw"] != shipments.sizes["draw"]:
-        raise ParameterError.invalid(
+        raise invalid(
             "domestic",
-            "with_domestic_china",
             f"as many draws as the shipments ({shipments.sizes['draw']})",
             domestic.sizes["draw"],
         )

@@ -305,7 +305,7 @@ def installed_base(
             "'it_power' are NaN wherever those chips are in service; select shipments without "
             "them (e.g. estimate_shipments('NVIDIA')) for a power figure",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,  # installed_base <- public's wrapper <- the user
         )
     pue_draws, overhead_draws = draws["pue"].values, draws["server_overhead"].values
     it_power = totals["power"] / W_PER_MW

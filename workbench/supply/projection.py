@@ -29,8 +29,9 @@ import pandas as pd
 import xarray as xr
 from scipy import special
 
+from workbench._validation import invalid, public
 from workbench.data import load
-from workbench.errors import ParameterError, format_choices
+from workbench.errors import format_choices
 from workbench.supply.forecast import forecast
 from workbench.supply.methods import METHODS
 from workbench.uncertainty import (
@@ -45,7 +46,6 @@ from workbench.uncertainty import (
 
 __all__ = ["project_shipments", "shipment_totals"]
 
-OWNER = "project_shipments"
 STREAM = "supply.projection"
 RECENT_QUARTERS = 4
 # Variables summed over chips (power is summed with imputation, see shipment_totals).
@@ -79,10 +79,11 @@ def _end_quarter(end) -> pd.Timestamp:
             else pd.Timestamp(end)
         )
     except (TypeError, ValueError):
-        raise ParameterError.invalid("end", OWNER, "a year or a date", end) from None
+        raise invalid("end", "a year or a date", end) from None
     return stamp.to_period("Q").start_time
 
 
+@public
 def project_shipments(
     shipments: xr.Dataset,
     *,
@@ -142,17 +143,13 @@ def project_shipments(
         or "quarter" not in shipments.dims
         or "draw" not in shipments.dims
     ):
-        raise ParameterError.invalid(
-            "shipments", OWNER, "an estimate_shipments Dataset (dims quarter, draw)", shipments
-        )
+        raise invalid("shipments", "an estimate_shipments Dataset (dims quarter, draw)", shipments)
     history = shipment_totals(shipments)
     quarters = pd.DatetimeIndex(history["quarter"].values)
     last = quarters[-1]
     stop = _end_quarter(end)
     if stop <= last:
-        raise ParameterError.invalid(
-            "end", OWNER, f"after the last quarter of history ({last.date()})", end
-        )
+        raise invalid("end", f"after the last quarter of history ({last.date()})", end)
     future_quarters = pd.date_range(last, stop, freq="QS")[1:]
     n_draws = history.sizes["draw"]
     if seed is None:
@@ -163,9 +160,7 @@ def project_shipments(
         inputs = distributions_from_table(load("supply_growth"))
         unknown = sorted(set(growth or {}) - set(inputs))
         if unknown:
-            raise ParameterError.invalid(
-                "growth", OWNER, f"a mapping with keys {format_choices(inputs)}", unknown[0]
-            )
+            raise invalid("growth", f"a mapping with keys {format_choices(inputs)}", unknown[0])
         inputs.update({k: as_distribution(v, name=k) for k, v in (growth or {}).items()})
         draws = sample(inputs, n_draws=n_draws, seed=int(seed), stream=STREAM)
         per_package = draws["h100e_per_package_growth"].values
@@ -211,15 +206,12 @@ def project_shipments(
             f"comonotone lognormal paths, scaled by each draw's last {RECENT_QUARTERS} quarters"
         )
     else:
-        raise ParameterError.invalid(
-            "method", OWNER, f"one of {format_choices(['capacity', 'auto', *METHODS])}", method
-        )
+        raise invalid("method", f"one of {format_choices(['capacity', 'auto', *METHODS])}", method)
     capped_share = np.zeros(len(future_quarters))
     if ceiling is not None:
         if ceiling.sizes.get("draw") != n_draws:
-            raise ParameterError.invalid(
+            raise invalid(
                 "ceiling",
-                OWNER,
                 f"a capacity_ceiling with {n_draws} draws",
                 ceiling.sizes.get("draw"),
             )
@@ -237,9 +229,8 @@ def project_shipments(
     power_capped = np.zeros(len(future_quarters))
     if power_ceiling is not None:
         if power_ceiling.sizes.get("draw") != n_draws:
-            raise ParameterError.invalid(
+            raise invalid(
                 "power_ceiling",
-                OWNER,
                 f"a power_ceiling with {n_draws} draws",
                 power_ceiling.sizes.get("draw"),
             )

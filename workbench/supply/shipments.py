@@ -28,7 +28,7 @@ from workbench.supply.assumptions import (
     quarter_label,
     read_assumptions,
 )
-from workbench.supply.chips import H100_REFERENCE, chip_specs
+from workbench.supply.chips import H100_REFERENCE, chip_arrays
 from workbench.uncertainty import STREAMS_ATTR, sample
 
 STREAM = "supply.shipments"
@@ -244,7 +244,7 @@ def _compute(
     plans: list[_VendorPlan], a: ShipmentAssumptions, n_draws: int, seed: int
 ) -> xr.Dataset:
     chips = [chip for plan in plans for chip in plan.chips]
-    specs = chip_specs(chips, accelerators=a.accelerators, parameter="assumptions['mix']")
+    specs = chip_arrays(chips, accelerators=a.accelerators, parameter="assumptions['mix']")
     quarters = pd.date_range(
         min(p.quarters[0] for p in plans), max(p.quarters[-1] for p in plans), freq="QS"
     )
