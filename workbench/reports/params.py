@@ -170,6 +170,7 @@ class NotebookParameter:
         allowed = tuple(item.strip() for item in match.group("choices").split(","))
         return tuple(item for item in allowed if item), match.group("suffix")
 
+    @property
     def formerly(self) -> tuple[str, ...]:
         """Old names of this parameter, declared as ``(formerly NAME)`` in its comment."""
         match = _FORMERLY.search(self.help)
