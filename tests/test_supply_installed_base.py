@@ -12,6 +12,7 @@ from scipy import stats
 
 from workbench.errors import ParameterError
 from workbench.supply import estimate_shipments, installed_base, survival
+from workbench.supply.shipments import impute_power
 
 
 def hand_built(units, *, tdp=500.0, h100e=2.0, n_draws=2, regions=None):
@@ -148,14 +149,23 @@ def test_bad_inputs_name_the_parameter():
         installed_base(gappy)
 
 
-def test_liquid_cooling_over_all_vendors_names_the_chips_without_a_tdp():
+def test_liquid_cooling_over_all_vendors_gives_power_and_names_the_estimated_chips():
     """Issue 13: the README's installed_base(..., pue="liquid") gave NaN power silently."""
     shipments = estimate_shipments(None, n_draws=50, seed=0)
-    with pytest.warns(UserWarning, match=r"no published TDP for .*Google TPU v4"):
-        base = installed_base(shipments, lifetime_years=(4, 6), cooling="liquid")
-    assert np.isnan(base["power"].isel(quarter=-1)).all()
-    nvidia = estimate_shipments("NVIDIA", n_draws=50, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        power = installed_base(nvidia, lifetime_years=(4, 6), cooling="liquid")["power"]
-    assert np.isfinite(power.isel(quarter=-1)).all() and float(power.isel(quarter=-1).min()) > 0
+        base = installed_base(shipments, lifetime_years=(4, 6), cooling="liquid")
+    power = base["power"].isel(quarter=-1)
+    assert np.isfinite(power).all() and float(power.min()) > 0
+    assert "Google TPU7x (Ironwood)" in base["power"].attrs["imputed_for"]
+    # The TPUs' share is at the fleet's W per H100e: the total equals the known chips' power
+    # scaled up by all H100e over the known chips' H100e, quarter by quarter.
+    nvidia_amd = shipments.sel(chip=[c for c in shipments.chip.values if "TPU" not in c])
+    q = shipments.isel(quarter=-1)
+    known = nvidia_amd.isel(quarter=-1)
+    expected = known.power.sum("chip") * q.h100e.sum("chip") / known.h100e.sum("chip")
+    np.testing.assert_allclose(impute_power(shipments).power.isel(quarter=-1).sum("chip"), expected)
+    # Chips alone without a TDP (Google's TPUs) cannot be estimated: NaN, and a warning.
+    with pytest.warns(UserWarning, match=r"no published TDP for .*Google TPU v4.*no chip"):
+        alone = installed_base(estimate_shipments("Google", n_draws=20, seed=0))
+    assert np.isnan(alone["power"].isel(quarter=-1)).all()

@@ -153,7 +153,7 @@ def test_a_replacement_csv_without_toml_is_read_with_the_bundled_schema(tmp_path
 def test_the_missing_tdp_warning_points_at_the_caller():
     from workbench import supply
 
-    shipments = supply.estimate_shipments(None, n_draws=50, seed=0)
+    shipments = supply.estimate_shipments("Google", n_draws=50, seed=0)  # TPUs: no TDP at all
     with pytest.warns(UserWarning, match="no published TDP") as caught:
         supply.installed_base(shipments)
     assert [w.filename for w in caught if "TDP" in str(w.message)] == [__file__]

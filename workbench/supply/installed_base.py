@@ -21,6 +21,7 @@ from workbench._provenance import Var, check_units, merge
 from workbench._validation import check_count, invalid, public, renamed
 from workbench.data import load
 from workbench.errors import format_choices
+from workbench.supply.shipments import impute_power
 from workbench.uncertainty import (
     STREAMS_ATTR,
     Distribution,
@@ -197,7 +198,10 @@ def installed_base(
     shipments
         A Dataset like :func:`~workbench.supply.estimate_shipments` returns: ``units``,
         ``h100e``, ``flops`` and ``power`` (W) along ``quarter`` (consecutive calendar
-        quarters), ``draw`` and optionally ``chip``.
+        quarters), ``draw`` and optionally ``chip``. The power of chips without a published
+        TDP is estimated at the W per H100e of the chips with one shipped in the same quarter
+        (:func:`~workbench.supply.shipments.impute_power`; ``power.attrs["imputed_for"]``
+        names them).
     lifetime_years
         Distribution of one accelerator's service life in years: ``(4, 6)`` is a lognormal
         with that 90% interval, a number a fixed life (a hard cut-off), or any
@@ -283,6 +287,8 @@ def installed_base(
     # in_service[q] = sum over k <= q of shipments[k] * S(q - k): a lower-triangular matrix.
     retention = np.where(lag >= 0, alive[np.clip(lag, 0, None)], 0.0)
 
+    # Chips without a published TDP (TPUs) at the known fleet's W per H100e, as the projection.
+    shipments = impute_power(shipments)
     has_chip = "chip" in shipments.dims
     order = ("quarter", "chip", "draw") if has_chip else ("quarter", "draw")
     present = (*VARIABLES, *(v for v in OPTIONAL if v in shipments))
@@ -301,9 +307,11 @@ def installed_base(
     if unpowered:
         # Unknown stays unknown (NaN, never a guess), but never silently: name the chips.
         warnings.warn(
-            f"installed_base: no published TDP for {', '.join(unpowered)}, so 'power' and "
-            "'it_power' are NaN wherever those chips are in service; select shipments without "
-            "them (e.g. estimate_shipments('NVIDIA')) for a power figure",
+            f"installed_base: no published TDP for {', '.join(unpowered)} and no chip with one "
+            "shipped beside them to estimate it from, so 'power' and 'it_power' are NaN "
+            "wherever those chips are in service; add shipments of chips with a TDP (e.g. "
+            "estimate_shipments(None)) or give their TDP "
+            "(estimate_shipments(..., assumptions={'tdp': {chip: watts}}))",
             UserWarning,
             stacklevel=3,  # installed_base <- public's wrapper <- the user
         )
@@ -317,6 +325,10 @@ def installed_base(
         name: (("quarter", "draw"), values[name], OUTPUTS[name].attrs())
         for name in ("units", "h100e", *present[len(VARIABLES) :], "flops", "it_power", "power")
     }
+    for name in ("it_power", "power"):
+        if "imputed_for" in shipments["power"].attrs:  # say which chips' power is estimated
+            data[name][2]["imputed_for"] = shipments["power"].attrs["imputed_for"]
+            data[name][2]["imputation"] = shipments["power"].attrs["imputation"]
     data["pue"] = (("draw",), pue_draws, OUTPUTS["pue"].attrs())
     data["server_overhead"] = (("draw",), overhead_draws, OUTPUTS["server_overhead"].attrs())
     if breakdown is not None:

@@ -34,6 +34,7 @@ from workbench.data import load
 from workbench.errors import format_choices
 from workbench.supply.forecast import forecast
 from workbench.supply.methods import METHODS
+from workbench.supply.shipments import impute_power
 from workbench.uncertainty import (
     STREAMS_ATTR,
     Normal,
@@ -61,12 +62,10 @@ def shipment_totals(shipments: xr.Dataset) -> xr.Dataset:
     summed = [name for name in SUMMED if name in shipments]
     if "chip" not in shipments.dims:
         return shipments[[*summed, "power"]]
-    known = shipments["power"].notnull()
-    h100e_known = shipments["h100e"].where(known).sum("chip")
-    # A ratio estimator: chips of unknown power draw what the known fleet draws per H100e.
-    power = shipments["power"].sum("chip") * shipments["h100e"].sum("chip") / h100e_known
+    filled = impute_power(shipments)
     totals = xr.Dataset({name: shipments[name].sum("chip", keep_attrs=True) for name in summed})
-    totals["power"] = power.where(h100e_known > 0).assign_attrs(shipments["power"].attrs)
+    # min_count: a quarter whose chips all lack a TDP has unknown power, not zero.
+    totals["power"] = filled["power"].sum("chip", min_count=1, keep_attrs=True)
     totals.attrs = shipments.attrs
     return totals
 

@@ -33,7 +33,7 @@ from workbench.uncertainty import STREAMS_ATTR, sample
 
 STREAM = "supply.shipments"
 
-__all__ = ["estimate_shipments"]
+__all__ = ["estimate_shipments", "impute_power"]
 
 #: Units and names of the outputs.
 OUTPUTS = {
@@ -61,6 +61,34 @@ class _VendorPlan:
     mix_rows: list[MixRow]
     chips: list[str]
     mix_index: np.ndarray  # (quarter, chip) index into mix_rows, len(mix_rows) if absent
+
+
+def impute_power(shipments: xr.Dataset) -> xr.Dataset:
+    """``shipments`` with the power of chips lacking a published TDP estimated, not NaN.
+
+    A ratio estimator: a chip of unknown power (Google's TPUs) draws what the chips of known
+    power shipped in the same quarter and draw draw per H100e. Where no chip of that quarter
+    has a TDP the power stays NaN. The ``power`` variable's ``imputed_for`` attribute names
+    the chips estimated this way (empty when none).
+    """
+    if "chip" not in shipments.dims or "power" not in shipments:
+        return shipments
+    power = shipments["power"]
+    known = power.notnull()
+    per_h100e = power.sum("chip") / shipments["h100e"].where(known).sum("chip")
+    missing = ~known & (shipments["units"].fillna(0) > 0)
+    imputed = [str(c) for c in shipments["chip"].values[missing.any(("quarter", "draw")).values]]
+    # Nothing shipped draws nothing; a quarter the vendor's revenue does not cover stays NaN.
+    nothing = shipments["units"] == 0
+    filled = power.where(known, xr.where(nothing, 0.0, shipments["h100e"] * per_h100e))
+    attrs = dict(power.attrs)
+    if imputed:
+        attrs["imputed_for"] = ", ".join(imputed)
+        attrs["imputation"] = (
+            "power of chips without a published TDP at the W per H100e of the chips with one "
+            "shipped in the same quarter"
+        )
+    return shipments.assign(power=filled.assign_attrs(attrs))
 
 
 def _requested(vendor: str | Sequence[str] | None) -> list[str] | None:
