@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,33 @@ data_app = typer.Typer(help="Bundled datasets and publishers' downloads.", no_ar
 app.add_typer(data_app, name="data")
 
 
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def _set_verbose(value: bool) -> bool:
+    """Log progress (INFO) if asked, else warnings only, through one handler (each line once).
+
+    Accepted before the subcommand (``workbench -v report``) and on every subcommand
+    (``workbench report -v``).
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    if value:
+        root.setLevel(logging.INFO)
+    return value
+
+
+#: ``-v`` / ``--verbose`` for every subcommand.
+Verbose = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", callback=_set_verbose, is_eager=True, help="Log progress."),
+]
+
+
 def _version(value: bool):
     if value:
         typer.echo(f"compute-workbench {__version__}")
@@ -38,10 +66,7 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
 ):
     """Compute Workbench: scaling trends, chip supply, inference demand and the compute gap."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _set_verbose(verbose)
 
 
 #: Exit status of `workbench report`: all up to date, some failed, refused before running.
@@ -55,7 +80,7 @@ def fail(exc: WorkbenchError, code: int = EXIT_FAILED) -> typer.Exit:
 
 
 @data_app.command("list")
-def data_list():
+def data_list(verbose: Verbose = False):
     """List the bundled datasets and the downloadable ones."""
     from workbench import data
 
@@ -75,7 +100,10 @@ def data_list():
 
 
 @data_app.command("show")
-def data_show(name: Annotated[str, typer.Argument(help="A bundled dataset's name.")]):
+def data_show(
+    name: Annotated[str, typer.Argument(help="A bundled dataset's name.")],
+    verbose: Verbose = False,
+):
     """Summarise a bundled dataset: dimensions, variables with units, coverage, source."""
     from workbench import data
 
@@ -102,6 +130,7 @@ def data_check(
             show_default=False,
         ),
     ] = None,
+    verbose: Verbose = False,
 ):
     """List what the tables still need: stale tables, rows without a primary source, rows whose
     notes say a value is unconfirmed, rows citing an aggregator site. Exits 1 if any."""
@@ -129,6 +158,7 @@ def data_check(
 def data_fetch(
     name: Annotated[str, typer.Argument(help="A downloadable dataset's name.")],
     url: Annotated[str | None, typer.Option(help="Download from this address instead.")] = None,
+    verbose: Verbose = False,
 ):
     """Download a publisher's latest CSV into the user cache and summarise it."""
     from workbench import data
@@ -286,6 +316,7 @@ def report(
             show_default=False,
         ),
     ] = None,
+    verbose: Verbose = False,
 ):
     """Build reports: run notebooks headless into HTML, skipping those that are up to date.
 
@@ -340,18 +371,27 @@ def report(
         _explain(tasks)
         return
 
+    from workbench.reports.build import cell_progress
+
     progress = _Progress(len(tasks))
     sequential = jobs == 1 and not scheduler
+    root = logging.getLogger()
+    plain = list(root.handlers)
+    above = _AboveProgress(progress)
+    root.handlers = [above]  # log lines above the progress line, each once
     try:
-        outcomes = reports.run_tasks(
-            tasks,
-            jobs=jobs,
-            scheduler=scheduler,
-            on_start=progress.start if sequential else None,
-            on_outcome=progress.finish,
-        )
+        with cell_progress(progress.cell if sequential else None):
+            outcomes = reports.run_tasks(
+                tasks,
+                jobs=jobs,
+                scheduler=scheduler,
+                on_start=progress.start if sequential else None,
+                on_outcome=progress.finish,
+            )
     except WorkbenchError as exc:  # before any report ran: the folder, the scheduler
         raise fail(exc, EXIT_REFUSED) from None
+    finally:
+        root.handlers = plain
     try:
         gallery = reports.write_gallery(out_dir, outcomes)
         summary = reports.write_summary(out_dir, outcomes, started, datetime.now(UTC))
@@ -420,6 +460,7 @@ def status(
     config: Annotated[
         Path | None, typer.Option("--config", metavar="FILE", help="A batch file (reports.toml).")
     ] = None,
+    verbose: Verbose = False,
 ):
     """Which reports are up to date, and why the others are not; runs and writes nothing.
 
@@ -447,20 +488,53 @@ def _explain(tasks) -> None:
 
 
 class _Progress:
-    """One line per report: ``[2/5] scaling_laws … built in 14.2 s → reports/…/….html``."""
+    """One line per report: ``[2/5] scaling_laws … built in 14.2 s → reports/…/….html``.
 
-    def __init__(self, total: int):
+    On a terminal the running report's line also counts its cells (``cell 7/31``), redrawn
+    in place; log records are printed above it (:meth:`interrupt`, :meth:`redraw`), so a
+    line of progress is never cut by one. Elsewhere (a cron log) there are no cell counts.
+    """
+
+    def __init__(self, total: int, stream=None):
         self.total = total
         self.done = 0
         self.started = False
+        self.stream = stream or sys.stdout
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.line = ""  # the running report's line, not yet ended
+        self.cells = ""
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
 
     def start(self, task) -> None:
-        typer.echo(f"[{self.done + 1}/{self.total}] {task.label} … ", nl=False)
+        self.line = f"[{self.done + 1}/{self.total}] {task.label} … "
+        self.cells = ""
+        self._write(self.line)
         self.started = True
+
+    def cell(self, number: int, total: int) -> None:
+        """Per-cell progress of the running report (a terminal only)."""
+        if self.tty and self.started:
+            self.cells = f"cell {number}/{total}"
+            self._write(f"\r\033[K{self.line}{self.cells}")
+
+    def interrupt(self) -> None:
+        """Make room for a log line: clear the running line, or end it where lines stay."""
+        if self.started:
+            self._write("\r\033[K" if self.tty else "\n")
+
+    def redraw(self) -> None:
+        """Print the running report's line again after a log line."""
+        if self.started:
+            self._write(self.line + self.cells)
 
     def finish(self, outcome) -> None:
         self.done += 1
         prefix = "" if self.started else f"[{self.done}/{self.total}] {outcome.label}: "
+        if self.started and self.tty:
+            self._write(f"\r\033[K{self.line}")
         self.started = False
         if outcome.status == "failed":
             typer.secho(f"{prefix}FAILED after {outcome.duration_s:.1f} s", fg="red")
@@ -471,12 +545,28 @@ class _Progress:
             typer.echo(f"{prefix}built in {outcome.duration_s:.1f} s → {_shown(outcome.html)}")
 
 
+class _AboveProgress(logging.Handler):
+    """Log records printed above the progress line, each once (see :class:`_Progress`)."""
+
+    def __init__(self, progress: _Progress):
+        super().__init__()
+        self.progress = progress
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.progress.interrupt()
+        sys.stderr.write(self.format(record) + "\n")
+        sys.stderr.flush()
+        self.progress.redraw()
+
+
 @app.command("export")
 def export(
     target: Annotated[Path, typer.Argument(metavar="DIR", help="The folder to write.")],
     out: Annotated[
         Path, typer.Option("--out", metavar="DIR", help="The reports folder to export.")
     ] = Path("reports"),
+    verbose: Verbose = False,
 ):
     """Write the gallery and current reports to DIR as plain files (no links).
 

@@ -7,6 +7,8 @@ dask worker), so a :class:`ReportTask` carries everything it needs and both it a
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import time
 from dataclasses import dataclass, field
@@ -20,6 +22,20 @@ from workbench.reports.sweep import member_folder
 
 #: Bytes of output a cell keeps by default (the runner's limit; importing it would load jupyter).
 DEFAULT_MAX_OUTPUT = 10_000_000
+#: Called with (cell number, cells) as each cell of a notebook run in this process starts;
+#: set by :func:`cell_progress` (the command line's per-cell progress). The runner reads it.
+CELL_PROGRESS: contextvars.ContextVar = contextvars.ContextVar("cell_progress", default=None)
+
+
+@contextlib.contextmanager
+def cell_progress(hook):
+    """Call ``hook(cell, cells)`` as each cell of the notebooks built in this block starts."""
+    token = CELL_PROGRESS.set(hook)
+    try:
+        yield
+    finally:
+        CELL_PROGRESS.reset(token)
+
 
 __all__ = ["ReportOutcome", "ReportTask", "build_report", "reasons_to_build"]
 

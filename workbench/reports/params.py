@@ -201,6 +201,10 @@ def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
 
     papermill_log = logging.getLogger("papermill.translators")
     papermill_log.addFilter(_drop_unparsed_line_warnings)
+    # Inspecting logs "Input Notebook: ..." as a run does; the run's line is enough.
+    papermill_root = logging.getLogger("papermill")
+    level = papermill_root.level
+    papermill_root.setLevel(logging.WARNING)
     try:
         found_parameters = inspect_notebook(str(notebook))
         assignments = _assignments(notebook)
@@ -210,6 +214,7 @@ def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
         ) from exc
     finally:
         papermill_log.removeFilter(_drop_unparsed_line_warnings)
+        papermill_root.setLevel(level)
     found = [
         (name, p["inferred_type_name"], p["default"], p["help"])
         for name, p in found_parameters.items()

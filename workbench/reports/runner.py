@@ -25,7 +25,7 @@ from traitlets import Integer, Unicode
 from traitlets.config import Config
 
 from workbench.errors import ReportError
-from workbench.reports.build import DEFAULT_MAX_OUTPUT
+from workbench.reports.build import CELL_PROGRESS, DEFAULT_MAX_OUTPUT
 from workbench.reports.html import notebook_title
 from workbench.reports.params import python_literal
 
@@ -109,6 +109,23 @@ class ReportNotebookClient(PapermillNotebookClient):
     """
 
     max_output = Integer(DEFAULT_MAX_OUTPUT, help="Bytes of output kept per cell.").tag(config=True)
+
+    def papermill_execute_cells(self):
+        hook = CELL_PROGRESS.get()
+        if hook is None:
+            return super().papermill_execute_cells()
+        start = self.nb_man.cell_start
+        total = len(self.nb.cells)
+
+        def cell_start(cell, cell_index=None, **kwargs):
+            hook(cell_index + 1, total)
+            return start(cell, cell_index, **kwargs)
+
+        self.nb_man.cell_start = cell_start
+        try:
+            return super().papermill_execute_cells()
+        finally:
+            del self.nb_man.cell_start
 
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] not in ("stream", "display_data", "execute_result"):
