@@ -83,3 +83,34 @@ def test_continuous_colour_gets_a_gradient_legend():
     svg = vlc.vegalite_to_svg(chart.to_json())
     assert "linearGradient" in svg, "a gradient, not ~30 entries"
     assert "10²⁰" in svg or "10¹⁸" in svg
+
+
+def _values(spec, key):
+    if isinstance(spec, dict):
+        for k, v in spec.items():
+            if k == key:
+                yield v
+            yield from _values(v, key)
+    elif isinstance(spec, list):
+        for item in spec:
+            yield from _values(item, key)
+
+
+def test_quarterly_and_dated_axes_are_labelled_by_year_and_tooltips_name_the_quarter():
+    import warnings
+
+    from workbench import supply
+    from workbench.plots import supply as supply_charts
+    from workbench.plots.theme import time_axis, time_tooltip
+
+    for dim in ("year", "quarter", "date"):
+        assert time_axis(dim).to_dict()["format"] == "%Y"
+    assert time_tooltip("quarter").to_dict()["format"] == "%Y Q%q"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shipments = supply.estimate_shipments("NVIDIA", n_draws=50, seed=0)
+        spec = supply_charts.shipments_chart(shipments, by="region").to_dict()
+    axes = [a for a in _values(spec, "axis") if isinstance(a, dict)]
+    assert axes and all(a.get("format") == "%Y" for a in axes)
+    tips = [t for group in _values(spec, "tooltip") for t in group]
+    assert {"field": "quarter", "format": "%Y Q%q", "type": "temporal"} in tips

@@ -11,7 +11,7 @@ import xarray as xr
 
 from workbench._validation import invalid, public
 from workbench.plots.labels import with_units
-from workbench.plots.theme import time_axis
+from workbench.plots.theme import time_axis, time_tooltip
 
 __all__ = ["fan_chart", "quantile_bands"]
 
@@ -115,10 +115,13 @@ def fan_chart(
         "y2": "upper:Q",
         "opacity": opacity,
     }
-    line_enc = {"x": x_enc, "y": alt.Y("median:Q", scale=scale, title=y_title)}
+    when = time_tooltip(x) if x_enc.shorthand.endswith(":T") else alt.Tooltip(f"{x}:Q")
+    tips = [when, alt.Tooltip("median:Q", title=f"median {y_title}", format="~s")]
+    line_enc = {"x": x_enc, "y": alt.Y("median:Q", scale=scale, title=y_title), "tooltip": tips}
     if color:
         band_enc["color"] = alt.Color(f"{color}:N")
         line_enc["color"] = alt.Color(f"{color}:N")
+        tips.insert(0, alt.Tooltip(f"{color}:N"))
     bands = base.mark_area().encode(**band_enc)
     median = (
         base.transform_filter(alt.datum.level == f"{max(levels):.0%}")

@@ -16,7 +16,7 @@ import xarray as xr
 
 from workbench._validation import invalid, public
 from workbench.plots.labels import axis_title
-from workbench.plots.theme import decade_legend, log_axis
+from workbench.plots.theme import decade_legend, log_axis, time_axis, time_tooltip
 
 __all__ = [
     "compute_optimal_chart",
@@ -93,7 +93,7 @@ def trend_chart(
     band_note = f"{level:.0%} band of the {band}" if level else band
     scale = alt.Scale(type="log")
     colour = alt.Color("series:N", title=None)
-    x = alt.X("date:T", title="Date")
+    x = alt.X("date:T", title="Date", axis=time_axis("date"))
     band_layer = (
         alt.Chart(pd.concat(lines, ignore_index=True))
         .mark_area(opacity=0.2)
@@ -116,7 +116,7 @@ def trend_chart(
             x=x,
             y=alt.Y("value:Q", scale=scale),
             color=colour,
-            tooltip=["label:N", alt.Tooltip("date:T"), alt.Tooltip("value:Q", format=".3g")],
+            tooltip=["label:N", time_tooltip("date"), alt.Tooltip("value:Q", format=".3g")],
         )
     )
     return (band_layer + line_layer + point_layer).properties(

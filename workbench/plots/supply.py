@@ -17,6 +17,7 @@ import xarray as xr
 from workbench._validation import invalid, public
 from workbench.plots.fan import fan_chart as _fan_chart
 from workbench.plots.labels import axis_title
+from workbench.plots.theme import time_axis, time_tooltip
 
 __all__ = [
     "backtest_chart",
@@ -126,7 +127,7 @@ def cumulative_chart(
         quarter=pd.to_datetime(frame["last_quarter"]),
         label=frame["publisher"] + ": " + frame["estimate"] + " (" + frame["kind"] + ")",
     )
-    encode = {"x": "quarter:T", "y": "published_median:Q"}
+    encode = {"x": alt.X("quarter:T", axis=time_axis("quarter")), "y": "published_median:Q"}
     if by == "vendor":
         encode["color"] = alt.Color("vendor:N")
     points = (
@@ -149,7 +150,11 @@ def cumulative_chart(
     bars = (
         alt.Chart(frame.dropna(subset=["published_low", "published_high"]))
         .mark_rule(color="black")
-        .encode(x="quarter:T", y="published_low:Q", y2="published_high:Q")
+        .encode(
+            x=alt.X("quarter:T", axis=time_axis("quarter")),
+            y="published_low:Q",
+            y2="published_high:Q",
+        )
     )
     return chart + bars + points
 
@@ -189,7 +194,8 @@ def forecast_chart(
         .reset_index()
     )
     is_time = np.issubdtype(frame[dim].dtype, np.datetime64)
-    x = alt.X(f"{dim}:{'T' if is_time else 'Q'}", title=dim)
+    axis = time_axis(dim) if is_time else alt.Axis()
+    x = alt.X(f"{dim}:{'T' if is_time else 'Q'}", title=dim, axis=axis)
     y_title = axis_title(forecast["observed"])
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     level = forecast.attrs.get("level", 0.9)
@@ -284,7 +290,11 @@ def ceiling_chart(
     points = (
         alt.Chart(frame)
         .mark_point(color="black", filled=True)
-        .encode(x="quarter:T", y="shipped:Q", tooltip=["quarter:T", "shipped:Q"])
+        .encode(
+            x=alt.X("quarter:T", axis=time_axis("quarter")),
+            y="shipped:Q",
+            tooltip=[time_tooltip("quarter"), "shipped:Q"],
+        )
     )
     return chart + points
 

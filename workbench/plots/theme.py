@@ -18,6 +18,7 @@ __all__ = [
     "log_axis",
     "theme",
     "time_axis",
+    "time_tooltip",
 ]
 
 THEME = "workbench"
@@ -50,11 +51,27 @@ def decade_legend(**kwargs) -> alt.Legend:
     return alt.Legend(type="gradient", labelExpr=DECADE_LABEL, **kwargs)
 
 
+#: How a quarter reads in tooltips: "2024 Q2" (d3's %q).
+QUARTER_FORMAT = "%Y Q%q"
+# Coordinates whose axis is labelled by year: annual values and quarterly ones (a label per
+# quarter would crowd the axis; the tooltip names the quarter). Dates of events ("date",
+# "release_date") too: their spans are years.
+_BY_YEAR = ("year", "quarter", "date")
+
+
 def time_axis(dim: str, **kwargs) -> alt.Axis:
-    """An axis for a time coordinate: a ``year`` coordinate is labelled "2026", once per year."""
-    if dim == "year":
+    """An axis for a time coordinate: years labelled "2026", once per year, for annual and
+    quarterly coordinates and dates (the ``quarter`` tooltip says "2024 Q2",
+    :func:`time_tooltip`)."""
+    if dim in _BY_YEAR:
         kwargs = {"format": "%Y", "tickCount": {"interval": "year", "step": 1}, **kwargs}
     return alt.Axis(**kwargs)
+
+
+def time_tooltip(dim: str, **kwargs) -> alt.Tooltip:
+    """A tooltip for a time coordinate: "2024 Q2" for a quarter, "2026" for a year."""
+    formats = {"quarter": QUARTER_FORMAT, "year": "%Y", "date": "%Y-%m-%d"}
+    return alt.Tooltip(f"{dim}:T", format=formats.get(dim, "%Y-%m-%d"), **kwargs)
 
 
 @alt.theme.register(THEME, enable=True)
