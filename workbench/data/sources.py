@@ -82,6 +82,8 @@ AGGREGATOR_DOMAINS = frozenset(
         "learnaivisually.com",
         "covertswarm.com",
         "chatforest.com",
+        "vuink.com",  # a mirror that ROT13-encodes the sites it copies
+        "thetradable.com",
         "aiportalx.com",
         "findarticles.com",
         "askbobai.com",
