@@ -37,11 +37,19 @@ def test_compare_published_converts_and_divides(tree):
     assert "epoch-nvidia-2026-03" not in cmp["estimate"].values  # per-vendor: supply's job
     np.testing.assert_allclose(cmp["ratio"], cmp["ours_median"] / cmp["published_median"])
     demand = tree["demand"].to_dataset()
-    at = demand.sel(year="2028-01-01")
+    # Energy used during 2028: the log-mean of the rates at 1 January 2028 and 2029 (a rate
+    # growing through the year; the 1 January value alone is its floor).
+    a = demand["energy"].sel(year="2028-01-01").values
+    b = demand["energy"].sel(year="2029-01-01").values
     us = cmp.sel(estimate="lbnl-energy-2028")
     assert float(us["ours_median"]) == pytest.approx(
-        float(np.median(at["energy"].values * US_SHARE))
+        float(np.median((b - a) / np.log(b / a) * US_SHARE))
     )
+    assert "log-mean of 1 January 2028 and 2029" in str(us["basis"].item())
+    assert float(us["ours_median"]) > float(np.median(a * US_SHARE))
+    last = cmp.sel(estimate="iea-energy-2030")  # the last year: the year before's growth held
+    assert "2030's growth held" not in str(last["basis"].item())
+    assert "growth held" in str(last["basis"].item())
     world = cmp.sel(estimate="rand-power-2030")
     assert float(world["ours_median"]) == pytest.approx(
         float(np.median(demand["power"].sel(year="2030-01-01").values)) / 1e3

@@ -39,6 +39,34 @@ def _in_year(da: xr.DataArray, year: int) -> xr.DataArray | None:
     return da.isel({dim: np.flatnonzero(mask)}).mean(dim)
 
 
+def _over_year(da: xr.DataArray, year: int) -> tuple[xr.DataArray | None, str]:
+    """``da``, an annual rate at 1 January of each year, averaged over ``year``.
+
+    Energy used in a year is the integral of a rate that grows through it; the 1 January value
+    alone is its floor (a market tripling a year uses 1.8 times it). Between 1 January of
+    ``year`` and of the next the rate is taken to grow exponentially, whose mean is the
+    logarithmic mean ``(b - a) / ln(b / a)`` of the two ends, per draw. In the outlook's last
+    year the next value is the last one grown by the year before's growth (held, per draw);
+    with no year before either, the 1 January value stands. The note says which.
+    """
+    if "year" not in da.dims:
+        return _in_year(da, year), "mean of the year's quarters"
+    start, end = _in_year(da, year), _in_year(da, year + 1)
+    if start is None:
+        return None, ""
+    when = f"mean over {year} (log-mean of 1 January {year} and {year + 1})"
+    if end is None:
+        before = _in_year(da, year - 1)
+        if before is None:
+            return start, f"at 1 January {year} (one year only)"
+        end = start * (start / before)
+        when = f"mean over {year} (1 January {year} and {year + 1}, {year - 1}'s growth held)"
+    a, b = start.values, end.values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(np.isclose(a, b), a, (b - a) / np.log(b / a))
+    return start.copy(data=mean), when
+
+
 def _ours(tree: xr.DataTree, row: xr.Dataset) -> tuple[xr.DataArray | None, str]:
     quantity = str(row["quantity"].item())
     demand = tree["demand"].to_dataset()
@@ -56,9 +84,9 @@ def _ours(tree: xr.DataTree, row: xr.Dataset) -> tuple[xr.DataArray | None, str]
         value = _in_year(demand["power"], year)
         return value, "demand: provisioned facility power"
     if quantity == "energy":
-        value = _in_year(demand["energy"], year)
+        value, when = _over_year(demand["energy"], year)
         if value is not None:
-            return value, "demand: energy per year"
+            return value, f"demand: energy, {when}"
         power = _in_year(tree["supply"]["power"], year)
         if power is None or "power_load_factor" not in demand:
             return None, f"{year} is outside the outlook"
