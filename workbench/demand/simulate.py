@@ -53,7 +53,7 @@ import numpy as np
 import xarray as xr
 
 from workbench import uncertainty
-from workbench._provenance import fresh_attrs
+from workbench._provenance import fresh_attrs, merge
 from workbench._validation import invalid, public
 from workbench.data import H100E_CHIP
 from workbench.demand.power import (
@@ -352,13 +352,9 @@ def simulate(
         "n_draws": int(n_draws),
         "inputs": ", ".join(x.data_vars),
         "correlation": "; ".join(f"{a}~{b}={r:g}" for (a, b), r in pairs.items()) or "none",
-        "source": "workbench.demand.simulate over "
-        + inputs.source
-        + ("; token_volume statements" if token_model == "observed" else "")
-        + "; accelerators table"
-        + ("; demand_correlations table" if correlation == "stated" and pairs else ""),
-        "license": "CC-BY-4.0",
-        "as_of": inputs.as_of,
+        # The scenario, the token statements fitted, the chips' specifications and the
+        # correlations: a result is as open, and as fresh, as these inputs.
+        **merge(inputs, fit, specs, pairs or None, method="workbench.demand.simulate"),
         "energy_bound": "energy capped at the world's electricity consumption "
         "(workbench.demand.power.world_electricity); a warning names the years where draws "
         "reached it (in-memory results)",

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
 from workbench._validation import invalid, public
 from workbench.errors import ParameterError, format_choices
 from workbench.uncertainty import check_independent, merge_streams
@@ -284,18 +285,9 @@ def compute_gap(
         "unit": unit,
         "period": dim,
         "alignment": alignment,
-        "source": f"supply: {supply.attrs.get('source', 'n/a')}; demand: "
-        f"{demand.attrs.get('source', 'n/a')}",
-        "license": _license(supply, demand),
-        "as_of": max(str(supply.attrs.get("as_of", "")), str(demand.attrs.get("as_of", ""))),
+        **merge(supply, demand, method="workbench.gap.compute_gap"),
         "supply_seed": supply.attrs.get("seed", "n/a"),
         "demand_seed": demand.attrs.get("seed", "n/a"),
         "random_streams": merge_streams(supply, demand),
     }
     return out
-
-
-def _license(*datasets: xr.Dataset) -> str:
-    """The inputs' licences, never invented: one if all agree, else each, "unknown" if unstated."""
-    found = {str(ds.attrs["license"]) if ds.attrs.get("license") else "unknown" for ds in datasets}
-    return "; ".join(sorted(found))

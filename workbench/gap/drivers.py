@@ -27,6 +27,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
+from workbench._provenance import merge
 from workbench._validation import invalid, public
 
 __all__ = ["drivers", "value_of_information"]
@@ -184,12 +185,11 @@ def drivers(
     if other:
         strength = strength.max([d for d in other])
     ds = ds.isel(input=np.argsort(-strength.fillna(0).values, kind="stable"))
-    as_of = [str(d.attrs["as_of"]) for d in _groups(inputs).values() if d.attrs.get("as_of")]
     ds.attrs = {
         "title": f"Drivers of the spread of {label}",
-        "source": f"workbench.gap.drivers over {draws} draws of {label}",
-        "license": "CC-BY-4.0",
-        "as_of": max(as_of) if as_of else "",
+        **merge(
+            *_groups(inputs).values(), method=f"workbench.gap.drivers ({draws} draws of {label})"
+        ),
         "method": "Spearman rank correlation; first-order index from equal-count bins "
         f"({bins}); swing = medians in the lowest and highest input deciles",
         "draws": draws,
@@ -291,13 +291,12 @@ def value_of_information(
     if other:
         strength = strength.max(other)
     ds = ds.isel(input=np.argsort(-strength.fillna(0).values, kind="stable"))
-    as_of = [str(d.attrs["as_of"]) for d in _groups(inputs).values() if d.attrs.get("as_of")]
-    licences = {str(d.attrs.get("license") or "unknown") for d in _groups(inputs).values()}
     ds.attrs = {
         "title": f"Value of information about the inputs of {label}",
-        "source": f"workbench.gap.value_of_information over {draws} draws of {label}",
-        "license": "; ".join(sorted(licences)),
-        "as_of": max(as_of) if as_of else "",
+        **merge(
+            *_groups(inputs).values(),
+            method=f"workbench.gap.value_of_information ({draws} draws of {label})",
+        ),
         "method": "Var(E[Y|X]) and Var(P(Y < threshold | X)) from equal-count bins of X "
         f"({bins}), bias-corrected",
         "threshold": threshold,

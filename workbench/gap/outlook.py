@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench import demand, supply
+from workbench._provenance import merge
 from workbench._time import to_year
 from workbench._validation import invalid, public, renamed
 from workbench.demand.power import COOLING  # re-exported as gap.COOLING
@@ -232,9 +233,7 @@ def outlook(
         "title": f"Compute outlook to {end}: {scenario} demand, {cooling} cooling, {region}"
         + (", calibrated to observations" if calibrate else ", prior (uncalibrated)"),
         **{k: str(v) for k, v in settings.items()},
-        "source": "workbench.gap.outlook over workbench.supply and workbench.demand",
-        "license": "CC-BY-4.0",
-        "as_of": max(str(base.attrs.get("as_of", "")), str(needed.attrs.get("as_of", ""))),
+        **merge(base, needed, method="workbench.gap.outlook"),
     }
     if calibrate:
         tree.attrs["ess"] = record.attrs["ess"]
@@ -251,6 +250,7 @@ def _supply_inputs(base: xr.Dataset, projected: xr.Dataset) -> xr.Dataset:
     inputs["recent_shipments"] = recent.sum("quarter").assign_attrs(
         units="1", long_name="H100e shipped in the last four estimated quarters"
     )
+    inputs.attrs = merge(base, projected)  # drawn from the supply's own inputs
     return inputs
 
 

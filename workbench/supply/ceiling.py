@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
 from workbench._validation import invalid, public
 from workbench.data import load, load_table
 from workbench.errors import format_choices
@@ -79,24 +80,27 @@ def _interval_dist(low: float, high: float, kind: str, label: str) -> Distributi
     return LogNormal.from_interval(low, high, name="assumptions['packaging']")
 
 
-def _allocation(value: Any, vendor: str | None) -> Distribution:
+def _allocation(value: Any, vendor: str | None) -> tuple[Distribution, Any]:
+    """The vendor's share of capacity, and what it was read from (for provenance)."""
     if vendor is None:
-        return Fixed(1.0)
+        return Fixed(1.0), None
     if isinstance(value, Mapping):
         if vendor not in value:
             raise invalid("assumptions['allocation']", f"a share for {vendor!r}", list(value))
         spec = value[vendor]
         if isinstance(spec, (tuple, list)) and len(spec) == 2:
-            return Beta.from_interval(
+            dist = Beta.from_interval(
                 float(spec[0]), float(spec[1]), name="assumptions['allocation']"
             )
-        return as_distribution(spec, name="assumptions['allocation']")
+            return dist, value
+        return as_distribution(spec, name="assumptions['allocation']"), value
     table = _table(value, "allocation", "packaging_allocation")
     vendors = [str(v) for v in table["vendor"].values]
     if vendor not in vendors:
         raise invalid("vendor", f"None or one of {format_choices(vendors)}", vendor)
     row = table.sel(vendor=vendor)
-    return Beta.from_interval(float(row["low"]), float(row["high"]), level=float(row["level"]))
+    dist = Beta.from_interval(float(row["low"]), float(row["high"]), level=float(row["level"]))
+    return dist, table
 
 
 @public
@@ -158,7 +162,7 @@ def capacity_ceiling(
             "assumptions['packaging']", "reference chips with a published memory size", chips
         )
     inputs: dict[str, Any] = {name: Uniform(0.0, 1.0) for name in _INPUTS}
-    inputs["allocation"] = _allocation(overrides.get("allocation"), vendor)
+    inputs["allocation"], allocation = _allocation(overrides.get("allocation"), vendor)
     draws = sample(inputs, n_draws=int(n_draws), seed=int(seed), stream=STREAM)
     quarters = pd.DatetimeIndex(table["quarter"].values)
     labels = [f"{q.year}Q{q.quarter}" for q in quarters]
@@ -228,10 +232,13 @@ def capacity_ceiling(
         },
         attrs={
             "title": f"Manufacturing ceiling on accelerators ({scope})",
-            "source": "workbench.supply.capacity_ceiling over the packaging_capacity and "
-            "packaging_allocation tables; reference packages from accelerators",
-            "license": "CC-BY-4.0",
-            "as_of": str(table.attrs.get("as_of", "")),
+            # Packaging capacity, the vendor's allocation and the reference packages' specs.
+            **merge(
+                table,
+                allocation,
+                load("accelerators") if accelerators is None else accelerators,
+                method="workbench.supply.capacity_ceiling",
+            ),
             "vendor": scope,
             "seed": int(seed),
             STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
