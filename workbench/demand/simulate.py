@@ -54,6 +54,7 @@ import xarray as xr
 
 from workbench import uncertainty
 from workbench._provenance import fresh_attrs, merge
+from workbench._time import to_year
 from workbench._validation import invalid, public
 from workbench.data import H100E_CHIP
 from workbench.demand.power import (
@@ -114,9 +115,7 @@ def _times(start: int, end: int, freq: str) -> tuple[xr.DataArray, np.ndarray]:
     quarter, labelled by its first day and evaluated at its end, the instant at which the
     supply's quarterly stock is counted (:mod:`workbench.gap.core`).
     """
-    for label, value in (("start", start), ("end", end)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise invalid(label, "a year (an integer)", value)
+    start, end = to_year(start, "start"), to_year(end, "end")
     if end < start:
         raise invalid("end", f"a year >= start ({start})", end)
     if freq not in FREQS:
@@ -187,7 +186,7 @@ def simulate(
     n_draws
         Monte Carlo draws.
     start, end
-        First and last year (inclusive).
+        First and last year (inclusive): ``2030``, ``"2030"`` or a date in that year.
     seed
         Seed of the draws (stream ``"demand.simulate"`` of it): the same seed gives the same
         result, chunked or not.

@@ -18,7 +18,7 @@ import xarray as xr
 
 from workbench import demand, supply
 from workbench._provenance import merge
-from workbench._time import to_year
+from workbench._time import select_year, to_year
 from workbench._validation import invalid, public, renamed
 from workbench.demand.power import COOLING  # re-exported as gap.COOLING
 from workbench.errors import format_choices
@@ -269,8 +269,11 @@ def _from(ds: xr.Dataset, year: int) -> xr.Dataset:
 
 
 @public
-def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False) -> xr.Dataset:
+def headline(tree: xr.DataTree, year=None, *, prior: bool = False) -> xr.Dataset:
     """The outlook's key numbers for one year (default: the outlook's end), with 90% intervals.
+
+    ``year`` is a year in any form :func:`workbench._time.to_year` reads (``2030``,
+    ``"2030-01-01"``, a date).
 
     Variables along ``quantile`` (0.05, 0.5, 0.95): ``supply_h100e``, ``demand_h100e``,
     ``supply_power``, ``demand_power`` (MW), ``ratio``; and ``shortfall_probability``.
@@ -279,11 +282,8 @@ def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False)
     """
     node = "prior_gap" if prior and "prior_gap" in tree.children else "gap"
     gap = tree[node].to_dataset()
-    year = _end_year(tree, gap) if year is None else int(year)
-    years = gap["year"].dt.year.values
-    if year not in years:
-        raise invalid("year", f"one of {years.tolist()}", year)
-    at = gap.sel(year=gap["year"][years == year][0])
+    year = _end_year(tree, gap) if year is None else to_year(year)
+    at = select_year(gap, year)
     out = xr.Dataset(
         {
             name: at[name].quantile([0.05, 0.5, 0.95], dim="draw", keep_attrs=True)
