@@ -42,6 +42,9 @@ __all__ = [
 REGIONS = ("world", *(r.lower() for r in supply.REGIONS))
 FIRST_YEAR = 2026  # the outlook's first year
 DEFAULT_END = 2030  # its last, unless told
+# FIRST_YEAR is the observed present (the year calibration compares with): an outlook needs
+# at least one year after it to be a projection at all.
+MIN_END = FIRST_YEAR + 1
 OBSERVED_FROM = 2024  # demand is simulated from here, to be compared with observations
 PROPOSAL_NOISE = "demand energy left physics"  # demand.simulate's warning on its draws' tails
 TARGET_ESS_SHARE = 0.1  # proposal stages stop once the effective sample is a tenth of n_draws
@@ -135,8 +138,8 @@ def outlook(
         raise invalid("cooling", f"one of {format_choices(COOLING)}", cooling)
     if region not in REGIONS:
         raise invalid("region", f"one of {format_choices(REGIONS)}", region)
-    if end < 2027:
-        raise invalid("end", "a year from 2027 on", end)
+    if end < MIN_END:
+        raise invalid("end", f"a year from {MIN_END} on", end)
     if not isinstance(calibrate, bool):
         raise invalid("calibrate", "True or False", calibrate)
     if not isinstance(power_ceiling, bool):
