@@ -27,7 +27,17 @@ import xarray as xr
 
 from workbench._validation import invalid
 
-__all__ = ["bound", "quarter_label", "select_year", "to_year", "year_coord", "years_of"]
+__all__ = [
+    "bound",
+    "quarter_label",
+    "select_year",
+    "time_dim",
+    "to_year",
+    "year_coord",
+    "years_of",
+]
+
+TIME_DIMS = ("quarter", "year")  # the two time dimensions, the finer first
 
 
 def to_year(value, parameter: str = "year") -> int:
@@ -79,6 +89,14 @@ def years_of(coord) -> np.ndarray:
     if np.issubdtype(values.dtype, np.datetime64):
         return pd.DatetimeIndex(values).year.to_numpy()
     return values.astype(int)
+
+
+def time_dim(obj: xr.DataArray | xr.Dataset, parameter: str) -> str:
+    """The time dimension of ``obj`` (``quarter`` before ``year``); refused if it has neither."""
+    for dim in TIME_DIMS:
+        if dim in obj.dims:
+            return dim
+    raise invalid(parameter, "data with a 'quarter' or 'year' dimension", tuple(obj.dims))
 
 
 def select_year(obj: xr.DataArray | xr.Dataset, year, dim: str = "year"):
