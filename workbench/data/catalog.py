@@ -9,11 +9,20 @@ from pathlib import Path
 import xarray as xr
 
 from workbench._provenance import UNKNOWN
+from workbench._validation import invalid
 from workbench.data.metadata import read_metadata
 from workbench.data.table import Schema, read_table
 from workbench.errors import DataError, format_choices
 
-__all__ = ["data_dir", "dataset_path", "list_datasets", "load", "load_table", "read_metadata"]
+__all__ = [
+    "data_dir",
+    "dataset_path",
+    "list_datasets",
+    "load",
+    "load_table",
+    "read_metadata",
+    "table_from",
+]
 
 ENV_VAR = "WORKBENCH_DATA_DIR"
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -108,6 +117,21 @@ def load(name: str) -> xr.Dataset:
         for key, value in cited.items():
             variable.attrs.setdefault(key, value)
     return ds
+
+
+def table_from(value, name: str, parameter: str) -> xr.Dataset:
+    """A table an analysis was given in place of bundled table ``name``.
+
+    ``None`` is the bundled table; a Dataset is used as it is; a CSV path is read with its own
+    ``NAME.toml``, or else with ``name``'s schema (``load_table(..., like=name)``).
+    """
+    if value is None:
+        return load(name)
+    if isinstance(value, xr.Dataset):
+        return value
+    if isinstance(value, (str, Path)):
+        return load_table(value, like=name)
+    raise invalid(parameter, f"a Dataset, a CSV path or None (the bundled {name})", value)
 
 
 def _stamp(*paths: Path) -> tuple:

@@ -27,7 +27,7 @@ import xarray as xr
 
 from workbench._provenance import merge
 from workbench._validation import invalid, public
-from workbench.data import load, load_table
+from workbench.data import load, load_table, table_from
 from workbench.errors import format_choices
 from workbench.supply.chips import chip_arrays
 from workbench.uncertainty import (
@@ -54,16 +54,6 @@ POWER_STREAM = "supply.power_ceiling"
 AI_SHARE = (0.4, 0.8)
 CEILING_KEYS = ("packaging", "allocation", "accelerators")
 _INPUTS = ("wafers", "dies_per_wafer", "yield", "hbm")
-
-
-def _table(value: Any, key: str, default: str) -> xr.Dataset:
-    if value is None:
-        return load(default)
-    if isinstance(value, xr.Dataset):
-        return value
-    if isinstance(value, (str, Path)):
-        return load_table(value)
-    raise invalid(f"assumptions[{key!r}]", "a Dataset or a CSV path", value)
 
 
 def _interval_dist(low: float, high: float, kind: str, label: str) -> Distribution:
@@ -94,7 +84,7 @@ def _allocation(value: Any, vendor: str | None) -> tuple[Distribution, Any]:
             )
             return dist, value
         return as_distribution(spec, name="assumptions['allocation']"), value
-    table = _table(value, "allocation", "packaging_allocation")
+    table = table_from(value, "packaging_allocation", "assumptions['allocation']")
     vendors = [str(v) for v in table["vendor"].values]
     if vendor not in vendors:
         raise invalid("vendor", f"None or one of {format_choices(vendors)}", vendor)
@@ -143,7 +133,7 @@ def capacity_ceiling(
         raise invalid(
             "assumptions", f"a mapping with keys {format_choices(CEILING_KEYS)}", unknown[0]
         )
-    table = _table(overrides.get("packaging"), "packaging", "packaging_capacity")
+    table = table_from(overrides.get("packaging"), "packaging_capacity", "assumptions['packaging']")
     columns = [f"{name}_{end}" for name in _INPUTS for end in ("low", "high")] + ["reference_chip"]
     missing = [c for c in columns if c not in table]
     if missing:
@@ -379,7 +369,7 @@ def power_ceiling(
     """
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
         raise invalid("n_draws", "a positive integer", n_draws)
-    grid = _table(table, "grid_power", "grid_power")
+    grid = table_from(table, "grid_power", "table")
     missing = [c for c in ("low", "high", "level") if c not in grid]
     if missing or "year" not in grid.dims:
         raise invalid("table", "a table on 'year' with columns low, high, level", missing)
