@@ -123,6 +123,22 @@ def test_a_users_scenario_file_fills_gaps_from_base(tmp_path):
     assert ds.peak_to_average.attrs["origin"] == "mine"
     assert ds.model_params.attrs["origin"] == "base"
     np.testing.assert_allclose(ds.tokens_per_second_peak, 3.0 * ds.tokens_per_second)
+    # The user's numbers state no licence: the result's is theirs (unknown) beside the
+    # bundled tables' it also used, never the bundled licence alone.
+    assert ds.attrs["license"].split("; ")[0] == "unknown"
+    assert "scenario table mine.csv" in ds.attrs["source"]
+
+
+def test_simulate_cites_its_inputs_licences():
+    from workbench.data import load
+
+    ds = simulate("base", **SMALL)
+    tables = ("demand_scenarios", "token_volume", "accelerators", "demand_correlations")
+    stated = {load(name).attrs["license"] for name in tables}
+    assert ds.attrs["license"] == "; ".join(sorted(stated))
+    assert ds.attrs["as_of"] == max(load(name).attrs["as_of"] for name in tables)
+    mine = simulate("base", correlation={("efficiency_gain", "efficiency_growth"): 0.3}, **SMALL)
+    assert "user-supplied data" in mine.attrs["source"]  # the caller's correlations
 
 
 def test_a_users_file_with_several_scenarios_needs_a_name(tmp_path):

@@ -38,6 +38,12 @@ def test_dimensions_coordinates_and_conventions(base):
     assert base.attrs["seed"] == 3
 
 
+def test_start_and_end_take_a_year_in_any_form():
+    by_int = simulate("base", n_draws=50, start=2026, end=2027, seed=1)
+    by_date = simulate("base", n_draws=50, start="2026-01-01", end="2027", seed=1)
+    assert by_date.identical(by_int)
+
+
 def test_every_numeric_variable_is_described(base):
     for name, da in base.data_vars.items():
         assert da.attrs.get("units"), name

@@ -76,7 +76,7 @@ def test_results_object_shape():
     assert set(ds.data_vars) >= {"estimate", "lower", "upper"}
     assert ds.attrs["level"] == 0.9 and ds.attrs["license"]
     assert (ds.lower < ds.estimate).all() and (ds.estimate < ds.upper).all()
-    assert "within-series" in fit.summary()
+    assert "within-series" in str(fit.summary())
     wider = fit.conf_int(0.99)["growth_per_year"]
     assert wider[0] < fit.conf_int()["growth_per_year"][0]
     pred = fit.predict(["2025-05-20", "2026-05-19"], series="google")

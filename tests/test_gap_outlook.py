@@ -189,3 +189,11 @@ def test_trees_saved_with_horizon_still_read(tree):
     old = tree.copy()
     old.attrs = {k: v for k, v in tree.attrs.items() if k != "end"} | {"horizon": 2028}
     assert headline(old).attrs["year"] == 2028
+
+
+def test_headline_takes_a_year_in_any_form(tree):
+    by_int = headline(tree, 2028)
+    for year in ("2028", "2028-01-01", np.datetime64("2028-01-01")):
+        assert headline(tree, year).identical(by_int)
+    with pytest.raises(ParameterError, match=r"'year' parameter of gap\.headline"):
+        headline(tree, 2040)

@@ -8,7 +8,15 @@ import pytest
 import xarray as xr
 
 from workbench._provenance import UNKNOWN, Var, check_units, describe, merge
-from workbench._time import quarter_label, select_year, to_year, year_coord, years_of
+from workbench._time import (
+    bound,
+    quarter_label,
+    select_year,
+    time_dim,
+    to_year,
+    year_coord,
+    years_of,
+)
 from workbench._validation import (
     as_dataarray,
     caller,
@@ -165,6 +173,22 @@ def test_to_year_accepts_every_form(value):
 def test_to_year_rejects(bad):
     with pytest.raises(ParameterError, match="'year'"):
         to_year(bad)
+
+
+def test_a_bare_year_bounds_the_whole_year():
+    assert bound(2010, "start") == np.datetime64("2010-01-01", "ns")
+    last = np.datetime64("2021-01-01", "ns") - np.timedelta64(1, "ns")
+    assert bound("2020", "end", end=True) == last
+    assert bound("2020-06-30", "end", end=True) == np.datetime64("2020-06-30", "ns")
+    with pytest.raises(ParameterError, match="'start'"):
+        bound("soon", "start")
+
+
+def test_time_dim_prefers_quarter_and_names_the_parameter():
+    both = xr.Dataset(coords={"year": [1, 2], "quarter": [1, 2, 3]})
+    assert time_dim(both, "ds") == "quarter" and time_dim(both[["year"]], "ds") == "year"
+    with pytest.raises(ParameterError, match="'supply' parameter"):
+        time_dim(xr.DataArray([1.0], dims="draw"), "supply")
 
 
 def test_select_year_on_datetime_and_int_coords():

@@ -77,3 +77,10 @@ def test_tornado_axis_title_comes_from_the_one_rule(rng, monkeypatch):
     spec = tornado_chart(result, year="2028-01-01").to_json()
     assert calls, "the tornado chart's axis title goes through workbench.plots.labels"
     assert f"<{calls[-1][0]}|" in spec
+
+
+def test_tornado_takes_a_year_in_any_form(rng):
+    _, result = small_gap(rng)
+    dated = tornado_chart(result, year="2028-01-01").to_dict()
+    for year in (2028, "2028", np.datetime64("2028-01-01")):
+        assert tornado_chart(result, year=year).to_dict()["datasets"] == dated["datasets"]

@@ -64,3 +64,26 @@ def test_summary_table():
 def test_predict_must_be_provided():
     with pytest.raises(NotImplementedError, match="_Mean has no predict"):
         _Mean([1.0]).predict([1])
+
+
+def test_every_public_fit_returns_a_fit():
+    """Issue 16: every fit_* returns a workbench._results.Fit (token growth included)."""
+    import importlib
+    import inspect
+    import pkgutil
+    import typing
+
+    import workbench
+    from workbench._results import Fit
+
+    found = {}
+    for info in pkgutil.walk_packages(workbench.__path__, "workbench."):
+        module = importlib.import_module(info.name)
+        for name, function in vars(module).items():
+            if name.startswith("fit_") and inspect.isfunction(function):
+                if function.__module__ == module.__name__:
+                    found[f"{module.__name__}.{name}"] = function
+    assert "workbench.demand.tokens.fit_token_growth" in found
+    for name, function in found.items():
+        returned = typing.get_type_hints(inspect.unwrap(function))["return"]
+        assert issubclass(returned, Fit), name

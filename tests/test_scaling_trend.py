@@ -182,6 +182,8 @@ def test_nan_rows_are_dropped_and_window_applies(compute):
     dates = compute.publication_date.values
     inside = (dates >= np.datetime64("2016-01-01")) & (dates <= np.datetime64("2020-12-31"))
     assert windowed.n == int(inside.sum())
+    # A bare year is the whole year (read as a timestamp, 2016 would be 1970 + 2016 ns).
+    assert fit_trend(compute, start=2016, end=2020).n == windowed.n
 
 
 def test_to_dataset_and_summary(compute):

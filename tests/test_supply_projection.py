@@ -42,6 +42,12 @@ def test_capacity_growth_by_hand():
     assert out.attrs["projection_method"] == "capacity"
 
 
+def test_end_takes_a_year_in_any_form():
+    shipments = history([100, 100, 100, 100])
+    last = [project_shipments(shipments, end=end).quarter.values[-1] for end in (2027, "2027")]
+    assert last[0] == last[1] == np.datetime64("2027-10-01")
+
+
 def test_better_chips_lower_units_and_power_per_h100e():
     shipments = history([100, 100, 100, 100])
     growth = {

@@ -27,7 +27,17 @@ import xarray as xr
 
 from workbench._validation import invalid
 
-__all__ = ["quarter_label", "select_year", "to_year", "year_coord", "years_of"]
+__all__ = [
+    "bound",
+    "quarter_label",
+    "select_year",
+    "time_dim",
+    "to_year",
+    "year_coord",
+    "years_of",
+]
+
+TIME_DIMS = ("quarter", "year")  # the two time dimensions, the finer first
 
 
 def to_year(value, parameter: str = "year") -> int:
@@ -48,6 +58,26 @@ def to_year(value, parameter: str = "year") -> int:
     raise invalid(parameter, "a year (e.g. 2030 or '2030-01-01')", value)
 
 
+def bound(value, parameter: str, *, end: bool = False) -> np.datetime64:
+    """The instant a period's ``start`` (or inclusive ``end``) refers to, as datetime64[ns].
+
+    A bare year (``2030``, ``"2030"``) is the whole year: from its 1 January, or to its last
+    instant when it ends a period; a date is that date. (Read as a timestamp, an int would be
+    nanoseconds after 1970.)
+    """
+    if isinstance(value, int | np.integer | float | np.floating) and not isinstance(value, bool):
+        year = to_year(value, parameter)
+    elif isinstance(value, str) and value.strip().isdigit():
+        year = to_year(value, parameter)
+    else:
+        try:
+            return np.datetime64(pd.Timestamp(value), "ns")
+        except (TypeError, ValueError) as exc:
+            raise invalid(parameter, "a year (e.g. 2030) or a date", value) from exc
+    first = np.datetime64(f"{year + 1 if end else year:04d}-01-01", "ns")
+    return first - np.timedelta64(1, "ns") if end else first
+
+
 def year_coord(years: Iterable) -> np.ndarray:
     """A ``year`` coordinate (datetime64, 1 January) from years given in any accepted form."""
     return np.array([f"{to_year(y):04d}-01-01" for y in years], dtype="datetime64[ns]")
@@ -59,6 +89,14 @@ def years_of(coord) -> np.ndarray:
     if np.issubdtype(values.dtype, np.datetime64):
         return pd.DatetimeIndex(values).year.to_numpy()
     return values.astype(int)
+
+
+def time_dim(obj: xr.DataArray | xr.Dataset, parameter: str) -> str:
+    """The time dimension of ``obj`` (``quarter`` before ``year``); refused if it has neither."""
+    for dim in TIME_DIMS:
+        if dim in obj.dims:
+            return dim
+    raise invalid(parameter, "data with a 'quarter' or 'year' dimension", tuple(obj.dims))
 
 
 def select_year(obj: xr.DataArray | xr.Dataset, year, dim: str = "year"):

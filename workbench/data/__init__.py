@@ -12,6 +12,7 @@ from workbench.data.catalog import (
     load,
     load_table,
     read_metadata,
+    table_from,
 )
 from workbench.data.chips import chip_specs
 from workbench.data.describe import coverage, describe, inventory
@@ -70,5 +71,6 @@ __all__ = [
     "read_epoch_models",
     "read_metadata",
     "read_table",
+    "table_from",
     "to_calendar_quarters",
 ]

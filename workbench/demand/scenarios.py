@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from workbench import uncertainty
+from workbench._provenance import UNKNOWN, merge
 from workbench._validation import invalid, public, retired
 from workbench.data import dataset_path, load_table
 from workbench.errors import format_choices
@@ -29,6 +30,7 @@ from workbench.errors import format_choices
 __all__ = [
     "INPUTS",
     "TOKEN_MODELS",
+    "Correlations",
     "InputSpec",
     "ScenarioInputs",
     "list_scenarios",
@@ -160,10 +162,23 @@ class ScenarioInputs:
     base_date: str  # the date levels refer to (ISO)
     as_of: str
     source: str
+    license: str = UNKNOWN  # the tables' licences (workbench._provenance.merge)
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        """The provenance of the inputs, as :func:`workbench._provenance.merge` reads it."""
+        return {"source": self.source, "license": self.license, "as_of": self.as_of}
 
 
-def _bundled_metadata() -> Path:
-    return dataset_path(TABLE).with_suffix(".toml")
+class Correlations(dict):
+    """``{(input_a, input_b): rho}``, with the provenance of the table it was read from.
+
+    ``attrs`` is empty for a mapping given in code (the caller's own numbers).
+    """
+
+    def __init__(self, pairs=(), attrs=None):
+        super().__init__(pairs)
+        self.attrs = dict(attrs or {})
 
 
 @public
@@ -186,8 +201,7 @@ def load_scenarios(path: str | Path | None = None) -> xr.Dataset:
         csv = Path(path)
         if not csv.exists():
             raise invalid("scenario", "an existing CSV file", str(csv))
-        toml = csv.with_suffix(".toml")
-        table = load_table(csv, toml if toml.exists() else _bundled_metadata())
+        table = load_table(csv, like=TABLE)
     missing = [c for c in ("dist", "low", "high", "value", "units") if c not in table]
     if missing or set(table.dims) != {"scenario", "input"}:
         raise invalid(
@@ -322,8 +336,10 @@ def scenario_inputs(
     table, name, label = _resolve_table(scenario)
     rows = _rows(table, name)
     origin = {n: name for n in rows}
+    tables = [table]
     if "base" in list_scenarios() and (len(rows) < len(wanted)):
-        base = _rows(load_scenarios(), "base")
+        tables.append(load_scenarios())
+        base = _rows(tables[-1], "base")
         for n, row in base.items():
             if n not in rows:
                 rows[n], origin[n] = row, "base"
@@ -353,16 +369,19 @@ def scenario_inputs(
         origin={n: origin[n] for n in dists},
         scenario=label,
         base_date=str(table.attrs.get("base_date", "2026-01-01")),
-        as_of=str(table.attrs.get("as_of", "")),
+        as_of=merge(*tables)["as_of"],
         source=f"scenario table {table.attrs.get('file', TABLE)}",
+        license=merge(*tables)["license"],
     )
 
 
 @public
 def load_correlations(
     correlation="stated", *, inputs=None, owner: str | None = None
-) -> dict[tuple[str, str], float]:
+) -> Correlations:
     """Correlations between demand inputs as ``{(input_a, input_b): rho}``.
+
+    The mapping's ``attrs`` are the provenance of the table it was read from.
 
     Parameters
     ----------
@@ -377,10 +396,12 @@ def load_correlations(
         Deprecated and ignored: messages name the public function called (``@public``).
     """
     retired(owner, old="owner", reason="messages name the public function called")
+    attrs: dict = {}
     if correlation is None or (isinstance(correlation, str) and correlation == "none"):
-        return {}
+        return Correlations()
     if isinstance(correlation, dict) or hasattr(correlation, "items"):
         pairs = {tuple(k): float(v) for k, v in dict(correlation).items()}
+        attrs = dict(getattr(correlation, "attrs", {}))
     elif isinstance(correlation, (str, Path)):
         if correlation == "stated":
             table = load_table(dataset_path(CORRELATIONS))
@@ -392,9 +413,8 @@ def load_correlations(
                     "'stated', 'none', a mapping {(a, b): rho} or an existing CSV",
                     str(correlation),
                 )
-            toml = path.with_suffix(".toml")
-            bundled = dataset_path(CORRELATIONS).with_suffix(".toml")
-            table = load_table(path, toml if toml.exists() else bundled)
+            table = load_table(path, like=CORRELATIONS)
+        attrs = {k: table.attrs[k] for k in ("source", "license", "as_of") if k in table.attrs}
         frame = table["rho"].to_series().dropna()
         pairs = {(str(a), str(b)): float(v) for (a, b), v in frame.items()}
     else:
@@ -405,4 +425,4 @@ def load_correlations(
                 raise invalid("correlation", f"pairs of inputs ({format_choices(INPUTS)})", name)
     if inputs is not None:
         pairs = {k: v for k, v in pairs.items() if k[0] in inputs and k[1] in inputs}
-    return pairs
+    return Correlations(pairs, attrs)

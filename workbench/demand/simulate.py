@@ -53,7 +53,8 @@ import numpy as np
 import xarray as xr
 
 from workbench import uncertainty
-from workbench._provenance import fresh_attrs
+from workbench._provenance import fresh_attrs, merge
+from workbench._time import to_year
 from workbench._validation import invalid, public
 from workbench.data import H100E_CHIP
 from workbench.demand.power import (
@@ -114,9 +115,7 @@ def _times(start: int, end: int, freq: str) -> tuple[xr.DataArray, np.ndarray]:
     quarter, labelled by its first day and evaluated at its end, the instant at which the
     supply's quarterly stock is counted (:mod:`workbench.gap.core`).
     """
-    for label, value in (("start", start), ("end", end)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise invalid(label, "a year (an integer)", value)
+    start, end = to_year(start, "start"), to_year(end, "end")
     if end < start:
         raise invalid("end", f"a year >= start ({start})", end)
     if freq not in FREQS:
@@ -187,7 +186,7 @@ def simulate(
     n_draws
         Monte Carlo draws.
     start, end
-        First and last year (inclusive).
+        First and last year (inclusive): ``2030``, ``"2030"`` or a date in that year.
     seed
         Seed of the draws (stream ``"demand.simulate"`` of it): the same seed gives the same
         result, chunked or not.
@@ -352,13 +351,9 @@ def simulate(
         "n_draws": int(n_draws),
         "inputs": ", ".join(x.data_vars),
         "correlation": "; ".join(f"{a}~{b}={r:g}" for (a, b), r in pairs.items()) or "none",
-        "source": "workbench.demand.simulate over "
-        + inputs.source
-        + ("; token_volume statements" if token_model == "observed" else "")
-        + "; accelerators table"
-        + ("; demand_correlations table" if correlation == "stated" and pairs else ""),
-        "license": "CC-BY-4.0",
-        "as_of": inputs.as_of,
+        # The scenario, the token statements fitted, the chips' specifications and the
+        # correlations: a result is as open, and as fresh, as these inputs.
+        **merge(inputs, fit, specs, pairs or None, method="workbench.demand.simulate"),
         "energy_bound": "energy capped at the world's electricity consumption "
         "(workbench.demand.power.world_electricity); a warning names the years where draws "
         "reached it (in-memory results)",

@@ -24,6 +24,7 @@ import xarray as xr
 from scipy import stats
 
 from workbench._provenance import fresh_attrs
+from workbench._results import Fit
 from workbench._validation import as_dataarray, invalid, public
 from workbench.errors import DataError, format_choices
 
@@ -84,7 +85,7 @@ def _load_token_volume(token_volume: xr.Dataset | None) -> xr.Dataset:
 
 
 @dataclass(frozen=True)
-class TokenGrowthFit:
+class TokenGrowthFit(Fit):
     """A common yearly growth of token volume fitted within series, with its uncertainty.
 
     The model is ``log v_ij = a_i + r (t_ij - t̄_i) + e_ij``: series *i* keeps its own level
@@ -112,17 +113,27 @@ class TokenGrowthFit:
         """The fitted growth as a multiple per year, ``exp(r)``."""
         return float(np.exp(self.log_rate))
 
-    @public
-    def conf_int(self, level: float | None = None) -> dict[str, tuple[float, float]]:
-        """Central interval of ``log_rate`` and ``growth_per_year`` (default ``self.level``)."""
-        level = self.level if level is None else float(level)
-        if not 0 < level < 1:
-            raise invalid("level", "a probability in (0, 1)", level)
+    @property
+    def provenance(self) -> dict:
+        """``source``, ``license`` and ``as_of`` of the statements fitted (in ``attrs``)."""
+        return {k: v for k, v in self.attrs.items() if k in ("source", "license", "as_of")}
+
+    def _estimates(self) -> dict[str, float]:
+        return {"growth_per_year": self.growth_per_year, "log_rate": float(self.log_rate)}
+
+    def _interval(self, level: float) -> dict[str, tuple[float, float]]:
+        """Student-t interval of ``log_rate``; ``growth_per_year``'s is its exponential."""
         half = float(stats.t.ppf(0.5 + level / 2, self.dof)) * self.se
         low, high = self.log_rate - half, self.log_rate + half
         return {
             "log_rate": (low, high),
             "growth_per_year": (float(np.exp(low)), float(np.exp(high))),
+        }
+
+    def _param_attrs(self):
+        return {
+            "growth_per_year": {"units": "1", "long_name": "Token volume growth, ×/year"},
+            "log_rate": {"units": "1/year", "long_name": "Log growth rate"},
         }
 
     @public
@@ -154,45 +165,27 @@ class TokenGrowthFit:
         out["mean"].attrs["long_name"] = f"Fitted tokens per month ({series})"
         return out
 
-    def summary(self) -> str:
-        """A short plain-text table of the estimate."""
-        low, high = self.conf_int()["growth_per_year"]
-        return "\n".join(
-            [
-                "Token-volume growth, within-series OLS (dates centred per series)",
-                f"  growth per year   {self.growth_per_year:8.3g}   "
-                f"{self.level:.0%} interval {low:.3g} to {high:.3g}",
-                f"  log rate          {self.log_rate:8.4f}   se {self.se:.4f}, dof {self.dof}",
-                f"  statements {self.n_statements} in {self.n_series} series "
-                f"({', '.join(self.series)}); rate refers to {str(self.centre)[:10]}",
-            ]
-        )
+    def _summary_title(self) -> str:
+        return "Token-volume growth, within-series OLS (dates centred per series)"
 
-    def to_dataset(self) -> xr.Dataset:
-        """``estimate``, ``lower``, ``upper`` along ``param``: growth_per_year, log_rate."""
-        bounds = self.conf_int()
-        names = ["growth_per_year", "log_rate"]
-        estimates = [self.growth_per_year, self.log_rate]
-        return xr.Dataset(
-            {
-                "estimate": ("param", estimates, {"long_name": "Estimate"}),
-                "lower": ("param", [bounds[n][0] for n in names], {"long_name": "Lower bound"}),
-                "upper": ("param", [bounds[n][1] for n in names], {"long_name": "Upper bound"}),
-                "se": ("param", [np.nan, self.se], {"long_name": "Standard error"}),
-            },
-            coords={
-                "param": names,
-                "units": ("param", ["1", "1/year"]),
-            },
-            attrs={
-                **self.attrs,
-                "level": self.level,
-                "n_statements": self.n_statements,
-                "dof": self.dof,
-                "centre_date": str(self.centre)[:10],
-                "last_date": str(self.last)[:10],
-            },
+    def _summary_notes(self) -> list[str]:
+        return [
+            f"log rate {self.log_rate:.4f}, se {self.se:.4f}, dof {self.dof}; statements "
+            f"{self.n_statements} in {self.n_series} series ({', '.join(self.series)}); "
+            f"rate refers to {str(self.centre)[:10]}"
+        ]
+
+    def _add_to_dataset(self, ds: xr.Dataset, level: float) -> xr.Dataset:
+        ds["se"] = ("param", [np.nan, self.se], {"long_name": "Standard error"})
+        ds = ds.assign_coords(units=("param", ds["param_units"].values))  # the older name
+        ds.attrs.update(
+            method=self.attrs.get("method", ""),
+            n_statements=self.n_statements,
+            dof=self.dof,
+            centre_date=str(self.centre)[:10],
+            last_date=str(self.last)[:10],
         )
+        return ds
 
 
 @public

@@ -81,6 +81,7 @@ from scipy import special
 
 from workbench import data
 from workbench._random import stream
+from workbench._time import time_dim
 from workbench._validation import invalid, public
 from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_between
 from workbench.errors import CalibrationWarning
@@ -295,16 +296,9 @@ def _compute_rows(models: xr.Dataset, cutoff) -> list[dict]:
     return rows
 
 
-def _time_dim(ds: xr.Dataset) -> str:
-    for dim in ("quarter", "year"):
-        if dim in ds.dims:
-            return dim
-    raise invalid("tree", "datasets on 'quarter' or 'year'", tuple(ds.dims))
-
-
 def _log_interp(da: xr.DataArray, times: np.ndarray) -> np.ndarray:
     """``da`` (time × draw) at instants ``times``, interpolating its log; NaN outside."""
-    dim = _time_dim(da.to_dataset(name="v"))
+    dim = time_dim(da, "tree")
     # The instants the labels refer to (a quarter's stock is at its end; see gap.core).
     when = instants(da.to_dataset(name="v"), dim)
     grid = when.values.astype("datetime64[ns]").astype("int64").astype(float)

@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
+from workbench._time import time_dim
 from workbench._validation import invalid, public
 from workbench.errors import ParameterError, format_choices
 from workbench.uncertainty import check_independent, merge_streams
@@ -53,17 +55,10 @@ _DEFAULT_INSTANT = {"quarter": "end", "year": "start"}
 _OFFSETS = {"quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}
 
 
-def _time_dim(ds: xr.Dataset, name: str) -> str:
-    for dim in ("quarter", "year"):
-        if dim in ds.dims:
-            return dim
-    raise invalid(name, "a Dataset with a 'quarter' or 'year' dimension", tuple(ds.dims))
-
-
 @public
 def instants(ds: xr.Dataset, dim: str | None = None) -> pd.DatetimeIndex:
     """The instants the labels of ``ds``'s time coordinate refer to (see the module's rule)."""
-    dim = dim or _time_dim(ds, "ds")
+    dim = dim or time_dim(ds, "ds")
     labels = pd.DatetimeIndex(ds[dim].values)
     where = ds[dim].attrs.get("instant", _DEFAULT_INSTANT[dim])
     if where not in ("start", "end"):
@@ -80,7 +75,7 @@ def align_periods(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, x
     Returns the two datasets restricted to the common instants, the supply relabelled with the
     demand's labels (so ``supply.year`` 2026-01-01 holds the stock at the end of 2025Q4).
     """
-    s_dim, d_dim = _time_dim(supply, "supply"), _time_dim(demand, "demand")
+    s_dim, d_dim = time_dim(supply, "supply"), time_dim(demand, "demand")
     if s_dim == "year" and d_dim == "quarter":
         raise invalid(
             "supply",
@@ -227,8 +222,8 @@ def compute_gap(
     if period not in (None, "year"):
         raise invalid("period", "None or 'year'", period)
     _check_draws(supply, demand)
-    supply_period = _time_dim(supply, "supply")
-    demand_period = _time_dim(demand, "demand")
+    supply_period = time_dim(supply, "supply")
+    demand_period = time_dim(demand, "demand")
     aligned_supply, aligned_demand = align_periods(supply, demand)
     aligned_demand, binding = _restate_on_supply(aligned_supply, aligned_demand)
     dim = demand_period
@@ -284,18 +279,9 @@ def compute_gap(
         "unit": unit,
         "period": dim,
         "alignment": alignment,
-        "source": f"supply: {supply.attrs.get('source', 'n/a')}; demand: "
-        f"{demand.attrs.get('source', 'n/a')}",
-        "license": _license(supply, demand),
-        "as_of": max(str(supply.attrs.get("as_of", "")), str(demand.attrs.get("as_of", ""))),
+        **merge(supply, demand, method="workbench.gap.compute_gap"),
         "supply_seed": supply.attrs.get("seed", "n/a"),
         "demand_seed": demand.attrs.get("seed", "n/a"),
         "random_streams": merge_streams(supply, demand),
     }
     return out
-
-
-def _license(*datasets: xr.Dataset) -> str:
-    """The inputs' licences, never invented: one if all agree, else each, "unknown" if unstated."""
-    found = {str(ds.attrs["license"]) if ds.attrs.get("license") else "unknown" for ds in datasets}
-    return "; ".join(sorted(found))

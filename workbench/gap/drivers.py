@@ -22,11 +22,13 @@ when an input is learnt (it is a martingale); what shrinks is how uncertain the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 from scipy import stats
 
+from workbench._provenance import merge
 from workbench._validation import invalid, public
 
 __all__ = ["drivers", "value_of_information"]
@@ -100,6 +102,49 @@ def _as_output(output) -> xr.DataArray:
     return output
 
 
+@dataclass(frozen=True)
+class _Problem:
+    """An output's draws and the inputs explaining them, checked and flattened."""
+
+    inputs: dict[str, np.ndarray]  # input name -> values along draw
+    y: xr.DataArray  # the output, draw last, computed
+    flat: np.ndarray  # (other values, draw)
+    other: list[str]  # the output's dims besides draw
+    units: str
+    label: str
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (len(self.inputs), *[self.y.sizes[d] for d in self.other])
+
+    def along_input(self, values: np.ndarray, **attrs) -> xr.DataArray:
+        return xr.DataArray(values.reshape(self.shape), dims=("input", *self.other), attrs=attrs)
+
+    def coords(self) -> dict:
+        return {
+            "input": list(self.inputs),
+            **{d: self.y[d] for d in self.other if d in self.y.coords},
+        }
+
+
+def _problem(output, inputs, bins: int) -> _Problem:
+    """The checks and set-up :func:`drivers` and :func:`value_of_information` share."""
+    output = _as_output(output)
+    draws = output.sizes["draw"]
+    if draws < 2 * bins:
+        raise invalid("output", f"at least {2 * bins} draws", draws)
+    named = _collect_inputs(inputs, draws)
+    y = output.transpose(..., "draw").compute()
+    return _Problem(
+        inputs=named,
+        y=y,
+        flat=np.asarray(y.values, dtype=float).reshape(-1, draws),
+        other=[d for d in y.dims if d != "draw"],
+        units=output.attrs.get("units", "1"),
+        label=output.attrs.get("long_name", output.name or "output"),
+    )
+
+
 @public
 def drivers(
     output: xr.DataArray | xr.Dataset,
@@ -130,17 +175,11 @@ def drivers(
         ``low`` and ``high`` (the output's median with the input in its lowest / highest
         decile) and ``median`` (the output's overall median).
     """
-    output = _as_output(output)
-    draws = output.sizes["draw"]
-    if draws < 2 * bins:
-        raise invalid("output", f"at least {2 * bins} draws", draws)
-    named = _collect_inputs(inputs, draws)
-    names = list(named)
-    x = np.stack([named[n] for n in names])  # (input, draw)
-    y_all = output.transpose(..., "draw").compute()
-    other = [d for d in y_all.dims if d != "draw"]
-    flat = y_all.values.reshape(-1, draws)
-    n_in, n_out = len(names), flat.shape[0]
+    problem = _problem(output, inputs, bins)
+    x = np.stack(list(problem.inputs.values()))  # (input, draw)
+    flat, other, units, label = problem.flat, problem.other, problem.units, problem.label
+    draws = flat.shape[1]
+    n_in, n_out = x.shape[0], flat.shape[0]
     rho = np.full((n_in, n_out), np.nan)
     first = np.full((n_in, n_out), np.nan)
     low = np.full((n_in, n_out), np.nan)
@@ -158,14 +197,7 @@ def drivers(
             first[i, j] = _first_order_index(x[i], y, bins)
             low[i, j] = np.median(y[orders[i, :decile]])
             high[i, j] = np.median(y[orders[i, -decile:]])
-    shape = (n_in, *[y_all.sizes[d] for d in other])
-    coords = {d: y_all[d] for d in other if d in y_all.coords}
-    units = output.attrs.get("units", "1")
-    label = output.attrs.get("long_name", output.name or "output")
-
-    def var(values, **attrs):
-        return xr.DataArray(values.reshape(shape), dims=("input", *other), attrs=attrs)
-
+    var = problem.along_input
     ds = xr.Dataset(
         {
             "rank_correlation": var(rho, units="1", long_name=f"Spearman correlation with {label}"),
@@ -177,19 +209,18 @@ def drivers(
                 high, units=units, long_name=f"Median {label}, input in its highest decile"
             ),
         },
-        coords={"input": names, **coords},
+        coords=problem.coords(),
     )
-    ds["median"] = y_all.median("draw").assign_attrs(units=units, long_name=f"Median {label}")
+    ds["median"] = problem.y.median("draw").assign_attrs(units=units, long_name=f"Median {label}")
     strength = np.abs(ds["rank_correlation"])
     if other:
         strength = strength.max([d for d in other])
     ds = ds.isel(input=np.argsort(-strength.fillna(0).values, kind="stable"))
-    as_of = [str(d.attrs["as_of"]) for d in _groups(inputs).values() if d.attrs.get("as_of")]
     ds.attrs = {
         "title": f"Drivers of the spread of {label}",
-        "source": f"workbench.gap.drivers over {draws} draws of {label}",
-        "license": "CC-BY-4.0",
-        "as_of": max(as_of) if as_of else "",
+        **merge(
+            *_groups(inputs).values(), method=f"workbench.gap.drivers ({draws} draws of {label})"
+        ),
         "method": "Spearman rank correlation; first-order index from equal-count bins "
         f"({bins}); swing = medians in the lowest and highest input deciles",
         "draws": draws,
@@ -227,15 +258,10 @@ def value_of_information(
         (``Var(P(shortfall | X))``), ``shortfall_share`` (of ``p(1 − p)``); and
         ``shortfall_probability`` and ``variance`` of the output.
     """
-    output = _as_output(output)
-    draws = output.sizes["draw"]
-    if draws < 2 * bins:
-        raise invalid("output", f"at least {2 * bins} draws", draws)
-    named = _collect_inputs(inputs, draws)
+    problem = _problem(output, inputs, bins)
+    named, flat, other = problem.inputs, problem.flat, problem.other
+    units, label, draws = problem.units, problem.label, problem.flat.shape[1]
     names = list(named)
-    y_all = output.transpose(..., "draw").compute()
-    other = [d for d in y_all.dims if d != "draw"]
-    flat = np.asarray(y_all.values, dtype=float).reshape(-1, draws)
     n_in, n_out = len(names), flat.shape[0]
     share = np.full((n_in, n_out), np.nan)
     short_share = np.full((n_in, n_out), np.nan)
@@ -250,17 +276,11 @@ def value_of_information(
         for i, name in enumerate(names):
             share[i, j] = _first_order_index(named[name], y, bins)
             short_share[i, j] = _first_order_index(named[name], event, bins)
-    shape = (n_in, *[y_all.sizes[d] for d in other])
-    coords = {d: y_all[d] for d in other if d in y_all.coords}
-    units = output.attrs.get("units", "1")
-    label = output.attrs.get("long_name", output.name or "output")
     bernoulli = p * (1 - p)
-
-    def var(values, **attrs):
-        return xr.DataArray(values.reshape(shape), dims=("input", *other), attrs=attrs)
+    var = problem.along_input
 
     def per_output(values, **attrs):
-        return xr.DataArray(values.reshape(shape[1:]), dims=tuple(other), attrs=attrs)
+        return xr.DataArray(values.reshape(problem.shape[1:]), dims=tuple(other), attrs=attrs)
 
     ds = xr.Dataset(
         {
@@ -285,19 +305,18 @@ def value_of_information(
             ),
             "variance": per_output(variance, units="1", long_name=f"Variance of {label}"),
         },
-        coords={"input": names, **coords},
+        coords=problem.coords(),
     )
     strength = ds["variance_share"]
     if other:
         strength = strength.max(other)
     ds = ds.isel(input=np.argsort(-strength.fillna(0).values, kind="stable"))
-    as_of = [str(d.attrs["as_of"]) for d in _groups(inputs).values() if d.attrs.get("as_of")]
-    licences = {str(d.attrs.get("license") or "unknown") for d in _groups(inputs).values()}
     ds.attrs = {
         "title": f"Value of information about the inputs of {label}",
-        "source": f"workbench.gap.value_of_information over {draws} draws of {label}",
-        "license": "; ".join(sorted(licences)),
-        "as_of": max(as_of) if as_of else "",
+        **merge(
+            *_groups(inputs).values(),
+            method=f"workbench.gap.value_of_information ({draws} draws of {label})",
+        ),
         "method": "Var(E[Y|X]) and Var(P(Y < threshold | X)) from equal-count bins of X "
         f"({bins}), bias-corrected",
         "threshold": threshold,

@@ -17,7 +17,8 @@ import pandas as pd
 import xarray as xr
 
 from workbench import demand, supply
-from workbench._time import to_year
+from workbench._provenance import merge
+from workbench._time import select_year, to_year
 from workbench._validation import invalid, public, renamed
 from workbench.demand.power import COOLING  # re-exported as gap.COOLING
 from workbench.errors import format_choices
@@ -41,6 +42,9 @@ __all__ = [
 REGIONS = ("world", *(r.lower() for r in supply.REGIONS))
 FIRST_YEAR = 2026  # the outlook's first year
 DEFAULT_END = 2030  # its last, unless told
+# FIRST_YEAR is the observed present (the year calibration compares with): an outlook needs
+# at least one year after it to be a projection at all.
+MIN_END = FIRST_YEAR + 1
 OBSERVED_FROM = 2024  # demand is simulated from here, to be compared with observations
 PROPOSAL_NOISE = "demand energy left physics"  # demand.simulate's warning on its draws' tails
 TARGET_ESS_SHARE = 0.1  # proposal stages stop once the effective sample is a tenth of n_draws
@@ -134,8 +138,8 @@ def outlook(
         raise invalid("cooling", f"one of {format_choices(COOLING)}", cooling)
     if region not in REGIONS:
         raise invalid("region", f"one of {format_choices(REGIONS)}", region)
-    if end < 2027:
-        raise invalid("end", "a year from 2027 on", end)
+    if end < MIN_END:
+        raise invalid("end", f"a year from {MIN_END} on", end)
     if not isinstance(calibrate, bool):
         raise invalid("calibrate", "True or False", calibrate)
     if not isinstance(power_ceiling, bool):
@@ -232,9 +236,7 @@ def outlook(
         "title": f"Compute outlook to {end}: {scenario} demand, {cooling} cooling, {region}"
         + (", calibrated to observations" if calibrate else ", prior (uncalibrated)"),
         **{k: str(v) for k, v in settings.items()},
-        "source": "workbench.gap.outlook over workbench.supply and workbench.demand",
-        "license": "CC-BY-4.0",
-        "as_of": max(str(base.attrs.get("as_of", "")), str(needed.attrs.get("as_of", ""))),
+        **merge(base, needed, method="workbench.gap.outlook"),
     }
     if calibrate:
         tree.attrs["ess"] = record.attrs["ess"]
@@ -251,6 +253,7 @@ def _supply_inputs(base: xr.Dataset, projected: xr.Dataset) -> xr.Dataset:
     inputs["recent_shipments"] = recent.sum("quarter").assign_attrs(
         units="1", long_name="H100e shipped in the last four estimated quarters"
     )
+    inputs.attrs = merge(base, projected)  # drawn from the supply's own inputs
     return inputs
 
 
@@ -269,8 +272,11 @@ def _from(ds: xr.Dataset, year: int) -> xr.Dataset:
 
 
 @public
-def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False) -> xr.Dataset:
+def headline(tree: xr.DataTree, year=None, *, prior: bool = False) -> xr.Dataset:
     """The outlook's key numbers for one year (default: the outlook's end), with 90% intervals.
+
+    ``year`` is a year in any form :func:`workbench._time.to_year` reads (``2030``,
+    ``"2030-01-01"``, a date).
 
     Variables along ``quantile`` (0.05, 0.5, 0.95): ``supply_h100e``, ``demand_h100e``,
     ``supply_power``, ``demand_power`` (MW), ``ratio``; and ``shortfall_probability``.
@@ -279,11 +285,8 @@ def headline(tree: xr.DataTree, year: int | None = None, *, prior: bool = False)
     """
     node = "prior_gap" if prior and "prior_gap" in tree.children else "gap"
     gap = tree[node].to_dataset()
-    year = _end_year(tree, gap) if year is None else int(year)
-    years = gap["year"].dt.year.values
-    if year not in years:
-        raise invalid("year", f"one of {years.tolist()}", year)
-    at = gap.sel(year=gap["year"][years == year][0])
+    year = _end_year(tree, gap) if year is None else to_year(year)
+    at = select_year(gap, year)
     out = xr.Dataset(
         {
             name: at[name].quantile([0.05, 0.5, 0.95], dim="draw", keep_attrs=True)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench._validation import invalid, public
-from workbench.data import load, load_table
+from workbench._validation import check_level, invalid, public
+from workbench.data import table_from
 
 __all__ = ["HOURS_PER_YEAR", "US_SHARE", "compare_published"]
 
@@ -129,14 +129,8 @@ def compare_published(
         tree.children
     ):
         raise invalid("tree", "a workbench.gap.outlook result", type(tree))
-    if not 0 < level < 1:
-        raise invalid("level", "a probability in (0, 1)", level)
-    if estimates is None:
-        table = load("published_estimates")
-    elif isinstance(estimates, xr.Dataset):
-        table = estimates
-    else:
-        table = load_table(estimates)
+    level = check_level(level)
+    table = table_from(estimates, "published_estimates", "estimates")
     probs = [0.5 - level / 2, 0.5, 0.5 + level / 2]
     rows = []
     for name in table["estimate"].values:

@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench import data, demand, scaling
+from workbench._provenance import merge
 from workbench._validation import invalid, public
 from workbench.uncertainty import quantiles
 
@@ -67,9 +68,7 @@ def compute_growth_vs_moore(
         question=f"Training compute growth over {months:g} months against Moore's law",
         selection=f"frontier ({frontier_method}, n={n})" if frontier_method else "all models",
         points=fit.n,
-        source=models.attrs.get("source", "models"),
-        license=models.attrs.get("license", "CC-BY-4.0"),
-        as_of=models.attrs.get("as_of", ""),
+        **merge(models, method="workbench.gap.compute_growth_vs_moore"),
     )
     return result
 
@@ -114,9 +113,7 @@ def training_vs_inference(
         },
         attrs={
             "question": "Training against inference share of demand over time",
-            "source": demand_result.attrs.get("source", ""),
-            "license": demand_result.attrs.get("license", "CC-BY-4.0"),
-            "as_of": demand_result.attrs.get("as_of", ""),
+            **merge(demand_result, method="workbench.gap.training_vs_inference"),
             "scenario": demand_result.attrs.get("scenario", ""),
         },
     )
@@ -160,9 +157,7 @@ def power_by_cooling(
             "question": "Power needed with air against liquid cooling",
             "scenario": scenario,
             "seed": seed,
-            "source": runs["air"].attrs.get("source", ""),
-            "license": "CC-BY-4.0",
-            "as_of": runs["air"].attrs.get("as_of", ""),
+            **merge(*runs.values(), method="workbench.gap.power_by_cooling"),
         },
     )
 
@@ -187,9 +182,7 @@ def china_vs_world(base: xr.Dataset, *, q: Sequence[float] = QUANTILES) -> xr.Da
         {"h100e": quantiles(by_region, q)},
         attrs={
             "question": "Installed AI compute in China against the rest of the world",
-            "source": base.attrs.get("source", ""),
-            "license": base.attrs.get("license", "CC-BY-4.0"),
-            "as_of": base.attrs.get("as_of", ""),
+            **merge(base, method="workbench.gap.china_vs_world"),
             "coverage": f"vendors in the supply estimate: {base.attrs.get('vendors', 'n/a')}",
         },
     )
@@ -267,9 +260,7 @@ def compute_cost_trend(
     table["n"] = xr.DataArray(fit.n, attrs={"units": "1", "long_name": "Chips in the trend"})
     table.attrs = {
         "question": "Cost per unit of compute over time",
-        "source": f"{accelerators.attrs.get('source', '')}; {prices.attrs.get('source', '')}",
-        "license": "CC-BY-4.0",
-        "as_of": max(str(accelerators.attrs.get("as_of", "")), str(prices.attrs.get("as_of", ""))),
+        **merge(accelerators, prices, method="workbench.gap.compute_cost_trend"),
         "precision": precision,
     }
     return table

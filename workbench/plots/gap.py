@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._time import select_year
 from workbench.plots.fan import quantile_bands
 from workbench.plots.labels import with_units
 from workbench.plots.theme import time_axis
@@ -90,9 +91,13 @@ def shortfall_chart(gap: xr.Dataset) -> alt.Chart:
 def tornado_chart(result: xr.Dataset, *, top: int = 10, **select) -> alt.Chart:
     """Tornado chart of :func:`workbench.gap.drivers`: each input's swing around the median.
 
-    ``select`` picks one value of any extra dimension, e.g. ``year="2030-01-01"``.
+    ``select`` picks one value of any extra dimension, e.g. ``year=2030`` (a year in any
+    form :func:`workbench._time.to_year` reads: ``2030``, ``"2030-01-01"``, a date).
     """
+    year = select.pop("year", None)
     ds = result.sel(select) if select else result
+    if year is not None:
+        ds = select_year(ds, year)
     # Rank by strength in the selection shown (the result is ranked across all its years).
     order = np.argsort(-np.abs(ds["rank_correlation"].fillna(0).values), kind="stable")
     ds = ds.isel(input=order[:top])

@@ -21,6 +21,7 @@ from statsmodels.tools.tools import add_constant
 
 from workbench._provenance import merge
 from workbench._results import DEFAULT_LEVEL, Fit
+from workbench._time import bound
 from workbench._validation import (
     as_vector,
     caller,
@@ -142,9 +143,9 @@ def prepare_trend_data(y, time, start, end) -> TrendData:
             f"{int(nonpositive.sum())} value(s) <= 0",
         )
     if start is not None:
-        keep &= times >= _as_datetimes(start, "start")[0]
+        keep &= times >= bound(start, "start")
     if end is not None:
-        keep &= times <= _as_datetimes(end, "end")[0]
+        keep &= times <= bound(end, "end", end=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         log10_values = np.log10(values)
     data = TrendData(
@@ -196,7 +197,8 @@ def fit_trend(
         Dates of the points (DataArray, numpy datetime64 or strings). Optional when ``y``
         carries exactly one datetime coordinate along its dimension.
     start, end
-        Keep only points dated within ``[start, end]`` (inclusive); None: no limit.
+        Keep only points dated within ``[start, end]`` (inclusive); None: no limit. A year
+        (``2010``) is the whole year: ``start=2010, end=2020`` keeps 2010 through 2020.
     method
         ``"ols"`` (least squares) or ``"huber"`` (robust, statsmodels RLM with Huber's T).
     errors

@@ -20,15 +20,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench._provenance import UNKNOWN
 from workbench._validation import check_level, invalid
 from workbench.data import (
-    Schema,
-    dataset_path,
     load,
     load_table,
-    read_metadata,
-    read_table,
     to_calendar_quarters,
 )
 from workbench.data.table import FIRST_YEAR, LAST_YEAR, QUARTER
@@ -188,23 +183,8 @@ def _as_table(value: Any, key: str) -> xr.Dataset | None:
         path = Path(value).expanduser()
         if path.is_dir():
             raise invalid(_entry(key), "a CSV file, not a folder", str(path))
-        if path.with_suffix(".toml").exists():
-            return load_table(path)
-        return _read_as_bundled(path, TABLES[key])
+        return load_table(path, like=TABLES[key])
     return None
-
-
-def _read_as_bundled(path: Path, name: str) -> xr.Dataset:
-    """``path`` read with bundled table ``name``'s columns and key, not its provenance."""
-    meta = read_metadata(dataset_path(name).with_suffix(".toml"))
-    # The bundled table's source, licence and date describe it, not the user's file.
-    meta.update(
-        title=f"{path.name}: the user's replacement for {name}",
-        source=f"user table {path.name} (read with the {name} schema)",
-        license=UNKNOWN,
-        as_of=UNKNOWN,
-    )
-    return read_table(path, Schema.from_metadata(meta, path=path))
 
 
 def read_assumptions(

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
 from workbench._validation import invalid, public
-from workbench.data import load, load_table
+from workbench.data import load, load_table, table_from
 from workbench.errors import format_choices
 from workbench.supply.chips import chip_arrays
 from workbench.uncertainty import (
@@ -55,16 +56,6 @@ CEILING_KEYS = ("packaging", "allocation", "accelerators")
 _INPUTS = ("wafers", "dies_per_wafer", "yield", "hbm")
 
 
-def _table(value: Any, key: str, default: str) -> xr.Dataset:
-    if value is None:
-        return load(default)
-    if isinstance(value, xr.Dataset):
-        return value
-    if isinstance(value, (str, Path)):
-        return load_table(value)
-    raise invalid(f"assumptions[{key!r}]", "a Dataset or a CSV path", value)
-
-
 def _interval_dist(low: float, high: float, kind: str, label: str) -> Distribution:
     if not (np.isfinite(low) and np.isfinite(high)) or not 0 < low <= high:
         raise invalid(
@@ -79,24 +70,27 @@ def _interval_dist(low: float, high: float, kind: str, label: str) -> Distributi
     return LogNormal.from_interval(low, high, name="assumptions['packaging']")
 
 
-def _allocation(value: Any, vendor: str | None) -> Distribution:
+def _allocation(value: Any, vendor: str | None) -> tuple[Distribution, Any]:
+    """The vendor's share of capacity, and what it was read from (for provenance)."""
     if vendor is None:
-        return Fixed(1.0)
+        return Fixed(1.0), None
     if isinstance(value, Mapping):
         if vendor not in value:
             raise invalid("assumptions['allocation']", f"a share for {vendor!r}", list(value))
         spec = value[vendor]
         if isinstance(spec, (tuple, list)) and len(spec) == 2:
-            return Beta.from_interval(
+            dist = Beta.from_interval(
                 float(spec[0]), float(spec[1]), name="assumptions['allocation']"
             )
-        return as_distribution(spec, name="assumptions['allocation']")
-    table = _table(value, "allocation", "packaging_allocation")
+            return dist, value
+        return as_distribution(spec, name="assumptions['allocation']"), value
+    table = table_from(value, "packaging_allocation", "assumptions['allocation']")
     vendors = [str(v) for v in table["vendor"].values]
     if vendor not in vendors:
         raise invalid("vendor", f"None or one of {format_choices(vendors)}", vendor)
     row = table.sel(vendor=vendor)
-    return Beta.from_interval(float(row["low"]), float(row["high"]), level=float(row["level"]))
+    dist = Beta.from_interval(float(row["low"]), float(row["high"]), level=float(row["level"]))
+    return dist, table
 
 
 @public
@@ -139,7 +133,7 @@ def capacity_ceiling(
         raise invalid(
             "assumptions", f"a mapping with keys {format_choices(CEILING_KEYS)}", unknown[0]
         )
-    table = _table(overrides.get("packaging"), "packaging", "packaging_capacity")
+    table = table_from(overrides.get("packaging"), "packaging_capacity", "assumptions['packaging']")
     columns = [f"{name}_{end}" for name in _INPUTS for end in ("low", "high")] + ["reference_chip"]
     missing = [c for c in columns if c not in table]
     if missing:
@@ -158,7 +152,7 @@ def capacity_ceiling(
             "assumptions['packaging']", "reference chips with a published memory size", chips
         )
     inputs: dict[str, Any] = {name: Uniform(0.0, 1.0) for name in _INPUTS}
-    inputs["allocation"] = _allocation(overrides.get("allocation"), vendor)
+    inputs["allocation"], allocation = _allocation(overrides.get("allocation"), vendor)
     draws = sample(inputs, n_draws=int(n_draws), seed=int(seed), stream=STREAM)
     quarters = pd.DatetimeIndex(table["quarter"].values)
     labels = [f"{q.year}Q{q.quarter}" for q in quarters]
@@ -228,10 +222,13 @@ def capacity_ceiling(
         },
         attrs={
             "title": f"Manufacturing ceiling on accelerators ({scope})",
-            "source": "workbench.supply.capacity_ceiling over the packaging_capacity and "
-            "packaging_allocation tables; reference packages from accelerators",
-            "license": "CC-BY-4.0",
-            "as_of": str(table.attrs.get("as_of", "")),
+            # Packaging capacity, the vendor's allocation and the reference packages' specs.
+            **merge(
+                table,
+                allocation,
+                load("accelerators") if accelerators is None else accelerators,
+                method="workbench.supply.capacity_ceiling",
+            ),
             "vendor": scope,
             "seed": int(seed),
             STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
@@ -372,7 +369,7 @@ def power_ceiling(
     """
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
         raise invalid("n_draws", "a positive integer", n_draws)
-    grid = _table(table, "grid_power", "grid_power")
+    grid = table_from(table, "grid_power", "table")
     missing = [c for c in ("low", "high", "level") if c not in grid]
     if missing or "year" not in grid.dims:
         raise invalid("table", "a table on 'year' with columns low, high, level", missing)

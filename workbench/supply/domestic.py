@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
 from workbench._validation import invalid, public
 from workbench.data import load
 from workbench.supply.chips import H100_REFERENCE
@@ -127,10 +128,7 @@ def domestic_china_shipments(
         },
         attrs={
             "title": "Chinese domestic accelerators from public estimates",
-            "source": "workbench.supply.domestic_china_shipments: "
-            f"{TABLE} ({table.attrs.get('source', '')})",
-            "license": table.attrs.get("license", "CC-BY-4.0"),
-            "as_of": table.attrs.get("as_of", ""),
+            **merge(table, method=f"workbench.supply.domestic_china_shipments ({TABLE})"),
             "vendors": ", ".join(dict.fromkeys(vendor)),
             "chips": ", ".join(chips),
             "seed": int(seed),

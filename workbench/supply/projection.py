@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 from scipy import special
 
+from workbench._time import bound
 from workbench._validation import invalid, public
 from workbench.data import load
 from workbench.errors import format_choices
@@ -71,15 +72,8 @@ def shipment_totals(shipments: xr.Dataset) -> xr.Dataset:
 
 
 def _end_quarter(end) -> pd.Timestamp:
-    try:
-        stamp = (
-            pd.Timestamp(f"{int(end)}-10-01")
-            if isinstance(end, (int, np.integer))
-            else pd.Timestamp(end)
-        )
-    except (TypeError, ValueError):
-        raise invalid("end", "a year or a date", end) from None
-    return stamp.to_period("Q").start_time
+    # A year (2030 or "2030") ends with its last quarter; a date ends with its own quarter.
+    return pd.Timestamp(bound(end, "end", end=True)).to_period("Q").start_time
 
 
 @public

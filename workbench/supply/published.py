@@ -10,7 +10,7 @@ import xarray as xr
 
 from workbench._provenance import merge
 from workbench._validation import check_level, invalid, public
-from workbench.data import load, load_table
+from workbench.data import table_from
 
 __all__ = ["compare_by_quarter", "compare_to_published"]
 
@@ -54,12 +54,7 @@ def compare_to_published(
             type(shipments).__name__,
         )
     level = check_level(level)
-    if estimates is None:
-        table = load("published_estimates")
-    elif isinstance(estimates, xr.Dataset):
-        table = estimates
-    else:
-        table = load_table(estimates)
+    table = table_from(estimates, "published_estimates", "estimates")
     ours_vendors = sorted({str(v) for v in shipments["vendor"].values})
     probs = [0.5 - level / 2, 0.5, 0.5 + level / 2]
     rows = []
