@@ -107,7 +107,9 @@ def test_posterior_draws_are_a_resample_of_paired_prior_draws(tree):
     ratio = demand["other_providers_ratio"].values
     prior_ratio = record["input_prior"].sel(input="demand: other_providers_ratio").values
     assert prior_ratio[0] <= np.median(ratio) <= prior_ratio[2] * 10
-    assert demand["year"].dt.year.values[0] == 2024  # demand starts at the observed present
+    # Demand starts at the observed present, quarter by quarter like the supply.
+    assert str(demand["quarter"].values[0])[:10] == "2024-01-01"
+    assert tree.attrs["demand_freq"] == "quarter"
     observed = record["simulated_posterior"].sel(observation="tokens-google-2026-05-io")
     assert observed.sel(quantile=0.5) == pytest.approx(3.2e15, rel=0.5)
 

@@ -37,23 +37,17 @@ def test_compare_published_converts_and_divides(tree):
     assert "epoch-nvidia-2026-03" not in cmp["estimate"].values  # per-vendor: supply's job
     np.testing.assert_allclose(cmp["ratio"], cmp["ours_median"] / cmp["published_median"])
     demand = tree["demand"].to_dataset()
-    # Energy used during 2028: the log-mean of the rates at 1 January 2028 and 2029 (a rate
-    # growing through the year; the 1 January value alone is its floor).
-    a = demand["energy"].sel(year="2028-01-01").values
-    b = demand["energy"].sel(year="2029-01-01").values
+    # Quarterly demand (the outlook's default): a year's energy and power are the means of
+    # its four quarters' rates.
+    in_2028 = demand.sel(quarter=slice("2028-01-01", "2028-10-01"))
     us = cmp.sel(estimate="lbnl-energy-2028")
     assert float(us["ours_median"]) == pytest.approx(
-        float(np.median((b - a) / np.log(b / a) * US_SHARE))
+        float(np.median(in_2028["energy"].mean("quarter").values * US_SHARE))
     )
-    assert "log-mean of 1 January 2028 and 2029" in str(us["basis"].item())
-    assert float(us["ours_median"]) > float(np.median(a * US_SHARE))
-    last = cmp.sel(estimate="iea-energy-2030")  # the last year: the year before's growth held
-    assert "2030's growth held" not in str(last["basis"].item())
-    assert "growth held" in str(last["basis"].item())
+    assert "mean of the year's quarters" in str(us["basis"].item())
     world = cmp.sel(estimate="rand-power-2030")
-    assert float(world["ours_median"]) == pytest.approx(
-        float(np.median(demand["power"].sel(year="2030-01-01").values)) / 1e3
-    )
+    in_2030 = demand["power"].sel(quarter=slice("2030-01-01", "2030-10-01")).mean("quarter")
+    assert float(world["ours_median"]) == pytest.approx(float(np.median(in_2030.values)) / 1e3)
     # 2023 precedes demand's years: the installed base's power at demand's load factor.
     old = cmp.sel(estimate="lbnl-energy-2023")
     assert "installed base" in str(old["basis"].item())
@@ -71,3 +65,23 @@ def test_compare_published_bad_input(tree):
         compare_published(tree["gap"].to_dataset())
     with pytest.raises(ParameterError, match=r"'level' parameter of gap\.compare_published"):
         compare_published(tree, level=1.5)
+
+
+def test_annual_demand_energy_is_the_mean_of_a_rate_growing_through_the_year():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        annual = outlook(n_draws=200, seed=2, calibrate=False, freq="year")
+    cmp = compare_published(annual)
+    demand = annual["demand"].to_dataset()
+    # Energy used during 2028: the log-mean of the rates at 1 January 2028 and 2029 (a rate
+    # growing through the year; the 1 January value alone is its floor).
+    a = demand["energy"].sel(year="2028-01-01").values
+    b = demand["energy"].sel(year="2029-01-01").values
+    us = cmp.sel(estimate="lbnl-energy-2028")
+    assert float(us["ours_median"]) == pytest.approx(
+        float(np.median((b - a) / np.log(b / a) * US_SHARE))
+    )
+    assert "log-mean of 1 January 2028 and 2029" in str(us["basis"].item())
+    assert float(us["ours_median"]) > float(np.median(a * US_SHARE))
+    last = cmp.sel(estimate="iea-energy-2030")  # the last year: the year before's growth held
+    assert "2029's growth held" in str(last["basis"].item())

@@ -39,7 +39,15 @@ from workbench._validation import invalid, public
 from workbench.errors import ParameterError, format_choices
 from workbench.uncertainty import check_independent, merge_streams
 
-__all__ = ["INSTANT_RULE", "UNITS", "align_periods", "compute_gap", "instants", "occupancy"]
+__all__ = [
+    "INSTANT_RULE",
+    "UNITS",
+    "align_periods",
+    "annual_means",
+    "compute_gap",
+    "instants",
+    "occupancy",
+]
 
 # unit name -> (supply variable, demand variable, units, long name)
 UNITS: dict[str, tuple[str, str, str, str]] = {
@@ -163,7 +171,7 @@ def _restate_on_supply(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Datas
     )
 
 
-def _annual_means(ds: xr.Dataset) -> xr.Dataset:
+def annual_means(ds: xr.Dataset) -> xr.Dataset:
     """Means over calendar years with all four quarters (a part year is left out)."""
     years = ds["quarter"].dt.year
     counts = ds["quarter"].groupby(years).count()
@@ -247,7 +255,7 @@ def compute_gap(
         out["binding_factor"] = aligned_demand["binding_factor"]
     alignment = f"{INSTANT_RULE}; supply {supply_period}ly, demand {demand_period}ly; {binding}"
     if period == "year" and dim == "quarter":
-        out = _annual_means(out)
+        out = annual_means(out)
         dim = "year"
         alignment += "; annual means of both sides over years with four paired quarters"
         if out.sizes["year"] == 0:

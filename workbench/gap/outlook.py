@@ -40,6 +40,7 @@ __all__ = [
 
 #: ``"world"`` or one supply region (supply.REGIONS, lower-cased as a parameter value).
 REGIONS = ("world", *(r.lower() for r in supply.REGIONS))
+FREQS = ("quarter", "year")  # how demand meets the supply (see outlook's freq)
 FIRST_YEAR = 2026  # the outlook's first year
 DEFAULT_END = 2030  # its last, unless told
 # FIRST_YEAR is the observed present (the year calibration compares with): an outlook needs
@@ -68,6 +69,7 @@ def outlook(
     min_ess: float = 100.0,
     oversample: int = 4,
     power_ceiling: bool = False,
+    freq: str = "quarter",
     horizon: int | None = None,
 ) -> xr.DataTree:
     """Supply against demand to ``end``, calibrated to the observed present, with drivers.
@@ -120,6 +122,13 @@ def outlook(
         of ``n_draws`` from proposals each fitted to the stage before (see
         :mod:`workbench.gap.calibration`); each demand draw is paired with its supply draw
         and ``n_draws`` are resampled from the weighted pairs of the best stage.
+    freq
+        How demand meets the supply. ``"quarter"`` (default): demand is simulated per
+        quarter, at each quarter's end like the installed base, and the gap of a year is the
+        annual mean of both sides over its four quarters (``compute_gap(period="year")``);
+        calibration sees demand in use at every quarter with revenue data. ``"year"``:
+        demand at 1 January of each year against the stock at the end of the quarter
+        before (one instant a year; faster, and lower where demand grows through the year).
     horizon
         Deprecated name of ``end`` (``horizon`` is a count of periods elsewhere).
 
@@ -148,6 +157,9 @@ def outlook(
         raise invalid("oversample", "a whole number >= 1", oversample)
     if oversample < 1:
         raise invalid("oversample", "a whole number >= 1", oversample)
+    if freq not in FREQS:
+        raise invalid("freq", f"one of {format_choices(FREQS)}", freq)
+    period = "year" if freq == "quarter" else None
     shipments = supply.estimate_shipments(None, n_draws=n_draws, seed=seed)
     ceiling = supply.capacity_ceiling(n_draws=n_draws, seed=seed)
     grid = supply.power_ceiling(n_draws=n_draws, seed=seed) if power_ceiling else None
@@ -177,6 +189,7 @@ def outlook(
                 start=OBSERVED_FROM,
                 end=end,
                 cooling=cooling,
+                freq=freq,
                 **proposal,
             )
 
@@ -187,7 +200,7 @@ def outlook(
     if calibrate:
         # The first n_draws demand draws are the uncalibrated outlook's (uncertainty.sample).
         prior_demand = _from(needed.isel(draw=slice(0, n_draws)), FIRST_YEAR)
-        nodes["/prior_gap"] = compute_gap(base, prior_demand, unit=unit)
+        nodes["/prior_gap"] = compute_gap(base, prior_demand, unit=unit, period=period)
         needed, index, record = calibration.calibrate_adaptively(
             needed,
             world_base,
@@ -207,7 +220,7 @@ def outlook(
             _redraw(ds, paired) for ds in (base, projected, supply_inputs)
         )
         needed, demand_inputs = (_redraw(ds, index) for ds in (needed, demand_inputs))
-    gap = compute_gap(base, _from(needed, FIRST_YEAR), unit=unit)
+    gap = compute_gap(base, _from(needed, FIRST_YEAR), unit=unit, period=period)
     explained = drivers(gap["surplus"], {"supply": supply_inputs, "demand": demand_inputs})
     settings = {
         "scenario": str(scenario),
@@ -220,6 +233,7 @@ def outlook(
         "supply_method": supply_method,
         "calibrated": str(calibrate),
         "power_ceiling": str(power_ceiling),
+        "demand_freq": freq,
         "oversample": int(oversample) if calibrate else 1,
     }
     tree = xr.DataTree.from_dict(

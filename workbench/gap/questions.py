@@ -22,6 +22,7 @@ import xarray as xr
 from workbench import data, demand, scaling
 from workbench._provenance import merge
 from workbench._validation import invalid, public
+from workbench.gap.core import annual_means
 from workbench.uncertainty import quantiles
 
 __all__ = [
@@ -85,7 +86,8 @@ def training_vs_inference(
     """Training and inference compute per year and inference's share, with quantiles.
 
     ``demand_result`` is a :func:`workbench.demand.simulate` result (``inference_flops``,
-    ``training_flops``, ``flops_required`` along ``year`` and ``draw``).
+    ``training_flops``, ``flops_required`` along ``year`` or ``quarter``, and ``draw``); a
+    quarterly one is summarised per calendar year (the mean over its four quarters).
     """
     needed = ["inference_flops", "training_flops", "flops_required"]
     missing = [v for v in needed if v not in demand_result]
@@ -95,6 +97,8 @@ def training_vs_inference(
             "a workbench.demand.simulate result",
             f"lacking {missing}",
         )
+    if "quarter" in demand_result.dims:  # per year: the mean rate over its four quarters
+        demand_result = annual_means(demand_result[needed]).assign_attrs(demand_result.attrs)
     out = xr.Dataset(
         {
             "inference_flops": quantiles(demand_result["inference_flops"], q),
