@@ -240,6 +240,16 @@ def report(
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Hide code in the HTML (the default).")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="LANG",
+            help="Build the reports in this language: en or zh (Simplified Chinese), into "
+            "reports/zh/NAME/ for zh. Default: each notebook's own (English).",
+            show_default=False,
+        ),
+    ] = None,
     cell_timeout: Annotated[
         int | None,
         typer.Option(
@@ -364,6 +374,7 @@ def report(
             retries=_first(retries, batch and batch.retries, 0),
             retry_delay=_first(retry_delay, batch and batch.retry_delay, 10.0),
             keep=_first(keep, batch and batch.keep, reports.KEEP_BUILDS),
+            lang=lang,
         )
     except WorkbenchError as exc:
         raise fail(exc, EXIT_REFUSED) from None
@@ -461,12 +472,15 @@ def status(
         Path | None, typer.Option("--config", metavar="FILE", help="A batch file (reports.toml).")
     ] = None,
     verbose: Verbose = False,
+    lang: Annotated[
+        str | None, typer.Option("--lang", metavar="LANG", help="As for report.")
+    ] = None,
 ):
     """Which reports are up to date, and why the others are not; runs and writes nothing.
 
     The same as `workbench report ... --dry-run`.
     """
-    report(names=names, param=param, sweep=sweep, out=out, config=config, dry_run=True)
+    report(names=names, param=param, sweep=sweep, out=out, config=config, lang=lang, dry_run=True)
 
 
 def _first(*values):

@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.errors import ParameterError
+from workbench.i18n import multipliers, translate
 from workbench.plots.labels import with_units
 
 __all__ = [
@@ -39,10 +40,10 @@ __all__ = [
     "quarter_label",
     "reader_table",
     "si",
+    "span",
     "variables_table",
 ]
 
-_MULTIPLIERS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 # Dimensionless variables whose names say they are shares of a whole: shown as percentages.
 _SHARE_WORDS = ("share", "probability", "coverage", "utilisation", "utilization", "p_")
@@ -58,7 +59,7 @@ def _split(value: float, digits: int) -> tuple[str, str]:
         exponent = math.floor(math.log10(magnitude))
         mantissa = value / 10**exponent
         return f"{_significant(mantissa, digits)} × 10{str(exponent).translate(_SUPERSCRIPT)}", ""
-    for threshold, suffix in _MULTIPLIERS:
+    for threshold, suffix in multipliers():
         if magnitude >= threshold:
             return _significant(value / threshold, digits), suffix
     return _significant(value, digits), ""
@@ -73,7 +74,11 @@ def _significant(value: float, digits: int) -> str:
 
 
 def si(value: float, digits: int = 3) -> str:
-    """``value`` with a multiplier: "399 M", "1.3 T", "2.5 × 10²⁵"; NaN as "–"."""
+    """``value`` with a multiplier: "399 M", "1.3 T", "2.5 × 10²⁵"; NaN as "–".
+
+    The multipliers are the language's (:func:`workbench.i18n.multipliers`): in Chinese
+    "3.99 亿", "3,990 万" (the same significant digits).
+    """
     text, suffix = _split(float(value), digits)
     return f"{text} {suffix}" if suffix else text
 
@@ -81,17 +86,26 @@ def si(value: float, digits: int = 3) -> str:
 def interval(median: float, lower: float, upper: float, digits: int = 3) -> str:
     """A median and its interval: "399 M (208–827 M)"; the multiplier once when shared.
 
-    An exact value (bounds equal to the median) is written alone.
+    An exact value (bounds equal to the median) is written alone. In Chinese:
+    "3.99 亿（2.08–8.27 亿）".
     """
     if float(lower) == float(upper) == float(median):
         return si(median, digits)
+    return _bounded(si(median, digits), span(lower, upper, digits))
+
+
+def span(lower: float, upper: float, digits: int = 3) -> str:
+    """The bounds of an interval: "208–827 M"; the multiplier once when shared."""
     low, low_suffix = _split(float(lower), digits)
     high, high_suffix = _split(float(upper), digits)
     if low_suffix == high_suffix:
-        bounds = f"{low}–{high} {high_suffix}".rstrip()
-    else:
-        bounds = f"{low} {low_suffix}".rstrip() + "–" + f"{high} {high_suffix}".rstrip()
-    return f"{si(median, digits)} ({bounds})"
+        return f"{low}–{high} {high_suffix}".rstrip()
+    return f"{low} {low_suffix}".rstrip() + "–" + f"{high} {high_suffix}".rstrip()
+
+
+def _bounded(median: str, bounds: str) -> str:
+    # The template is the language's: full-width brackets in Chinese.
+    return translate("{median} ({bounds})", median=median, bounds=bounds)
 
 
 def percent(value: float, digits: int = 2) -> str:
@@ -136,7 +150,8 @@ class ReaderTable:
         parts.append(table)
         if self.sources:
             items = "".join(f"<li>{html.escape(s)}</li>" for s in self.sources)
-            parts.append(f'<ol class="workbench-sources"><small>Sources:</small>{items}</ol>')
+            label = html.escape(translate("Sources:"))
+            parts.append(f'<ol class="workbench-sources"><small>{label}</small>{items}</ol>')
         return "\n".join(parts)
 
     def __repr__(self) -> str:
@@ -174,7 +189,7 @@ def _cell(value, kind: str) -> str:
     if kind == "date":
         return _MISSING if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
     if kind == "flag":
-        return "yes" if value else "no"
+        return translate("yes") if value else translate("no")
     if kind == "percent":
         return percent(value)
     if kind == "count":
@@ -253,7 +268,7 @@ def reader_table(
             cells = [
                 interval(m, lo, hi)
                 if kind != "percent"
-                else f"{writer(m)} ({writer(lo)}–{writer(hi)})"
+                else _bounded(writer(m), f"{writer(lo)}–{writer(hi)}")
                 for m, lo, hi in zip(
                     np.atleast_1d(da.values),
                     np.atleast_1d(low.values),
@@ -273,7 +288,7 @@ def reader_table(
             kind = formats.get(name) or _kind(mid.rename(name))
             writer = percent if kind == "percent" else si
             cells = [
-                f"{writer(m)} ({writer(lo)}–{writer(hi)})"
+                _bounded(writer(m), f"{writer(lo)}–{writer(hi)}")
                 if kind == "percent"
                 else interval(m, lo, hi)
                 for m, lo, hi in zip(
@@ -293,8 +308,8 @@ def reader_table(
             )
         if da.ndim == 1 and index is None:
             dim = da.dims[0]
-            index = pd.Index(_index_label(da[dim].to_index(), dim), name=dim)
-        label = da.attrs.get("long_name", name)
+            index = pd.Index(_index_label(da[dim].to_index(), dim), name=translate(str(dim)))
+        label = translate(da.attrs.get("long_name", name))
         header = with_units(label, None if kind in ("percent", "count") else da.attrs.get("units"))
         if kind == "percent":
             header = f"{label} [%]"
@@ -305,7 +320,7 @@ def reader_table(
         stamps = [c for c in ds.coords.values() if c.ndim == 0 and c.dtype.kind == "M"]
         name = stamps[0].name if stamps else None
         label = _index_label(pd.DatetimeIndex([stamps[0].values]), name)[0] if stamps else ""
-        index = pd.Index([label], name=name)
+        index = pd.Index([label], name=name and translate(str(name)))
     frame = pd.DataFrame(out, index=index)
     sources: list[str] = []
     if "source" in ds.data_vars:
@@ -315,7 +330,7 @@ def reader_table(
             if text not in sources:
                 sources.append(text)
             refs.append(f"[{sources.index(text) + 1}]")
-        frame["source"] = refs
+        frame[translate("source")] = refs
     elif ds.attrs.get("source"):
         sources.append(str(ds.attrs["source"]))
     return ReaderTable(frame, sources, caption)
@@ -337,14 +352,14 @@ def variables_table(ds: xr.Dataset, *, caption: str | None = None) -> ReaderTabl
             stamps = pd.to_datetime(values[~pd.isna(values)])
             span = f"{stamps.min():%Y-%m-%d} – {stamps.max():%Y-%m-%d}"
         rows[name] = {
-            "Description": str(da.attrs.get("long_name", name)),
-            "Units": str(da.attrs.get("units", "")),
-            "Filled [%]": percent(filled),
-            "Range": span,
+            translate("Description"): translate(str(da.attrs.get("long_name", name))),
+            translate("Units"): str(da.attrs.get("units", "")),
+            translate("Filled [%]"): percent(filled),
+            translate("Range"): span,
         }
     frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "variable"
+    frame.index.name = translate("variable")
     sources = [str(ds.attrs["source"])] if ds.attrs.get("source") else []
     if ds.attrs.get("license"):
-        sources.append(f"License: {ds.attrs['license']}")
+        sources.append(translate("License: {license}", license=ds.attrs["license"]))
     return ReaderTable(frame, sources, caption)

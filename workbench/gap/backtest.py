@@ -44,6 +44,7 @@ from workbench.data.catalog import ENV_VAR
 from workbench.errors import CalibrationWarning
 from workbench.gap import calibration
 from workbench.gap.outlook import outlook
+from workbench.i18n import translate as _
 
 __all__ = ["AS_OF", "REPORTING_LAG_DAYS", "backtest", "backtest_note", "backtest_scores"]
 
@@ -351,17 +352,22 @@ def backtest_scores(result: xr.Dataset) -> xr.Dataset:
 
 
 def backtest_note(result: xr.Dataset) -> str:
-    """One paragraph of Markdown on how the backtest went."""
+    """One paragraph of Markdown on how the backtest went, in the current language."""
     scores = backtest_scores(result).sel(target="all")
     n = int(scores["n"])
-    return (
-        f"**How the backtest did.** Re-run from the data published before "
-        f"{result.attrs['as_of_dates']}, the outlook's 50% intervals held "
-        f"{float(scores['coverage_50']):.0%} and its 90% intervals "
-        f"{float(scores['coverage_90']):.0%} of the {n} later observations (installed base "
-        f"from revenue, Google's token statements); a naive log-linear trend held "
-        f"{float(scores['naive_coverage_50']):.0%} and {float(scores['naive_coverage_90']):.0%}. "
-        f"Mean CRPS of the log: {float(scores['crps']):.3f} against the trend's "
-        f"{float(scores['naive_crps']):.3f} (skill {float(scores['crps_skill']):+.0%}; "
-        "positive beats the trend)."
+    return _(
+        "**How the backtest did.** Re-run from the data published before {as_of}, the "
+        "outlook's 50% intervals held {coverage_50} and its 90% intervals {coverage_90} of the "
+        "{n} later observations (installed base from revenue, Google's token statements); a "
+        "naive log-linear trend held {naive_50} and {naive_90}. Mean CRPS of the log: {crps} "
+        "against the trend's {naive_crps} (skill {skill}; positive beats the trend).",
+        as_of=result.attrs["as_of_dates"],
+        coverage_50=f"{float(scores['coverage_50']):.0%}",
+        coverage_90=f"{float(scores['coverage_90']):.0%}",
+        n=n,
+        naive_50=f"{float(scores['naive_coverage_50']):.0%}",
+        naive_90=f"{float(scores['naive_coverage_90']):.0%}",
+        crps=f"{float(scores['crps']):.3f}",
+        naive_crps=f"{float(scores['naive_crps']):.3f}",
+        skill=f"{float(scores['crps_skill']):+.0%}",
     )

@@ -25,6 +25,7 @@ from workbench.errors import format_choices
 from workbench.gap import calibration
 from workbench.gap.core import compute_gap
 from workbench.gap.drivers import drivers
+from workbench.i18n import translate as _
 
 __all__ = [
     "COOLING",
@@ -397,9 +398,15 @@ def moved_inputs(tree: xr.DataTree, n: int = 8) -> xr.Dataset:
 
 
 def calibration_note(tree: xr.DataTree) -> str:
-    """One paragraph of Markdown: what the calibration changed in the outlook."""
+    """One paragraph of Markdown: what the calibration changed in the outlook.
+
+    Written in the current language (:mod:`workbench.i18n`): the sentences are templates of
+    the message catalogue.
+    """
+    from workbench.tables import si  # reader formatting (imports altair): only here
+
     if "calibration" not in tree.children:
-        return "This outlook is **not calibrated**: it shows the prior (`calibrate=False`)."
+        return _("This outlook is **not calibrated**: it shows the prior (`calibrate=False`).")
     both = prior_posterior(tree)
     record = tree["calibration"].to_dataset()
     used = int(record["used"].sum())
@@ -407,11 +414,11 @@ def calibration_note(tree: xr.DataTree) -> str:
 
     def ratio(dist, year):
         r = both["ratio"].sel(distribution=dist, year=year).values
-        return f"{r[1]:.2g}× ({r[0]:.2g}–{r[2]:.2g}×)"
+        return _("{median}× ({low}–{high}×)", median=f"{r[1]:.2g}", low=f"{r[0]:.2g}",
+                 high=f"{r[2]:.2g}")  # fmt: skip
 
     def demand(dist, year):
-        d = both["demand_h100e"].sel(distribution=dist, year=year).values / 1e6
-        return f"{d[1]:,.1f} M"
+        return si(both["demand_h100e"].sel(distribution=dist, year=year).values[1])
 
     first, last = (int(y) for y in both["year"].values)
     moved = moved_inputs(tree, 3)
@@ -420,19 +427,37 @@ def calibration_note(tree: xr.DataTree) -> str:
         q = moved["input_posterior"].sel(input=name).values
         p = moved["input_prior"].sel(input=name).values
         names.append(
-            f"{_markdown_text(str(name).split(': ')[-1])} (median {p[1]:.3g} → {q[1]:.3g})"
+            _(
+                "{input} (median {prior} → {posterior})",
+                input=_markdown_text(str(name).split(": ")[-1]),
+                prior=f"{p[1]:.3g}",
+                posterior=f"{q[1]:.3g}",
+            )
         )
-    return (
-        f"**What calibration changed.** Conditioning the draws on {used} observations (providers' "
+    note = _(
+        "**What calibration changed.** Conditioning the draws on {used} observations (providers' "
         "token volumes, the installed base in use in the quarters with revenue data, and "
-        "frontier training compute) moved demand in "
-        f"{first} from {demand('prior', first)} to {demand('posterior', first)} H100e and in "
-        f"{last} from {demand('prior', last)} to {demand('posterior', last)}; supply covers "
-        f"demand {ratio('posterior', first)} in {first} (prior {ratio('prior', first)}) and "
-        f"{ratio('posterior', last)} in {last} (prior {ratio('prior', last)}). The inputs that "
-        f"moved most: {'; '.join(names)}. The weighted sample is worth {ess:,.0f} of {n:,} draws"
-        + (" (few: read the posterior as rough)." if ess < LOW_ESS else ".")
+        "frontier training compute) moved demand in {first} from {first_prior} to "
+        "{first_posterior} H100e and in {last} from {last_prior} to {last_posterior}; supply "
+        "covers demand {first_ratio} in {first} (prior {first_prior_ratio}) and {last_ratio} in "
+        "{last} (prior {last_prior_ratio}). The inputs that moved most: {moved}. The weighted "
+        "sample is worth {ess} of {n} draws",
+        used=used,
+        first=first,
+        last=last,
+        first_prior=demand("prior", first),
+        first_posterior=demand("posterior", first),
+        last_prior=demand("prior", last),
+        last_posterior=demand("posterior", last),
+        first_ratio=ratio("posterior", first),
+        first_prior_ratio=ratio("prior", first),
+        last_ratio=ratio("posterior", last),
+        last_prior_ratio=ratio("prior", last),
+        moved=_("; ").join(names),
+        ess=f"{ess:,.0f}",
+        n=f"{n:,}",
     )
+    return note + (_(" (few: read the posterior as rough).") if ess < LOW_ESS else _("."))
 
 
 def _markdown_text(value: object) -> str:
@@ -446,13 +471,24 @@ def _markdown_text(value: object) -> str:
 
 
 def summary(tree: xr.DataTree, year: int | None = None) -> str:
-    """The outlook's headline in a few sentences of Markdown, with 90% intervals."""
+    """The outlook's headline in a few sentences of Markdown, with 90% intervals.
+
+    Written in the current language (:mod:`workbench.i18n`), numbers too ("39.9 M" in
+    English, "3,990 万" in Chinese): the sentences are templates of the message catalogue.
+    """
+    from workbench.tables import si, span  # reader formatting (imports altair): only here
+
     numbers = headline(tree, year)
     year = numbers.attrs["year"]
 
-    def fmt(name, scale, unit):
-        q = numbers[name].values / scale
-        return f"**{q[1]:,.0f}{unit}** (90%: {q[0]:,.0f}–{q[2]:,.0f}{unit})"
+    def count(name):
+        q = numbers[name].values
+        return _("**{median}** (90%: {bounds})", median=si(q[1]), bounds=span(q[0], q[2]))
+
+    def gigawatts(name):
+        q = numbers[name].values / 1e3
+        return _("**{median} GW** (90%: {low}–{high} GW)", median=f"{q[1]:,.0f}",
+                 low=f"{q[0]:,.0f}", high=f"{q[2]:,.0f}")  # fmt: skip
 
     p = float(numbers["shortfall_probability"])
     ratio = numbers["ratio"].values
@@ -460,30 +496,50 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
         _markdown_text(tree.attrs[name]) for name in ("scenario", "cooling", "region")
     )
     lines = [
-        f"**In {year}**, under the *{scenario}* demand scenario with {cooling} cooling ({region}), "
+        _(
+            "**In {year}**, under the *{scenario}* demand scenario with {cooling} cooling "
+            "({region}), ",
+            year=year,
+            scenario=scenario,
+            cooling=cooling,
+            region=region,
+        )
         + (
-            "calibrated to the observed present:"
+            _("calibrated to the observed present:")
             if numbers.attrs["distribution"] == "posterior"
-            else "before calibration (the prior):"
+            else _("before calibration (the prior):")
         ),
         "",
-        f"- installed supply: {fmt('supply_h100e', 1e6, ' million')} H100-equivalents;",
-        f"- demand: {fmt('demand_h100e', 1e6, ' million')} H100-equivalents;",
-        f"- supply covers **{ratio[1]:.2g}×** demand (90%: {ratio[0]:.2g}–{ratio[2]:.2g}×); "
-        f"the probability that demand exceeds supply is **{p:.0%}**;",
+        _("- installed supply: {supply} H100-equivalents;", supply=count("supply_h100e")),
+        _("- demand: {demand} H100-equivalents;", demand=count("demand_h100e")),
+        _(
+            "- supply covers **{ratio}×** demand (90%: {low}–{high}×); the probability that "
+            "demand exceeds supply is **{probability}**;",
+            ratio=f"{ratio[1]:.2g}",
+            low=f"{ratio[0]:.2g}",
+            high=f"{ratio[2]:.2g}",
+            probability=f"{p:.0%}",
+        ),
     ]
     if "supply_power" in numbers and "demand_power" in numbers:
         lines.append(
-            f"- power: the installed base draws {fmt('supply_power', 1e3, ' GW')} at full load "
-            f"against {fmt('demand_power', 1e3, ' GW')} that demand needs on average."
+            _(
+                "- power: the installed base draws {supply} at full load against {demand} that "
+                "demand needs on average.",
+                supply=gigawatts("supply_power"),
+                demand=gigawatts("demand_power"),
+            )
         )
     if numbers.attrs["distribution"] == "posterior" and "calibration" in tree.children:
         ess = float(tree["calibration"]["ess"])
         if ess < LOW_ESS:
             lines.append(
-                f"- **caution**: the calibrated draws are worth an effective sample of only "
-                f"{ess:,.0f} prior draws (the prior and the observations disagree), so these "
-                "intervals are too narrow to trust; compare the prior (`calibrate=False`)."
+                _(
+                    "- **caution**: the calibrated draws are worth an effective sample of only "
+                    "{ess} prior draws (the prior and the observations disagree), so these "
+                    "intervals are too narrow to trust; compare the prior (`calibrate=False`).",
+                    ess=f"{ess:,.0f}",
+                )
             )
     return "\n".join(lines)
 

@@ -14,6 +14,9 @@ draw; without internet access both show an error instead of a chart. The workben
     and draws every spec interactively, keeping the SVG inside ``<noscript>``.
 ``"svg"``, ``"png"``
     Static images only, through vl-convert.
+
+The ``"jupyter"`` and ``"report"`` renderers write the chart's titles (chart, axes, legends,
+tooltips) in the current language (:func:`workbench.i18n.translate_spec`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import os
 
 import altair as alt
+
+from workbench.i18n import translate_spec
 
 __all__ = ["RENDERER_ENV", "REPORT_MIMETYPE", "configure_rendering"]
 
@@ -56,6 +61,7 @@ def _report_renderer(spec: dict, **metadata) -> dict:
     import vl_convert as vlc
     from altair.utils._importers import vl_version_for_vl_convert
 
+    spec = translate_spec(spec)
     svg = vlc.vegalite_to_svg(spec, vl_version=vl_version_for_vl_convert())
     title = spec.get("title")
     text = title.get("text") if isinstance(title, dict) else title
@@ -66,4 +72,12 @@ def _report_renderer(spec: dict, **metadata) -> dict:
     }
 
 
+def _jupyter_renderer(spec: dict, **metadata) -> dict:
+    """Altair's JupyterChart widget, with the titles in the current language."""
+    from altair.vegalite.v6.display import jupyter_renderer
+
+    return jupyter_renderer(translate_spec(spec), **metadata)
+
+
 alt.renderers.register("report", _report_renderer)
+alt.renderers.register(_INTERACTIVE, _jupyter_renderer)

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbench.errors import ParameterError, ReportError
+from workbench.i18n import LANGUAGES, check_language
 from workbench.reports.build import (
     DEFAULT_MAX_OUTPUT,
     FAILED,
@@ -139,6 +140,7 @@ def plan(
     retries: int = 0,
     retry_delay: float = 10.0,
     keep: int = KEEP_BUILDS,
+    lang: str | None = None,
 ) -> list[ReportTask]:
     """Check every request's parameters, expand sweeps and key each report; run nothing.
 
@@ -154,6 +156,10 @@ def plan(
 
     ``keep`` good builds of each report are kept as its run history (the published one
     included; :mod:`~workbench.reports.history`).
+
+    ``lang`` (``--lang``) sets the ``lang`` parameter of every report, which must declare it;
+    a report whose ``lang`` (from here or its own parameters) is not English is published in
+    ``<out>/<lang>/<report>/``.
 
     Raises
     ------
@@ -188,15 +194,41 @@ def plan(
         raise ParameterError.invalid(
             "max_output", "plan", "a whole number of bytes, at least 1", max_output
         )
+    if lang is not None:
+        check_language(lang, "workbench report --lang")
     out = check_output_folder(out)
     inputs = input_hashes()
     tasks: list[ReportTask] = []
     for request in requests:
         check_report_name(request.report)
+        if request.report in LANGUAGES:
+            raise ReportError(
+                f"a report may not be named {request.report!r}: the folder of the reports in "
+                "that language has the name"
+            )
         declared: dict[str, NotebookParameter] = {}
-        if request.parameters or request.sweep:
+        if request.parameters or request.sweep or lang is not None:
             declared = inspect_parameters(request.notebook)
-        fixed = check_parameters(request.report, declared, request.parameters, text=request.text)
+        given = dict(request.parameters)
+        if lang is not None:
+            if "lang" not in declared:
+                raise ParameterError(
+                    f"Report {request.report!r} cannot be built in {lang!r}: its notebook "
+                    "declares no 'lang' parameter (add `lang = \"en\"  # report language "
+                    f"[one of: {', '.join(LANGUAGES)}]` to its parameters cell, a "
+                    "workbench.i18n.set_language(lang) call and lang-XX narrative cells).",
+                    parameter="lang",
+                )
+            given["lang"] = lang
+        if "lang" in request.sweep:
+            raise ParameterError(
+                f"Report {request.report!r}: 'lang' cannot be swept; build each language with "
+                "--lang (or give two entries).",
+                parameter="lang",
+            )
+        fixed = check_parameters(request.report, declared, given, text=request.text)
+        language = str(fixed.get("lang", LANGUAGES[0]))
+        check_language(language, f"report {request.report!r}")
         swept = {
             current_name(declared, name): [
                 check_parameters(request.report, declared, {name: value}, text=request.text)[
@@ -216,7 +248,7 @@ def plan(
         notebook_inputs = {**inputs, **local_module_hashes(request.notebook)}
         for member in expand_sweep(swept) if swept else [{}]:
             parameters = {**fixed, **member}
-            folder = out / request.report
+            folder = (out if language == LANGUAGES[0] else out / language) / request.report
             if member:
                 folder = folder / member_folder(member)
             tasks.append(
@@ -242,6 +274,7 @@ def plan(
                     retries=retries,
                     retry_delay=float(retry_delay),
                     keep=keep,
+                    lang=language,
                 )
             )
     seen: dict[Path, str] = {}

@@ -57,7 +57,8 @@ class ReportTask:
         The source notebook (an absolute path, so any worker finds it).
     folder
         The published folder: ``<out>/<report>`` or, for a sweep member,
-        ``<out>/<report>/<key=value,...>``.
+        ``<out>/<report>/<key=value,...>``; in another language than English, inside
+        ``<out>/<lang>/`` (``<out>/zh/<report>``).
     key
         The cache key (:func:`workbench.reports.keys.report_key`).
     parameters
@@ -84,6 +85,8 @@ class ReportTask:
         Seconds before the first retry; each further one waits twice as long.
     keep
         Good builds kept as the report's history, the published one included.
+    lang
+        The report's language (its ``lang`` parameter, when it declares one).
     """
 
     report: str
@@ -101,16 +104,20 @@ class ReportTask:
     retries: int = 0
     retry_delay: float = 10.0
     keep: int = KEEP_BUILDS
+    lang: str = "en"
 
     @property
     def out(self) -> Path:
         """The reports folder the task publishes into (the gallery's folder)."""
-        return self.folder.parent.parent if self.sweep else self.folder.parent
+        folder = self.folder.parent.parent if self.sweep else self.folder.parent
+        return folder if self.lang == "en" else folder.parent
 
     @property
     def label(self) -> str:
-        """``compute_outlook`` or, for a sweep member, ``compute_outlook[scenario=high]``."""
-        return f"{self.report}[{member_folder(self.sweep)}]" if self.sweep else self.report
+        """``compute_outlook``, for a sweep member ``compute_outlook[scenario=high]``, in
+        Chinese ``zh/compute_outlook``."""
+        label = f"{self.report}[{member_folder(self.sweep)}]" if self.sweep else self.report
+        return label if self.lang == "en" else f"{self.lang}/{label}"
 
 
 @dataclass(frozen=True)
@@ -304,7 +311,7 @@ def _run(
         manifest.defaults = {
             name: p.default for name, p in inspect_parameters(task.notebook).items()
         }
-        manifest.title = runner.notebook_title(task.notebook, default=task.report)
+        manifest.title = runner.notebook_title(task.notebook, default=task.report, lang=task.lang)
         logger.info("running %s (%s)", task.label, task.notebook)
         runner.execute_notebook(
             task.notebook,
@@ -320,7 +327,9 @@ def _run(
         failure = exc
     try:
         if notebook.exists():
-            html.render_html(notebook, build / folder.html_name, show_code=not task.no_input)
+            html.render_html(
+                notebook, build / folder.html_name, show_code=not task.no_input, lang=task.lang
+            )
             manifest.html = folder.html_name
     except Exception as exc:  # nbconvert raises many types; a report without HTML is a failure
         failure = failure or ReportError(

@@ -12,6 +12,7 @@
     retry_delay = 30           # seconds before the first retry; doubling
     keep = 20                  # good builds kept per report: its run history
     on_failure = "mail -s 'reports failed' ops@example.org"   # JSON of the failures on stdin
+    lang = "zh"                # every report in Chinese (default: each notebook's own)
 
     [reports.data_overview]    # a notebook's name; builds reports/data_overview/
 
@@ -19,6 +20,10 @@
     notebook = "compute_outlook"                 # a notebook's name or a path to a .ipynb
     parameters = { end = 2035 }
     sweep = { scenario = ["low", "base", "high"] }
+
+    [reports.outlook_zh]       # the same notebook in Chinese: builds reports/zh/outlook_zh/
+    notebook = "compute_outlook"
+    lang = "zh"                # the notebook's `lang` parameter
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.errors import ReportError, format_choices
+from workbench.i18n import LANGUAGES
 from workbench.reports.batch import ReportRequest
 from workbench.reports.notebooks import find_notebook
 from workbench.reports.output import check_report_name
@@ -57,9 +63,10 @@ _SETTINGS = {
     "keep": int,
     "on_failure": str,
     "on_success": str,
+    "lang": str,
 }
 _AT_LEAST_ONE = ("jobs", "cell_timeout", "keep")
-_REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict}
+_REPORT_KEYS = {"notebook": str, "parameters": dict, "sweep": dict, "lang": str}
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ class BatchConfig:
     requests
         The reports, in the file's order.
     out, jobs, scheduler, no_input, show_code, cell_timeout, max_output, retries, retry_delay,
-    keep, on_failure, on_success
+    keep, on_failure, on_success, lang
         The ``[settings]``; None where not given (``max_output`` in megabytes).
     """
 
@@ -91,6 +98,7 @@ class BatchConfig:
     keep: int | None = None
     on_failure: str | None = None
     on_success: str | None = None
+    lang: str | None = None
 
     def select(self, names: list[str]) -> list[ReportRequest]:
         """The requests named (all when ``names`` is empty), in the file's order."""
@@ -148,6 +156,9 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
     reports = content.get("reports", {})
     if not reports:
         raise ReportError(f"batch file {path} lists no reports: add a [reports.NAME] table")
+    default_lang = settings.get("lang")
+    if default_lang is not None:
+        default_lang = _language(path, "[settings]", default_lang)
     requests = []
     for name, entry in reports.items():
         where = f"[reports.{name}]"
@@ -162,11 +173,18 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
             notebook_path = find_notebook(notebook, notebooks)
         except ReportError as exc:
             raise ReportError(f"{path}: {where}: {exc}") from None
+        parameters = dict(entry.get("parameters", {}))
+        if "lang" in entry:  # a key of its own: the language is more than a parameter
+            if "lang" in parameters:
+                raise ReportError(f"{path}: {where}: give 'lang' once, not also in parameters")
+            parameters["lang"] = _language(path, where, entry["lang"])
+        elif default_lang is not None and "lang" not in parameters:
+            parameters["lang"] = default_lang
         requests.append(
             ReportRequest(
                 report=name,
                 notebook=notebook_path,
-                parameters=entry.get("parameters", {}),
+                parameters=parameters,
                 sweep=entry.get("sweep", {}),
             )
         )
@@ -186,7 +204,17 @@ def load_config(path: str | Path, notebooks: Path | None = None) -> BatchConfig:
         keep=settings.get("keep"),
         on_failure=settings.get("on_failure"),
         on_success=settings.get("on_success"),
+        lang=default_lang,
     )
+
+
+def _language(path: Path, where: str, lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ReportError(
+            f"{path}: 'lang' in {where} must be one of {format_choices(LANGUAGES)}; "
+            f"got {lang!r} instead"
+        )
+    return lang
 
 
 def _check_keys(path: Path, where: str, table: dict, expected: dict[str, type]) -> None:

@@ -7,6 +7,10 @@ published one is shown as failed, with its error and links to the failed run; th
 report stays linked. Every
 piece of text is HTML-escaped (titles, parameters and errors come from notebooks and users).
 The page is static: no script, nothing fetched.
+
+Reports in another language than English live in ``<out>/<lang>/`` (``reports/zh/``); the
+gallery lists every language, each row marked with its own, and is written once per
+language: ``index.html`` in English, ``index.zh.html`` with its own words in Chinese.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import filelock
 
 from workbench import __version__
 from workbench.errors import ReportError
+from workbench.i18n import LANGUAGES, translate
 from workbench.reports.files import write_atomically
 from workbench.reports.headlines import headline_text
 from workbench.reports.history import changes, history
@@ -31,7 +36,14 @@ from workbench.reports.output import claim_output_folder
 from workbench.reports.params import format_value
 from workbench.reports.publish import ReportFolder
 
-__all__ = ["GALLERY_NAME", "GalleryEntry", "collect_entries", "render_gallery", "write_gallery"]
+__all__ = [
+    "GALLERY_NAME",
+    "GalleryEntry",
+    "collect_entries",
+    "gallery_name",
+    "render_gallery",
+    "write_gallery",
+]
 
 GALLERY_NAME = "index.html"
 
@@ -62,6 +74,8 @@ class GalleryEntry:
         How many failed runs are kept.
     builds
         The good builds kept (:func:`~workbench.reports.history.history`), oldest first.
+    lang
+        The report's language (``en``, or the language folder it is in).
     """
 
     report: str
@@ -74,6 +88,7 @@ class GalleryEntry:
     failure_problem: str = ""
     failed_runs: int = 0
     builds: tuple = ()
+    lang: str = LANGUAGES[0]
 
     @property
     def label(self) -> str:
@@ -116,37 +131,92 @@ def collect_entries(out: Path, outcomes: Sequence = ()) -> list[GalleryEntry]:
                 entries[index], failure=None, failure_problem=outcome.message
             )
         else:
-            report, _, member = str(folder).partition("/")
-            entries.append(GalleryEntry(report, member, folder, failure_problem=outcome.message))
+            parts = folder.parts
+            lang = parts[0] if len(parts) > 1 and parts[0] in LANGUAGES[1:] else LANGUAGES[0]
+            report, _, member = "/".join(parts[lang != LANGUAGES[0] :]).partition("/")
+            entries.append(
+                GalleryEntry(report, member, folder, failure_problem=outcome.message, lang=lang)
+            )
     return entries
 
 
 def _entries_on_disk(out: Path) -> list[GalleryEntry]:
-    entries = []
-    folders = [p for p in out.iterdir() if p.is_dir() and not _hidden(p)]
-    # The same order as the default suite: the flagship report first, then by name.
-    for folder in sorted(folders, key=lambda p: (p.name != LEAD_REPORT, p.name)):
-        if _is_report_folder(folder):
-            entries.append(_entry(out, folder, folder.name, ""))
-        for member in sorted(p for p in folder.iterdir() if p.is_dir() and "=" in p.name):
-            if _is_report_folder(member):
-                entries.append(_entry(out, member, folder.name, member.name))
+    entries = _entries_in(out, out, LANGUAGES[0])
+    for lang in LANGUAGES[1:]:
+        if (out / lang).is_dir():
+            entries.extend(_entries_in(out, out / lang, lang))
     return entries
 
 
-def render_gallery(entries: list[GalleryEntry]) -> str:
-    """The gallery page for ``entries``."""
-    rows = "\n".join(_rows(entries)) or (
-        '<tr><td colspan="7">No reports yet: run <code>workbench report</code>.</td></tr>'
+def _entries_in(out: Path, where: Path, lang: str) -> list[GalleryEntry]:
+    entries = []
+    folders = [
+        p for p in where.iterdir() if p.is_dir() and not _hidden(p) and p.name not in LANGUAGES
+    ]
+    # The same order as the default suite: the flagship report first, then by name.
+    for folder in sorted(folders, key=lambda p: (p.name != LEAD_REPORT, p.name)):
+        if _is_report_folder(folder):
+            entries.append(_entry(out, folder, folder.name, "", lang))
+        for member in sorted(p for p in folder.iterdir() if p.is_dir() and "=" in p.name):
+            if _is_report_folder(member):
+                entries.append(_entry(out, member, folder.name, member.name, lang))
+    return entries
+
+
+def render_gallery(entries: list[GalleryEntry], lang: str = LANGUAGES[0]) -> str:
+    """The gallery page for ``entries``, its own words in ``lang``."""
+
+    def _(text, **fields):
+        return translate(text, lang, **fields)
+
+    rows = "\n".join(_rows(entries, lang)) or (
+        '<tr><td colspan="8">'
+        + _("No reports yet: run <code>workbench report</code>.")
+        + "</td></tr>"
     )
     counts = {status: sum(e.status == status for e in entries) for status in ("ok", "failed")}
-    return _PAGE.format(
-        version=_text(__version__),
-        rows=rows,
-        total=len(entries),
-        ok=counts["ok"],
-        failed=counts["failed"],
+    others = " · ".join(
+        f'<a href="{gallery_name(other)}" hreflang="{other}">{_text(_language_name(other))}</a>'
+        for other in LANGUAGES
+        if other != lang
     )
+    return _PAGE.format(
+        lang=lang,
+        title=_text(_("Compute Workbench reports")),
+        summary=_(
+            "{total} reports: {ok} ok, {failed} failed. Built by compute-workbench {version}; "
+            "times are UTC.",
+            total=len(entries),
+            ok=counts["ok"],
+            failed=counts["failed"],
+            version=_text(__version__),
+        ),
+        others=others,
+        headers="".join(
+            f"<th>{_text(_(h))}</th>"
+            for h in (
+                "Report",
+                "Language",
+                "Parameters",
+                "Status",
+                "Run at",
+                "Duration",
+                "Files",
+                "History",
+            )
+        ),
+        rows=rows,
+    )
+
+
+def gallery_name(lang: str) -> str:
+    """The gallery page in ``lang``: ``index.html`` for English, else ``index.<lang>.html``."""
+    return GALLERY_NAME if lang == LANGUAGES[0] else f"index.{lang}.html"
+
+
+def _language_name(lang: str) -> str:
+    # Each language is named in itself, for its readers.
+    return translate({"en": "English", "zh": "Chinese"}[lang], lang)
 
 
 def write_gallery(out: Path, outcomes: Sequence = ()) -> Path:
@@ -166,13 +236,15 @@ def write_gallery(out: Path, outcomes: Sequence = ()) -> Path:
     try:
         # Two batches finishing together: the later one writes last and sees both.
         with filelock.FileLock(out / ".gallery.lock"):
-            write_atomically(path, render_gallery(collect_entries(out, outcomes)))
+            entries = collect_entries(out, outcomes)
+            for lang in LANGUAGES:
+                write_atomically(out / gallery_name(lang), render_gallery(entries, lang))
     except OSError as exc:
         raise ReportError(f"cannot write the gallery {path}: {exc.strerror or exc}") from exc
     return path
 
 
-def _entry(out: Path, path: Path, report: str, member: str) -> GalleryEntry:
+def _entry(out: Path, path: Path, report: str, member: str, lang: str) -> GalleryEntry:
     folder = ReportFolder(path, report)
     current, current_problem = None, ""
     if folder.current_build() is not None:
@@ -209,35 +281,36 @@ def _entry(out: Path, path: Path, report: str, member: str) -> GalleryEntry:
         failure_problem=failure_problem,
         failed_runs=len(failed_runs),
         builds=builds,
+        lang=lang,
     )
 
 
-def _rows(entries: list[GalleryEntry]):
+def _rows(entries: list[GalleryEntry], lang: str):
     """Table rows; sweep members whose report has no build of its own get a heading row."""
     previous = None
     for entry in entries:
-        if entry.member and entry.report != previous:
-            yield (
-                f'<tr class="sweep"><td colspan="7"><strong>{_text(entry.report)}</strong> '
-                "sweep</td></tr>"
-            )
-        previous = entry.report
-        yield _row(entry)
+        if entry.member and (entry.lang, entry.report) != previous:
+            name = f"<strong>{_text(entry.report)}</strong>"
+            sweep = translate("{report} sweep", lang, report=name)
+            yield f'<tr class="sweep"><td colspan="8">{sweep}</td></tr>'
+        previous = (entry.lang, entry.report)
+        yield _row(entry, lang)
 
 
-def _row(entry: GalleryEntry) -> str:
+def _row(entry: GalleryEntry, lang: str = LANGUAGES[0]) -> str:
     shown = entry.failure or entry.current
     title = shown.title if shown is not None and shown.title else entry.report
     parameters = shown.parameters if shown is not None else {}
     cells = [
         f'<td class="title"><strong>{_text(title)}</strong>'
         f'<div class="name">{_text(entry.label)}</div></td>',
-        f"<td>{_parameters(parameters)}</td>",
+        f'<td lang="{entry.lang}">{_text(_language_name(entry.lang))}</td>',
+        f"<td>{_parameters(parameters, lang)}</td>",
         f'<td><span class="status {entry.status}">{entry.status}</span>{_problem(entry)}</td>',
         f"<td>{_text(_when(shown))}</td>",
         f"<td>{_text(_duration(shown))}</td>",
-        f"<td>{_links(entry)}</td>",
-        f"<td>{_history(entry)}</td>",
+        f"<td>{_links(entry, lang)}</td>",
+        f"<td>{_history(entry, lang)}</td>",
     ]
     indent = ' class="member"' if entry.member else ""
     return f"<tr{indent}>{''.join(cells)}</tr>"
@@ -258,23 +331,24 @@ def _problem(entry: GalleryEntry) -> str:
     return "".join(parts)
 
 
-def _links(entry: GalleryEntry) -> str:
+def _links(entry: GalleryEntry, lang: str) -> str:
     parts = []
     if entry.current is not None or entry.current_problem:
         published = (
             ("HTML", f"{entry.report}.html"),
-            ("notebook", f"{entry.report}.ipynb"),
-            ("manifest", MANIFEST_NAME),
+            (translate("notebook", lang), f"{entry.report}.ipynb"),
+            (translate("manifest", lang), MANIFEST_NAME),
         )
         parts.append(" · ".join(_link(entry.folder / name, label) for label, name in published))
     if entry.failure_folder is not None:
-        kept = [("error", "error.txt")]
+        kept = [(translate("error", lang), "error.txt")]
         if entry.failure is not None and entry.failure.executed_notebook:
-            kept.insert(0, ("notebook", entry.failure.executed_notebook))
+            kept.insert(0, (translate("notebook", lang), entry.failure.executed_notebook))
         if entry.failure is not None and entry.failure.html:
             kept.insert(0, ("HTML", entry.failure.html))
         failed = " · ".join(_link(entry.failure_folder / name, label) for label, name in kept)
-        parts.append(f'<div class="failed-links">failed run: {failed}</div>')
+        label = _text(translate("failed run:", lang))
+        parts.append(f'<div class="failed-links">{label} {failed}</div>')
     return "".join(parts)
 
 
@@ -282,28 +356,31 @@ def _links(entry: GalleryEntry) -> str:
 HISTORY_ROWS = 5
 
 
-def _history(entry: GalleryEntry) -> str:
+def _history(entry: GalleryEntry, lang: str = LANGUAGES[0]) -> str:
     """What changed since the previous build, then the newest builds' headline values."""
     builds = list(entry.builds)
     if not builds:
         return ""
     parts = []
     if len(builds) > 1:
-        lines = changes(builds[-2].manifest, builds[-1].manifest) or ["nothing recorded changed"]
+        lines = changes(builds[-2].manifest, builds[-1].manifest) or [
+            translate("nothing recorded changed", lang)
+        ]
         items = "".join(f"<li>{_text(line)}</li>" for line in lines)
-        parts.append(
-            f'<div class="note">since the previous build:</div><ul class="changes">{items}</ul>'
-        )
+        since = _text(translate("since the previous build:", lang))
+        parts.append(f'<div class="note">{since}</div><ul class="changes">{items}</ul>')
     names = list(dict.fromkeys(h["name"] for b in builds for h in b.manifest.headlines))[:3]
     if names:
-        head = "".join(f"<th>{_text(n)}</th>" for n in ["built", *names])
+        built = translate("built", lang)
+        head = "".join(f"<th>{_text(n)}</th>" for n in [built, *names])
         rows = []
         for build in reversed(builds[-HISTORY_ROWS:]):
             values = {h["name"]: headline_text(h) for h in build.manifest.headlines}
             cells = [_when(build.manifest), *(values.get(n, "") for n in names)]
             rows.append("<tr>" + "".join(f"<td>{_text(c)}</td>" for c in cells) + "</tr>")
         parts.append(f'<table class="history"><tr>{head}</tr>{"".join(rows)}</table>')
-    parts.append(f'<div class="note">{len(builds)} build(s) kept</div>')
+    kept = translate("{count} build(s) kept", lang, count=len(builds))
+    parts.append(f'<div class="note">{_text(kept)}</div>')
     return "".join(parts)
 
 
@@ -311,9 +388,9 @@ def _link(path: PurePosixPath, label: str) -> str:
     return f'<a href="{_text(quote(str(path)))}">{_text(label)}</a>'
 
 
-def _parameters(parameters: dict) -> str:
+def _parameters(parameters: dict, lang: str = LANGUAGES[0]) -> str:
     if not parameters:
-        return '<span class="defaults">defaults</span>'
+        return f'<span class="defaults">{_text(translate("defaults", lang))}</span>'
     items = "".join(
         f"<li><code>{_text(name)}={_text(format_value(value))}</code></li>"
         for name, value in parameters.items()
@@ -351,11 +428,11 @@ def _text(value: object) -> str:
 
 
 _PAGE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Compute Workbench reports</title>
+<title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1d2733; }}
 h1 {{ font-size: 1.5rem; margin-bottom: 0.2rem; }}
@@ -381,12 +458,11 @@ table.history td, table.history th {{ padding: 0.1rem 0.4rem; border: none; }}
 </style>
 </head>
 <body>
-<h1>Compute Workbench reports</h1>
-<p class="summary">{total} reports: {ok} ok, {failed} failed. Built by compute-workbench
-{version}; times are UTC.</p>
+<h1>{title}</h1>
+<p class="summary">{summary}</p>
+<p class="languages">{others}</p>
 <table>
-<thead><tr><th>Report</th><th>Parameters</th><th>Status</th><th>Run at</th><th>Duration</th>
-<th>Files</th><th>History</th></tr></thead>
+<thead><tr>{headers}</tr></thead>
 <tbody>
 {rows}
 </tbody>

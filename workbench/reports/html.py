@@ -13,6 +13,10 @@ each cell's code, folded (``<details>``). Cells honour the common tags (as Jupyt
 ``remove-cell`` (gone), ``remove-input`` (its output only, code never shown),
 ``remove-output`` (its code only, when code is shown) and ``hide-input`` (code folded, also
 when code is otherwise hidden).
+
+A report is written in one language (:mod:`workbench.i18n`): a cell tagged ``lang-XX`` (a
+narrative cell in one language, beside its translation) is kept only in a report in ``XX``;
+in JupyterLab every language shows. The page's own words (contents, code) are translated.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import re
 from pathlib import Path
 
 import nbformat
+
+from workbench.i18n import LANGUAGES, translate
 
 __all__ = ["notebook_title", "render_html"]
 
@@ -42,7 +48,7 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block input_group -%}
 {%- set code = cell.metadata.get("workbench", {}).get("code", "shown") -%}
 {%- if code == "folded" -%}
-<details class="workbench-code"><summary>Code</summary>
+<details class="workbench-code"><summary>{{ resources.workbench_code }}</summary>
 {{ super() }}
 </details>
 {%- elif code == "shown" -%}
@@ -70,7 +76,7 @@ document.querySelectorAll(".workbench-chart").forEach(function (element) {
   var spec = JSON.parse(element.querySelector("script.workbench-spec").textContent);
   var target = element.querySelector(".workbench-chart-view");
   window.vegaEmbed(target, spec, {renderer: "svg", actions: false}).catch(function (error) {
-    target.textContent = "Chart could not be drawn: " + error;
+    target.textContent = element.dataset.failed + error;
   });
 });
 """
@@ -78,7 +84,9 @@ _SVG_ID = re.compile(r'\bid="([^"]+)"')
 _SVG_ID_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
 
 
-def render_html(notebook: Path, html: Path, *, show_code: bool = False) -> None:
+def render_html(
+    notebook: Path, html: Path, *, show_code: bool = False, lang: str = LANGUAGES[0]
+) -> None:
     """Render an executed notebook as a self-contained HTML page for readers.
 
     Parameters
@@ -88,6 +96,9 @@ def render_html(notebook: Path, html: Path, *, show_code: bool = False) -> None:
     show_code
         Show each code cell's source, folded; by default code is left out (cells tagged
         ``hide-input`` still show theirs, folded).
+    lang
+        The report's language: cells tagged for another (``lang-en``, ``lang-zh``) are left
+        out, and the page's own words are in it.
     """
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
@@ -100,17 +111,26 @@ def render_html(notebook: Path, html: Path, *, show_code: bool = False) -> None:
         exclude_output_prompt=True,
     )
     executed = nbformat.read(notebook, as_version=4)
+    executed.cells = [cell for cell in executed.cells if in_language(cell, lang)]
     _apply_tags(executed, show_code=show_code)
     # The page's <title> (browser tabs, bookmarks): the heading rather than the file name.
     executed.metadata["title"] = _title(executed, Path(notebook).stem)
-    charts = _embed_charts(executed)
-    body, _ = exporter.from_notebook_node(executed)
-    body = _with_contents(body)
+    charts = _embed_charts(executed, lang)
+    body, _ = exporter.from_notebook_node(
+        executed, resources={"workbench_code": translate("Code", lang)}
+    )
+    body = _with_contents(body, lang).replace('<html lang="en">', f'<html lang="{lang}">', 1)
     if charts:
         scripts = f"<script>{_bundle()}</script>\n<script>{_DRAW_CHARTS}</script>\n"
         head, tail = body.rsplit("</body>", 1)
         body = f"{head}{scripts}</body>{tail}"
     html.write_text(body, encoding="utf-8")
+
+
+def in_language(cell: nbformat.NotebookNode, lang: str) -> bool:
+    """Whether ``cell`` belongs in a report in ``lang``: untagged, or tagged ``lang-<lang>``."""
+    tags = {t for t in cell.get("metadata", {}).get("tags", []) if t.startswith("lang-")}
+    return not tags or f"lang-{lang}" in tags
 
 
 def _apply_tags(notebook: nbformat.NotebookNode, *, show_code: bool) -> None:
@@ -141,7 +161,7 @@ _FIRST_H1_END = re.compile(r"</h1>")
 _TAG = re.compile(r"<[^>]+>")
 
 
-def _with_contents(body: str) -> str:
+def _with_contents(body: str, lang: str = LANGUAGES[0]) -> str:
     """Insert a table of contents (the level-2 and level-3 headings) after the first heading.
 
     Pages with fewer than two such headings get none.
@@ -155,8 +175,9 @@ def _with_contents(body: str) -> str:
             )
     if len(entries) < 2:
         return body
+    contents = html_escape.escape(translate("Contents", lang), quote=True)
     nav = (
-        '<nav class="workbench-toc" aria-label="Contents"><strong>Contents</strong><ol>'
+        f'<nav class="workbench-toc" aria-label="{contents}"><strong>{contents}</strong><ol>'
         + "".join(entries)
         + "</ol></nav>"
     )
@@ -166,12 +187,14 @@ def _with_contents(body: str) -> str:
     return body[: found.end()] + nav + body[found.end() :]
 
 
-def notebook_title(path: Path, *, default: str) -> str:
-    """The notebook's first Markdown heading, else its ``title`` metadata, else ``default``."""
+def notebook_title(path: Path, *, default: str, lang: str = LANGUAGES[0]) -> str:
+    """The notebook's first Markdown heading in ``lang``, else its ``title`` metadata, else
+    ``default``."""
     try:
         notebook = nbformat.read(path, as_version=4)
     except Exception:  # an unreadable notebook fails when it runs, with a better message
         return default
+    notebook.cells = [cell for cell in notebook.cells if in_language(cell, lang)]
     return _title(notebook, default)
 
 
@@ -199,7 +222,7 @@ def _bundle() -> str:
     return vlc.javascript_bundle(vl_version=vl_version_for_vl_convert())
 
 
-def _embed_charts(notebook: nbformat.NotebookNode) -> int:
+def _embed_charts(notebook: nbformat.NotebookNode, lang: str = LANGUAGES[0]) -> int:
     """Turn each chart output into HTML that the page's script draws; returns their number.
 
     The ids inside each SVG are prefixed with the output's number: inlined in one page, two
@@ -207,6 +230,7 @@ def _embed_charts(notebook: nbformat.NotebookNode) -> int:
     """
     number = 0
     charts = 0
+    failed = html_escape.escape(translate("Chart could not be drawn: ", lang), quote=True)
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
@@ -227,7 +251,8 @@ def _embed_charts(notebook: nbformat.NotebookNode) -> int:
             label = html_escape.escape(str(data.get("text/plain", "chart")))
             output["data"] = {
                 "text/html": (
-                    f'<figure class="workbench-chart" aria-label="{label}">'
+                    f'<figure class="workbench-chart" aria-label="{label}" '
+                    f'data-failed="{failed}">'
                     f'<div class="workbench-chart-view"></div>'
                     f'<script type="application/json" class="workbench-spec">{payload}</script>'
                     f"<noscript>{svg}</noscript></figure>"

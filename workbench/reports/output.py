@@ -22,7 +22,7 @@ __all__ = ["MARKER_NAME", "check_output_folder", "check_report_name", "claim_out
 #: The file that marks a folder as a workbench reports folder.
 MARKER_NAME = ".workbench-reports"
 #: Files the workbench writes at the top of the reports folder: no report may be named so.
-RESERVED_NAMES = ("index.html", "summary.json")
+RESERVED_NAMES = ("index.html", "index.zh.html", "summary.json")
 _MAX_NAME_BYTES = 200
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
 # A gallery written before the marker existed: such a folder is the workbench's own.

@@ -1,0 +1,170 @@
+"""The language of what readers see: chart titles, axis labels, table headers, summaries.
+
+English is the source language: every text the workbench shows is written in English in the
+code or the bundled tables' metadata, and is the *msgid* of its translation. A message
+catalogue per language (``workbench/locale/zh.toml``, package data) maps msgids to their
+translation; there are no per-language branches in the code. Texts are translated where they
+are displayed (:func:`translate`), so datasets keep their English ``long_name``.
+
+A msgid with ``{fields}`` is a template: ``translate("Supply, {what}", what=...)`` formats the
+translated template, and a composed text such as ``"Supply, H100-equivalents"`` (made by an
+f-string elsewhere) is matched against the templates and translated part by part.
+
+Numbers follow the language too (:func:`multipliers`): English writes "399 M", "25.5 B";
+Chinese writes "3.99 亿", "255 亿", "3,990 万" (万 = 10⁴, 亿 = 10⁸, 万亿 = 10¹²).
+
+Examples
+--------
+>>> set_language("zh")
+>>> translate("Probability of a shortfall")
+'短缺概率'
+>>> translate("Supply, H100-equivalents")
+'供给，H100 等效'
+>>> set_language("en")
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from importlib import resources
+
+from workbench.errors import ParameterError, format_choices
+
+__all__ = [
+    "LANGUAGES",
+    "catalogue",
+    "check_language",
+    "get_language",
+    "multipliers",
+    "set_language",
+    "translate",
+    "translate_spec",
+]
+
+#: The languages reports are written in; the first is the source language (msgids).
+LANGUAGES = ("en", "zh")
+_SOURCE = LANGUAGES[0]
+# Multipliers of large numbers, largest first: the language's own groupings of digits.
+_MULTIPLIERS = {
+    "en": ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")),
+    "zh": ((1e12, "万亿"), (1e8, "亿"), (1e4, "万")),
+}
+_FIELD = re.compile(r"\{(\w*)\}")
+_language = _SOURCE
+
+
+def check_language(lang: object, owner: str = "set_language") -> str:
+    """``lang`` if it is one of :data:`LANGUAGES`; else a :class:`ParameterError`."""
+    if lang not in LANGUAGES:
+        raise ParameterError.invalid("lang", owner, f"one of {format_choices(LANGUAGES)}", lang)
+    return str(lang)
+
+
+def set_language(lang: str) -> None:
+    """Write what follows in ``lang`` ("en" or "zh"); call it in a notebook's setup cell."""
+    global _language
+    _language = check_language(lang)
+
+
+def get_language() -> str:
+    """The current language (default "en")."""
+    return _language
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, str]:
+    """``lang``'s messages, msgid to translation (empty for the source language)."""
+    if check_language(lang, "catalogue") == _SOURCE:
+        return {}
+    text = resources.files("workbench").joinpath("locale", f"{lang}.toml").read_text("utf-8")
+    return dict(tomllib.loads(text)["messages"])
+
+
+@functools.cache
+def _templates(lang: str) -> list[tuple[re.Pattern, str]]:
+    """The catalogue's templates as patterns matching the texts they compose, longest first."""
+    found = []
+    for msgid, translated in catalogue(lang).items():
+        # A template of punctuation only ("{median} ({bounds})") would match any text.
+        if not _FIELD.search(msgid) or not re.search(r"[^\W\d_]", _FIELD.sub("", msgid)):
+            continue
+        # split alternates literal text and field names: "a {x} b" -> ["a ", "x", " b"]
+        pattern, seen = "", set()
+        for i, part in enumerate(_FIELD.split(msgid)):
+            if i % 2 == 0:
+                pattern += re.escape(part)
+            else:  # a field used twice matches the same text twice
+                pattern += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
+                seen.add(part)
+        found.append((re.compile(f"^{pattern}$", re.DOTALL), translated))
+    return sorted(found, key=lambda item: -len(item[0].pattern))
+
+
+def translate(text: str, /, lang: str | None = None, **fields) -> str:
+    """``text`` in the current language (or ``lang``); English text is returned as it is.
+
+    With ``fields``, ``text`` is a template (``"In {year}"``): the translated template is
+    formatted with them, a string field translated when the catalogue holds it. Without,
+    a text missing from the catalogue may still be composed from a template
+    (``"Supply, {what}"``); else it is returned untranslated.
+    """
+    lang = lang or _language
+    messages = catalogue(lang)
+    if fields:
+        # A field is a value (a scenario's name, a number already written): translated only
+        # when the catalogue has it as it is.
+        values = {k: messages.get(v, v) if isinstance(v, str) else v for k, v in fields.items()}
+        return messages.get(text, text).format(**values)
+    if not messages or not isinstance(text, str):
+        return text
+    found = messages.get(text)
+    if found is not None:
+        return found
+    for pattern, translated in _templates(lang):
+        match = pattern.match(text)
+        if match:
+            parts = {k: translate(v, lang) for k, v in match.groupdict().items()}
+            return translated.format(**parts)
+    return text
+
+
+_ = translate
+
+
+def multipliers(lang: str | None = None) -> tuple[tuple[float, str], ...]:
+    """The multipliers large numbers are written with, largest first ("M", "亿", ...)."""
+    return _MULTIPLIERS[check_language(lang or _language, "multipliers")]
+
+
+def translate_spec(spec: dict, lang: str | None = None) -> dict:
+    """A vega-lite spec with its titles translated: chart, axes, legends, tooltips.
+
+    Every ``title`` (a text, a list of lines, or ``{"text", "subtitle"}``) is translated;
+    the data are left alone.
+    """
+    lang = lang or _language
+    if lang == _SOURCE:
+        return spec
+
+    def title(value):
+        if isinstance(value, str):
+            return translate(value, lang)
+        if isinstance(value, list):
+            return [title(v) for v in value]
+        if isinstance(value, dict):
+            return {k: title(v) if k in ("text", "subtitle") else walk(v) for k, v in value.items()}
+        return value
+
+    def walk(value):
+        if isinstance(value, dict):
+            return {
+                k: title(v) if k == "title" else v if k in ("data", "datasets") else walk(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(spec)
