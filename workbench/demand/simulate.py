@@ -495,30 +495,37 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     # Serving precision: the share 2 - bytes_per_param of serving FLOP runs at fp8 peak.
     fp8_share = np.clip(2.0 - x.bytes_per_param, 0.0, 1.0)
 
-    def chips_needed(spec: xr.Dataset) -> tuple[xr.DataArray, ...]:
+    def chips_needed(spec: xr.Dataset, bound: bool = False) -> tuple[xr.DataArray, ...]:
         serving_peak = 1.0 / (fp8_share / spec["peak_fp8"] + (1.0 - fp8_share) / spec["peak_flops"])
         serving_spec = spec.assign(peak_flops=serving_peak)
         per_prompt = chip_seconds_per_token(prefill, serving_spec, mfu=x.mfu, mbu=x.mbu)
         per_decode = chip_seconds_per_token(decode, serving_spec, mfu=x.mfu, mbu=x.mbu)
         prefilled = serving * prompt_share * per_prompt["chip_seconds"]
         decoded = serving * decoded_per_token * per_decode["chip_seconds"]
+        trained = training_chips_flops / spec["peak_flops"]
+        if not bound:
+            return prefilled, decoded, trained
         # The chips whose binding resource is memory bandwidth (on this chip's roofline).
         bandwidth_bound = prefilled.where(
             per_prompt["memory_time"] >= per_prompt["compute_time"], 0.0
         ) + decoded.where(per_decode["memory_time"] >= per_decode["compute_time"], 0.0)
-        return prefilled, decoded, training_chips_flops / spec["peak_flops"], bandwidth_bound
+        return prefilled, decoded, trained, bandwidth_bound
 
     # Every chip type only when its count is wanted; else the reference chip alone.
     counted = ctx.variables is None or "accelerators" in ctx.variables
-    prefilled, decoded, trained, bound = chips_needed(ctx.specs if counted else ctx.reference)
+    prefilled, decoded, trained = chips_needed(ctx.specs if counted else ctx.reference)
     accelerators = (prefilled + decoded + trained).transpose("draw", t, "chip")
     if not counted:
-        ref = [a.isel(chip=0, drop=True) for a in (prefilled, decoded, trained, bound)]
+        ref = [a.isel(chip=0, drop=True) for a in (prefilled, decoded, trained)]
     elif REFERENCE_CHIP in [str(c) for c in ctx.specs["chip"].values]:
-        ref = [a.sel(chip=REFERENCE_CHIP, drop=True) for a in (prefilled, decoded, trained, bound)]
+        ref = [a.sel(chip=REFERENCE_CHIP, drop=True) for a in (prefilled, decoded, trained)]
     else:
         ref = [a.isel(chip=0, drop=True) for a in chips_needed(ctx.reference)]
-    ref_prefill, ref_decode, ref_trained, ref_bound = (a.transpose("draw", t) for a in ref)
+    ref_prefill, ref_decode, ref_trained = (a.transpose("draw", t) for a in ref)
+    if ctx.variables is None or "bandwidth_h100e" in ctx.variables:
+        # On the reference chip alone: a fraction of the chips' work, only when asked for.
+        ref_bound = chips_needed(ctx.reference, bound=True)[3].isel(chip=0, drop=True)
+        ref_bound = ref_bound.transpose("draw", t)
     ref_served = ref_prefill + ref_decode
     h100e = ref_served + ref_trained
     reference_peak = float(ctx.reference["peak_flops"].squeeze())
