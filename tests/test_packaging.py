@@ -85,6 +85,9 @@ def test_wheel_carries_bundled_data_and_notebooks(wheel):
         assert f"workbench/_bundled/data/{csv.stem}.toml" in names
     for nb in (ROOT / "notebooks").glob("*.ipynb"):
         assert f"workbench/_bundled/notebooks/{nb.name}" in names
+    # What the package reads at run time besides code: the gallery template, catalogues.
+    assert "workbench/reports/templates/gallery.html.j2" in names
+    assert "workbench/locale/zh.toml" in names
 
 
 def test_installed_package_finds_its_own_data(wheel, tmp_path):

@@ -127,3 +127,33 @@ def test_the_flagship_report_comes_first(tmp_path):
     for name in ("zeta", "compute_outlook", "alpha"):
         publish(out, name)
     assert [e.report for e in collect_entries(out)] == ["compute_outlook", "alpha", "zeta"]
+
+
+def test_the_gallery_renders_from_its_shipped_template_and_escapes_everything():
+    from importlib import resources
+
+    from workbench.reports.gallery import GalleryEntry, render_gallery
+    from workbench.reports.manifest import Manifest
+
+    template = resources.files("workbench.reports").joinpath("templates/gallery.html.j2")
+    assert "autoescaped" in template.read_text(encoding="utf-8").lower()
+    hostile = Manifest(
+        report="x",
+        notebook="x.ipynb",
+        status="failed",
+        key="k",
+        title="<script>alert(1)</script>",
+        parameters={"label": "<b>&"},
+        error="boom <img src=x onerror=alert(1)>",
+        finished="2026-12-02T03:00:00+00:00",
+    )
+    from pathlib import PurePosixPath
+
+    entry = GalleryEntry("x", "", PurePosixPath("x"), failure=hostile)
+    page = render_gallery([entry])
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<code>label=&lt;b&gt;&amp;</code>" in page
+    assert page.count("<tr") == 2  # the header row and the report's
+    empty = render_gallery([])
+    assert "No reports yet: run <code>workbench report</code>." in empty  # trusted markup

@@ -4,9 +4,10 @@ Each row gives the title, parameters, status, time of the run, duration, links t
 the executed notebook and the manifest, and the report's history: what changed since the
 previous build and the headline values of the newest builds. A run that failed after the
 published one is shown as failed, with its error and links to the failed run; the last good
-report stays linked. Every
-piece of text is HTML-escaped (titles, parameters and errors come from notebooks and users).
-The page is static: no script, nothing fetched.
+report stays linked. The page renders from a Jinja2 template shipped with the package
+(``templates/gallery.html.j2``) with autoescaping, so every piece of text is HTML-escaped
+(titles, parameters and errors come from notebooks and users). The page is static: no script,
+nothing fetched.
 
 Reports in another language than English live in ``<out>/<lang>/`` (``reports/zh/``); the
 gallery lists every language, each row marked with its own, and is written once per
@@ -16,13 +17,16 @@ language: ``index.html`` in English, ``index.zh.html`` with its own words in Chi
 from __future__ import annotations
 
 import dataclasses
-import html
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import filelock
+import jinja2
+from markupsafe import Markup
 
 from workbench import __version__
 from workbench.errors import ReportError
@@ -163,50 +167,56 @@ def _entries_in(out: Path, where: Path, lang: str) -> list[GalleryEntry]:
     return entries
 
 
+#: The gallery's columns, in order (translated as the page's language asks).
+COLUMNS = ("Report", "Language", "Parameters", "Status", "Run at", "Duration", "Files", "History")
+
+
 def render_gallery(entries: list[GalleryEntry], lang: str = LANGUAGES[0]) -> str:
-    """The gallery page for ``entries``, its own words in ``lang``."""
+    """The gallery page for ``entries``, its own words in ``lang``.
+
+    Rendered from the Jinja2 template ``workbench/reports/templates/gallery.html.j2`` with
+    autoescaping: every title, parameter, error and headline value is escaped there.
+    """
 
     def _(text, **fields):
         return translate(text, lang, **fields)
 
-    rows = "\n".join(_rows(entries, lang)) or (
-        '<tr><td colspan="8">'
-        + _("No reports yet: run <code>workbench report</code>.")
-        + "</td></tr>"
-    )
     counts = {status: sum(e.status == status for e in entries) for status in ("ok", "failed")}
-    others = " · ".join(
-        f'<a href="{gallery_name(other)}" hreflang="{other}">{_text(_language_name(other))}</a>'
-        for other in LANGUAGES
-        if other != lang
-    )
-    return _PAGE.format(
+    return _template().render(
         lang=lang,
-        title=_text(_("Compute Workbench reports")),
+        title=_("Compute Workbench reports"),
         summary=_(
             "{total} reports: {ok} ok, {failed} failed. Built by compute-workbench {version}; "
             "times are UTC.",
             total=len(entries),
             ok=counts["ok"],
             failed=counts["failed"],
-            version=_text(__version__),
+            version=__version__,
         ),
-        others=others,
-        headers="".join(
-            f"<th>{_text(_(h))}</th>"
-            for h in (
-                "Report",
-                "Language",
-                "Parameters",
-                "Status",
-                "Run at",
-                "Duration",
-                "Files",
-                "History",
-            )
-        ),
-        rows=rows,
+        others=[
+            {"href": gallery_name(other), "lang": other, "name": _language_name(other)}
+            for other in LANGUAGES
+            if other != lang
+        ],
+        headers=[_(column) for column in COLUMNS],
+        rows=list(_rows(entries, lang)),
+        # Trusted markup from the catalogue (no user text in it).
+        empty=Markup(_("No reports yet: run <code>workbench report</code>.")),
     )
+
+
+@functools.cache
+def _template():
+    """The gallery's Jinja2 template, loaded once from the package."""
+    text = (
+        resources.files("workbench.reports")
+        .joinpath("templates/gallery.html.j2")
+        .read_text(encoding="utf-8")
+    )
+    environment = jinja2.Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
+    return environment.from_string(text)
 
 
 def gallery_name(lang: str) -> str:
@@ -286,116 +296,103 @@ def _entry(out: Path, path: Path, report: str, member: str, lang: str) -> Galler
 
 
 def _rows(entries: list[GalleryEntry], lang: str):
-    """Table rows; sweep members whose report has no build of its own get a heading row."""
+    """One view per row; sweep members whose report has no build of its own get a heading."""
     previous = None
     for entry in entries:
+        heading = None
         if entry.member and (entry.lang, entry.report) != previous:
-            name = f"<strong>{_text(entry.report)}</strong>"
-            sweep = translate("{report} sweep", lang, report=name)
-            yield f'<tr class="sweep"><td colspan="8">{sweep}</td></tr>'
+            name = Markup("<strong>{}</strong>").format(entry.report)
+            heading = Markup(translate("{report} sweep", lang, report=name))
         previous = (entry.lang, entry.report)
-        yield _row(entry, lang)
+        yield {**_row(entry, lang), "sweep_heading": heading}
 
 
-def _row(entry: GalleryEntry, lang: str = LANGUAGES[0]) -> str:
+def _row(entry: GalleryEntry, lang: str = LANGUAGES[0]) -> dict:
+    """What the template shows of one report or sweep member (text only; it escapes)."""
     shown = entry.failure or entry.current
-    title = shown.title if shown is not None and shown.title else entry.report
     parameters = shown.parameters if shown is not None else {}
-    cells = [
-        f'<td class="title"><strong>{_text(title)}</strong>'
-        f'<div class="name">{_text(entry.label)}</div></td>',
-        f'<td lang="{entry.lang}">{_text(_language_name(entry.lang))}</td>',
-        f"<td>{_parameters(parameters, lang)}</td>",
-        f'<td><span class="status {entry.status}">{entry.status}</span>{_problem(entry)}</td>',
-        f"<td>{_text(_when(shown))}</td>",
-        f"<td>{_text(_duration(shown))}</td>",
-        f"<td>{_links(entry, lang)}</td>",
-        f"<td>{_history(entry, lang)}</td>",
-    ]
-    indent = ' class="member"' if entry.member else ""
-    return f"<tr{indent}>{''.join(cells)}</tr>"
-
-
-def _problem(entry: GalleryEntry) -> str:
-    parts = []
+    errors, note = [], None
     if entry.failure is not None or entry.failure_problem:
-        error = entry.failure.error if entry.failure is not None else entry.failure_problem
-        parts.append(f'<pre class="error">{_text(error or "failed")}</pre>')
+        errors.append(
+            (entry.failure.error if entry.failure is not None else entry.failure_problem)
+            or "failed"
+        )
         if entry.current is not None:
-            parts.append(
-                f'<div class="note">showing the last good report, of {_text(_when(entry.current))}'
-                "</div>"
-            )
+            note = f"showing the last good report, of {_when(entry.current)}"
     if entry.current_problem:
-        parts.append(f'<pre class="error">{_text(entry.current_problem)}</pre>')
-    return "".join(parts)
+        errors.append(entry.current_problem)
+    return {
+        "member": bool(entry.member),
+        "title": shown.title if shown is not None and shown.title else entry.report,
+        "label": entry.label,
+        "lang": entry.lang,
+        "language": _language_name(entry.lang),
+        "parameters": [(name, format_value(value)) for name, value in parameters.items()],
+        "defaults": translate("defaults", lang),
+        "status": entry.status,
+        "errors": errors,
+        "note": note,
+        "when": _when(shown),
+        "duration": _duration(shown),
+        **_links(entry, lang),
+        "history": _history(entry, lang),
+    }
 
 
-def _links(entry: GalleryEntry, lang: str) -> str:
-    parts = []
+def _links(entry: GalleryEntry, lang: str) -> dict:
+    links, failed = [], []
     if entry.current is not None or entry.current_problem:
         published = (
             ("HTML", f"{entry.report}.html"),
             (translate("notebook", lang), f"{entry.report}.ipynb"),
             (translate("manifest", lang), MANIFEST_NAME),
         )
-        parts.append(" · ".join(_link(entry.folder / name, label) for label, name in published))
+        links = [_link(entry.folder / name, label) for label, name in published]
     if entry.failure_folder is not None:
         kept = [(translate("error", lang), "error.txt")]
         if entry.failure is not None and entry.failure.executed_notebook:
             kept.insert(0, (translate("notebook", lang), entry.failure.executed_notebook))
         if entry.failure is not None and entry.failure.html:
             kept.insert(0, ("HTML", entry.failure.html))
-        failed = " · ".join(_link(entry.failure_folder / name, label) for label, name in kept)
-        label = _text(translate("failed run:", lang))
-        parts.append(f'<div class="failed-links">{label} {failed}</div>')
-    return "".join(parts)
+        failed = [_link(entry.failure_folder / name, label) for label, name in kept]
+    return {
+        "links": links,
+        "failed_links": failed,
+        "failed_label": translate("failed run:", lang),
+    }
+
+
+def _link(path: PurePosixPath, label: str) -> dict:
+    return {"href": quote(str(path)), "label": label}
 
 
 #: Builds listed in a report's history cell (the newest); `workbench report diff` has them all.
 HISTORY_ROWS = 5
 
 
-def _history(entry: GalleryEntry, lang: str = LANGUAGES[0]) -> str:
+def _history(entry: GalleryEntry, lang: str = LANGUAGES[0]) -> dict | None:
     """What changed since the previous build, then the newest builds' headline values."""
     builds = list(entry.builds)
     if not builds:
-        return ""
-    parts = []
+        return None
+    view = {
+        "since": translate("since the previous build:", lang),
+        "changes": [],
+        "head": [],
+        "rows": [],
+        "kept": translate("{count} build(s) kept", lang, count=len(builds)),
+    }
     if len(builds) > 1:
-        lines = changes(builds[-2].manifest, builds[-1].manifest) or [
+        view["changes"] = changes(builds[-2].manifest, builds[-1].manifest) or [
             translate("nothing recorded changed", lang)
         ]
-        items = "".join(f"<li>{_text(line)}</li>" for line in lines)
-        since = _text(translate("since the previous build:", lang))
-        parts.append(f'<div class="note">{since}</div><ul class="changes">{items}</ul>')
     names = list(dict.fromkeys(h["name"] for b in builds for h in b.manifest.headlines))[:3]
     if names:
-        built = translate("built", lang)
-        head = "".join(f"<th>{_text(n)}</th>" for n in [built, *names])
-        rows = []
+        view["head"] = [translate("built", lang), *names]
         for build in reversed(builds[-HISTORY_ROWS:]):
             values = {h["name"]: headline_text(h) for h in build.manifest.headlines}
-            cells = [_when(build.manifest), *(values.get(n, "") for n in names)]
-            rows.append("<tr>" + "".join(f"<td>{_text(c)}</td>" for c in cells) + "</tr>")
-        parts.append(f'<table class="history"><tr>{head}</tr>{"".join(rows)}</table>')
-    kept = translate("{count} build(s) kept", lang, count=len(builds))
-    parts.append(f'<div class="note">{_text(kept)}</div>')
-    return "".join(parts)
-
-
-def _link(path: PurePosixPath, label: str) -> str:
-    return f'<a href="{_text(quote(str(path)))}">{_text(label)}</a>'
-
-
-def _parameters(parameters: dict, lang: str = LANGUAGES[0]) -> str:
-    if not parameters:
-        return f'<span class="defaults">{_text(translate("defaults", lang))}</span>'
-    items = "".join(
-        f"<li><code>{_text(name)}={_text(format_value(value))}</code></li>"
-        for name, value in parameters.items()
-    )
-    return f'<ul class="parameters">{items}</ul>'
+            view["rows"].append([_when(build.manifest), *(values.get(n, "") for n in names)])
+    return view
 
 
 def _when(manifest: Manifest | None) -> str:
@@ -421,52 +418,3 @@ def _is_report_folder(path: Path) -> bool:
 
 def _hidden(path: Path) -> bool:
     return path.name.startswith(".")
-
-
-def _text(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1d2733; }}
-h1 {{ font-size: 1.5rem; margin-bottom: 0.2rem; }}
-p.summary {{ color: #55606e; margin-top: 0; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; vertical-align: top; padding: 0.5rem 0.7rem;
-         border-bottom: 1px solid #dde2e8; }}
-th {{ background: #f3f5f8; font-weight: 600; }}
-tr.member td.title {{ padding-left: 2rem; }}
-tr.sweep td {{ background: #f8f9fb; color: #55606e; }}
-.name {{ color: #55606e; font-family: ui-monospace, monospace; font-size: 0.85em; }}
-.status {{ display: inline-block; padding: 0.1rem 0.5rem; border-radius: 0.8rem;
-          font-size: 0.85em; font-weight: 600; }}
-.status.ok {{ background: #dcf3e3; color: #17653a; }}
-.status.failed {{ background: #fbe0e0; color: #9b1c1c; }}
-.status.unknown {{ background: #fdf0cf; color: #7a5400; }}
-pre.error {{ white-space: pre-wrap; max-width: 40rem; color: #9b1c1c; font-size: 0.85em; }}
-.note, .defaults {{ color: #55606e; font-size: 0.85em; }}
-ul.parameters {{ margin: 0; padding-left: 1rem; }}
-ul.changes {{ margin: 0 0 0.4rem; padding-left: 1rem; }}
-table.history {{ width: auto; font-size: 0.85em; }}
-table.history td, table.history th {{ padding: 0.1rem 0.4rem; border: none; }}
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-<p class="summary">{summary}</p>
-<p class="languages">{others}</p>
-<table>
-<thead><tr>{headers}</tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</body>
-</html>
-"""
