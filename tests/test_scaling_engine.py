@@ -71,9 +71,10 @@ def test_bootstrap_refits_find_their_own_global_optimum(rng):
     weights = rng.multinomial(data.n, np.full(data.n, 1 / data.n), size=3).astype(float)
     main = _engine.global_fit(data, 1e-3, grid)
     screened = _engine.global_fit(data, 1e-3, grid, weights=weights)
-    # As fit_chinchilla's bootstrap runs: fewer grid starts, plus the main optimum.
-    boot = _engine.global_fit(
-        data, 1e-3, grid, weights=weights, n_polish=BOOT_POLISH, warm=main.theta[0]
+    # As fit_chinchilla's bootstrap runs, with a pilot of one resample so that the others
+    # take the shortcut from the full data's minima unless the pilot finds a rugged landscape.
+    boot = _engine.bootstrap_fit(
+        data, 1e-3, grid, weights, n_polish=BOOT_POLISH, n_pilot=1, warm=main.theta[0]
     )
     for row in range(len(weights)):
         brute = _engine.polish(grid, data, weights[row][None, :], 1e-3, max_iter=300, finish=False)
@@ -114,8 +115,8 @@ def test_screen_matches_brute_force_across_laws_and_resamples(seed):
         [np.ones(data.n), rng.multinomial(data.n, np.full(data.n, 1 / data.n), size=2)]
     ).astype(float)
     screened = _engine.global_fit(data, 1e-3, grid, weights=weights)
-    boot = _engine.global_fit(
-        data, 1e-3, grid, weights=weights, n_polish=BOOT_POLISH, warm=screened.theta[0]
+    boot = _engine.bootstrap_fit(
+        data, 1e-3, grid, weights, n_polish=BOOT_POLISH, n_pilot=1, warm=screened.theta[0]
     )
     for row, row_weights in enumerate(weights):
         brute = _engine.polish(grid, data, row_weights[None, :], 1e-3, finish=False)

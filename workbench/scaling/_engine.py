@@ -20,7 +20,9 @@ the objective is evaluated at every grid point (for the bootstrap, one matrix pr
 for all resamples at once), and the ``n_polish`` best grid points are polished to convergence.
 The tests check against running every grid start to convergence that the screen keeps a start
 in the global basin. ``n_polish`` is 8: with 4, one bootstrap resample of 24 brute-force checks
-had its first global-basin start ranked fifth by the screen.
+had its first global-basin start ranked fifth by the screen. A bootstrap refit
+(:func:`bootstrap_fit`) searches the same starts but starts those the full data's polish took
+to a minimum from that minimum, unless a pilot of resamples finds the landscape rugged.
 
 Parameter vectors are ordered as :data:`PARAMETERS`.
 """
@@ -60,6 +62,13 @@ _REJECT_FLOOR = 1e-3
 _UPPER = np.triu_indices(5, 1)
 # Rows per small matrix product in _sums.
 _SUM_BLOCK = 16
+# Best starts of the full data polished once for the bootstrap (see bootstrap_fit).
+_BOOT_KNOWN = 64
+# Resamples on which bootstrap_fit checks its shortcut against the full search.
+_BOOT_PILOT = 32
+# Relative gaps above a resample's best within which a start's minimum marks the landscape
+# as rugged (close local minima), not merely another basin or the same minimum.
+_RUGGED = (1e-8, 0.1)
 
 
 def product_grid(axes: dict[str, np.ndarray]) -> np.ndarray:
@@ -507,7 +516,8 @@ def global_fit(
     rtol: float = 1e-12,
     max_iter: int = 500,
     warm: np.ndarray | None = None,
-) -> Polished:
+    every: bool = False,
+) -> Polished | tuple[Polished, np.ndarray]:
     """The best of ``n_polish`` polished grid starts, for each row of ``weights``.
 
     ``weights`` None fits the data once (a result with one row); (R, n) fits R reweighted
@@ -515,12 +525,14 @@ def global_fit(
     ``warm`` (one parameter row, e.g. the full data's optimum) is polished as one more start
     of every row: a bootstrap resample's optimum is close to the full data's, so it
     converges in a few steps and rescues a resample whose screen ranks the global basin low.
+    With ``every``, also returns every polished start's objective, (rows, starts per row).
     """
     point_losses = grid_point_losses(grid, data, delta)
     rows = 1 if weights is None else len(weights)
     n_keep = min(n_polish, len(grid))
     per_block = max(1, _ROWS_PER_BLOCK // (n_keep + (warm is not None)))
     results = []
+    ends = []
     for start in range(0, rows, per_block):
         block = None if weights is None else weights[start : start + per_block]
         kept = screen(point_losses, block, n_keep)  # (r, k)
@@ -534,6 +546,7 @@ def global_fit(
         polished = polish(starts, data, repeated, delta, rtol=rtol, max_iter=max_iter)
         objective = polished.objective.reshape(-1, per_row)
         objective = np.where(np.isfinite(objective), objective, np.inf)
+        ends.append(objective)
         best = objective.argmin(axis=1) + per_row * np.arange(len(objective))
         results.append(
             Polished(
@@ -543,9 +556,110 @@ def global_fit(
                 polished.iterations[best],
             )
         )
+    if every:
+        return _concatenate(results), np.concatenate(ends)
+    return _concatenate(results)
+
+
+def _concatenate(results: list[Polished]) -> Polished:
     return Polished(
         np.concatenate([r.theta for r in results]),
         np.concatenate([r.objective for r in results]),
         np.concatenate([r.converged for r in results]),
         np.concatenate([r.iterations for r in results]),
     )
+
+
+def bootstrap_fit(
+    data: Observations,
+    delta: float,
+    grid: np.ndarray,
+    weights: np.ndarray,
+    *,
+    n_polish: int = 8,
+    n_known: int = _BOOT_KNOWN,
+    n_pilot: int = _BOOT_PILOT,
+    rtol: float = 1e-12,
+    max_iter: int = 500,
+    warm: np.ndarray | None = None,
+) -> Polished:
+    """:func:`global_fit` of each row of ``weights`` (R, n), reusing the full data's polish.
+
+    Each resample is screened on its own objective and its ``n_polish`` best grid starts are
+    searched, as in :func:`global_fit`. But a resample is a small perturbation of the data:
+    the ``n_known`` best starts of the full data are polished once, on the full data, and a
+    resample's start among them is replaced by the full-data minimum it reached, which lies
+    in the resample's version of that basin and converges in about half the steps. Starts
+    that reached one minimum share one polish; starts outside the ``n_known`` are polished
+    from the grid. ``warm`` (one parameter row) is one more start of every resample.
+
+    That shortcut assumes a start falls into the same basin on a resample as on the data.
+    Where the landscape is rugged (few, noisy runs: the resample's duplicated points make
+    close local minima) it can fail, so it is checked on the first ``n_pilot`` resamples
+    against the full search of :func:`global_fit`; if the full search finds a lower optimum
+    on any of them (by more than 1e-9 relatively), every resample gets the full search.
+    """
+    weights = np.asarray(weights, dtype=float)
+    point_losses = grid_point_losses(grid, data, delta)
+    known = screen(point_losses, None, min(n_known, len(grid)))[0]
+    reached = polish(grid[known], data, None, delta, rtol=rtol, max_iter=max_iter)
+    value = reached.objective
+    # Known starts whose minima agree in objective to 1e-9 reached one basin; one of them
+    # represents it. A start that reached no finite minimum stays unknown.
+    order = np.argsort(np.where(np.isfinite(value), value, np.inf), kind="stable")
+    order = order[np.isfinite(value[order])]
+    distinct = np.ones(len(order), bool)
+    distinct[1:] = np.diff(value[order]) > 1e-9 * np.abs(value[order[1:]])
+    basin_of_known = np.cumsum(distinct) - 1
+    minima = reached.theta[order[distinct]]
+    if warm is not None:
+        minima = np.vstack([minima, np.asarray(warm, float).reshape(1, 5)])
+    n_minima = len(minima)
+    # A start code: a minimum's index, or n_minima + the grid index of an unknown start.
+    code_of_grid = n_minima + np.arange(len(grid))
+    code_of_grid[known[order]] = basin_of_known
+    table = np.vstack([minima, grid])
+
+    n_keep = min(n_polish, len(grid))
+    per_block = max(1, _ROWS_PER_BLOCK // (n_keep + 1))
+    theta = np.empty((len(weights), 5))
+    objective = np.empty(len(weights))
+    converged = np.empty(len(weights), bool)
+    iterations = np.empty(len(weights), int)
+    for first in range(0, len(weights), per_block):
+        block = weights[first : first + per_block]
+        codes = code_of_grid[screen(point_losses, block, n_keep)]
+        if warm is not None:
+            codes = np.concatenate([codes, np.full((len(codes), 1), n_minima - 1)], axis=1)
+        codes.sort(axis=1)
+        fresh = np.ones(codes.shape, bool)
+        fresh[:, 1:] = codes[:, 1:] != codes[:, :-1]
+        owner, column = np.nonzero(fresh)
+        polished = polish(
+            table[codes[owner, column]], data, block[owner], delta, rtol=rtol, max_iter=max_iter
+        )
+        # The best start of each resample: sort by (resample, objective), take each first.
+        value = np.where(np.isfinite(polished.objective), polished.objective, np.inf)
+        ranked = np.lexsort((value, owner))
+        best = ranked[np.r_[True, owner[ranked][1:] != owner[ranked][:-1]]]
+        rows = slice(first, first + len(block))
+        theta[rows] = polished.theta[best]
+        objective[rows] = polished.objective[best]
+        converged[rows] = polished.converged[best]
+        iterations[rows] = polished.iterations[best]
+    fast = Polished(theta, objective, converged, iterations)
+    pilot = min(n_pilot, len(weights))
+    options = {"n_polish": n_polish, "rtol": rtol, "max_iter": max_iter, "warm": warm}
+    full, ends = global_fit(data, delta, grid, weights=weights[:pilot], every=True, **options)
+    # Rugged: some start of a pilot resample stops at a local minimum close above its best.
+    gap = ends / full.objective[:, None] - 1
+    if np.any((gap > _RUGGED[0]) & (gap < _RUGGED[1])):
+        if pilot == len(weights):
+            return full
+        return _concatenate(
+            [full, global_fit(data, delta, grid, weights=weights[pilot:], **options)]
+        )
+    lower = full.objective < objective[:pilot]
+    for field in ("theta", "objective", "converged", "iterations"):
+        getattr(fast, field)[:pilot][lower] = getattr(full, field)[lower]
+    return fast

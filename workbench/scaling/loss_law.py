@@ -162,11 +162,11 @@ def fit_chinchilla(
     n_polish
         Best grid starts polished in the main fit.
     n_polish_boot
-        Best grid starts of its own screen polished per bootstrap refit, beside the main
-        fit's optimum as one more start (a resample's optimum usually lies close to it, and
-        it converges in ~20 steps). Fewer than 8 is faster but less safe: with 2 (and the
-        warm start) one of the tests' 24 brute-force checks on 40-run resamples missed the
-        global basin by 0.14%; 5 passed them all but saved only ~20% of the time.
+        Best grid starts of its own screen searched per bootstrap refit, beside the main
+        fit's optimum as one more start. A start that is among the full data's 64 best is
+        started from the minimum the full data's polish reached from it (it converges in
+        ~20 steps, against ~40 from the grid), unless the full search on a pilot of 32
+        resamples finds close local minima; see ``_engine.bootstrap_fit``.
     max_iter
         Iteration cap of the polish; a fit that reaches it has ``converged=False``.
     method
@@ -232,13 +232,14 @@ def fit_chinchilla(
         vector = _to_params(theta)[0]
         value, converged = float(best.objective[0]), bool(best.converged[0])
         if n_boot:
-            # Each refit screens the whole grid on its own resample and polishes its best
-            # starts with the main optimum: as global as the main fit.
-            refits = _engine.global_fit(
+            # Each refit screens the whole grid on its own resample and searches its best
+            # starts with the main optimum, starting those the full data's polish already
+            # took to a minimum from that minimum (see _engine.bootstrap_fit).
+            refits = _engine.bootstrap_fit(
                 data,
                 float(delta),
                 starts,
-                weights=counts,
+                counts,
                 n_polish=n_polish_boot,
                 rtol=1e-10,
                 max_iter=max_iter,
