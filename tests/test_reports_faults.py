@@ -85,7 +85,11 @@ def test_two_concurrent_runs_of_one_report_do_not_interleave(workspace):
     assert "report 'echo' is being built by another run; waiting for it to finish" in waited
     manifest = assert_complete(folder, "echo")
     assert manifest["parameters"]["label"] == "concurrent"
-    assert len(list((folder / ".builds").iterdir())) == 1
+    # One of the two built; what .builds holds is history (good builds with manifests), never
+    # a half-written run, and the published build is the newest.
+    builds = sorted((folder / ".builds").iterdir())
+    assert all((b / "manifest.json").is_file() for b in builds)
+    assert (folder / ".current").resolve() == builds[-1].resolve()
 
 
 def test_a_run_that_cannot_get_the_lock_in_time_fails_clearly(workspace, monkeypatch):

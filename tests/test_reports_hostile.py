@@ -85,14 +85,26 @@ def test_9_hostile_text_in_every_string_parameter_never_becomes_html(tmp_path, h
     for name in names:
         declared = inspect_parameters(notebooks_dir() / f"{name}.ipynb")
         sizes = {p: int(v) for p, v in SMALL.items() if p in declared}
-        for parameter in (p for p, spec in declared.items() if spec.kind == "str"):
+        # Parameters with declared choices refuse the text before any kernel (checked below);
+        # the free-text ones, and a scenario's CSV path, reach the notebook.
+        free = [
+            p
+            for p, spec in declared.items()
+            if spec.kind == "str" and (spec.choices is None or p == "scenario")
+        ]
+        for parameter in free:
             value = str(hostile_csv) if parameter == "scenario" else HOSTILE
             values = {**sizes, parameter: value}
             table = ", ".join(f"{key} = {json.dumps(v)}" for key, v in values.items())
             entries[f"{name}-{parameter}"] = parameter
             lines += [f'[reports."{name}-{parameter}"]', f'notebook = "{name}"']
             lines += [f"parameters = {{ {table} }}", ""]
-    assert {"scenario", "vendor", "start", "runs_csv", "chip", "precision"} <= set(entries.values())
+    assert {"scenario", "start", "runs_csv", "chip", "label"} & set(entries.values()) >= {
+        "scenario",
+        "start",
+        "runs_csv",
+        "chip",
+    }
     config = tmp_path / "reports.toml"
     config.write_text("\n".join(lines), encoding="utf-8")
     out = tmp_path / "reports"
@@ -109,6 +121,10 @@ def test_9_hostile_text_in_every_string_parameter_never_becomes_html(tmp_path, h
             assert "&lt;img src=x onerror=alert(1)&gt;" in text, f"{page}: the text is not shown"
     gallery = (out / "index.html").read_text(encoding="utf-8")
     assert injected_elements(gallery) == []
+    # A parameter with declared choices refuses the text outright, before any kernel.
+    refused = report(tmp_path / "refused", "chip_supply", "-p", f"vendor={HOSTILE}")
+    assert refused.returncode == 2 and "must be one of 'NVIDIA'" in refused.stderr
+    assert not (tmp_path / "refused").exists()
 
 
 def test_10_compute_outlook_and_inference_demand_build_with_a_scenario_csv(tmp_path, hostile_csv):

@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -29,7 +28,8 @@ import pandas as pd
 import xarray as xr
 
 from workbench.errors import ParameterError
-from workbench.i18n import multipliers, translate
+from workbench.i18n import translate
+from workbench.numbers import _MISSING, bounded, count, interval, percent, quarter_label, si, span
 from workbench.plots.labels import with_units
 
 __all__ = [
@@ -44,88 +44,8 @@ __all__ = [
     "variables_table",
 ]
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 # Dimensionless variables whose names say they are shares of a whole: shown as percentages.
 _SHARE_WORDS = ("share", "probability", "coverage", "utilisation", "utilization", "p_")
-_MISSING = "–"
-
-
-def _split(value: float, digits: int) -> tuple[str, str]:
-    """A number's mantissa text and multiplier suffix, to ``digits`` significant digits."""
-    if value is None or not np.isfinite(value):
-        return _MISSING, ""
-    magnitude = abs(value)
-    if magnitude >= 1e15:
-        exponent = math.floor(math.log10(magnitude))
-        mantissa = value / 10**exponent
-        return f"{_significant(mantissa, digits)} × 10{str(exponent).translate(_SUPERSCRIPT)}", ""
-    for threshold, suffix in multipliers():
-        if magnitude >= threshold:
-            return _significant(value / threshold, digits), suffix
-    return _significant(value, digits), ""
-
-
-def _significant(value: float, digits: int) -> str:
-    if value == 0:
-        return "0"
-    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
-    text = f"{value:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def si(value: float, digits: int = 3) -> str:
-    """``value`` with a multiplier: "399 M", "1.3 T", "2.5 × 10²⁵"; NaN as "–".
-
-    The multipliers are the language's (:func:`workbench.i18n.multipliers`): in Chinese
-    "3.99 亿", "3,990 万" (the same significant digits).
-    """
-    text, suffix = _split(float(value), digits)
-    return f"{text} {suffix}" if suffix else text
-
-
-def interval(median: float, lower: float, upper: float, digits: int = 3) -> str:
-    """A median and its interval: "399 M (208–827 M)"; the multiplier once when shared.
-
-    An exact value (bounds equal to the median) is written alone. In Chinese:
-    "3.99 亿（2.08–8.27 亿）".
-    """
-    if float(lower) == float(upper) == float(median):
-        return si(median, digits)
-    return _bounded(si(median, digits), span(lower, upper, digits))
-
-
-def span(lower: float, upper: float, digits: int = 3) -> str:
-    """The bounds of an interval: "208–827 M"; the multiplier once when shared."""
-    low, low_suffix = _split(float(lower), digits)
-    high, high_suffix = _split(float(upper), digits)
-    if low_suffix == high_suffix:
-        return f"{low}–{high} {high_suffix}".rstrip()
-    return f"{low} {low_suffix}".rstrip() + "–" + f"{high} {high_suffix}".rstrip()
-
-
-def _bounded(median: str, bounds: str) -> str:
-    # The template is the language's: full-width brackets in Chinese.
-    return translate("{median} ({bounds})", median=median, bounds=bounds)
-
-
-def percent(value: float, digits: int = 2) -> str:
-    """A share as a percentage: "12%", "0.52%"; NaN as "–"."""
-    value = float(value)
-    if not np.isfinite(value):
-        return _MISSING
-    return _significant(100 * value, digits) + "%"
-
-
-def count(value: float) -> str:
-    """A whole number with thousands separators: "12,345"; NaN as "–"."""
-    value = float(value)
-    return _MISSING if not np.isfinite(value) else f"{round(value):,}"
-
-
-def quarter_label(value) -> str:
-    """A quarter as readers write it: "2024 Q2"."""
-    period = pd.Period(pd.Timestamp(value), freq="Q")
-    return f"{period.year} Q{period.quarter}"
 
 
 class ReaderTable:
@@ -268,7 +188,7 @@ def reader_table(
             cells = [
                 interval(m, lo, hi)
                 if kind != "percent"
-                else _bounded(writer(m), f"{writer(lo)}–{writer(hi)}")
+                else bounded(writer(m), f"{writer(lo)}–{writer(hi)}")
                 for m, lo, hi in zip(
                     np.atleast_1d(da.values),
                     np.atleast_1d(low.values),
@@ -288,7 +208,7 @@ def reader_table(
             kind = formats.get(name) or _kind(mid.rename(name))
             writer = percent if kind == "percent" else si
             cells = [
-                _bounded(writer(m), f"{writer(lo)}–{writer(hi)}")
+                bounded(writer(m), f"{writer(lo)}–{writer(hi)}")
                 if kind == "percent"
                 else interval(m, lo, hi)
                 for m, lo, hi in zip(

@@ -403,7 +403,7 @@ def calibration_note(tree: xr.DataTree) -> str:
     Written in the current language (:mod:`workbench.i18n`): the sentences are templates of
     the message catalogue.
     """
-    from workbench.tables import si  # reader formatting (imports altair): only here
+    from workbench.numbers import si
 
     if "calibration" not in tree.children:
         return _("This outlook is **not calibrated**: it shows the prior (`calibrate=False`).")
@@ -476,7 +476,7 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
     Written in the current language (:mod:`workbench.i18n`), numbers too ("39.9 M" in
     English, "3,990 万" in Chinese): the sentences are templates of the message catalogue.
     """
-    from workbench.tables import si, span  # reader formatting (imports altair): only here
+    from workbench.numbers import si, span
 
     numbers = headline(tree, year)
     year = numbers.attrs["year"]

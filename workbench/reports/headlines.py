@@ -101,7 +101,7 @@ def headline_text(record: dict) -> str:
     value (and its interval) with a multiplier, "252 M (147–465 M)", and its units."""
     if record.get("text"):
         return str(record["text"])
-    from workbench import tables  # pandas and xarray: only when a value is shown
+    from workbench import numbers  # pandas: only when a value is shown
 
     value, lower, upper = (record.get(k) for k in ("value", "lower", "upper"))
     if value is None:
@@ -110,9 +110,9 @@ def headline_text(record: dict) -> str:
     if units == "%":
         return f"{value:.3g}%" if abs(value) < 10 else f"{value:.0f}%"
     if lower is not None and upper is not None:
-        shown = tables.interval(value, lower, upper)
+        shown = numbers.interval(value, lower, upper)
     else:
-        shown = tables.si(value)
+        shown = numbers.si(value)
     return shown if units in ("", "1") else f"{shown} {units}"
 
 
