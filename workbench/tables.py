@@ -6,16 +6,15 @@ intervals ("399 M (208–827 M)"), percentages, integer counts, quarters as "202
 :func:`reader_table` instead of displaying ``to_dataframe()``, so no report shows a raw repr or
 a float with six decimals.
 
+The numbers themselves are written by :mod:`workbench.numbers` (``si``, ``interval``,
+``percent``, ``count``, ``quarter_label``, re-exported here).
+
 Examples
 --------
->>> si(399_000_000)
+>>> import xarray as xr
+>>> table = reader_table(xr.Dataset({"h100e": ("year", [3.99e8])}, coords={"year": [2030]}))
+>>> table.to_frame().iloc[0, 0]
 '399 M'
->>> interval(399e6, 208e6, 827e6)
-'399 M (208–827 M)'
->>> percent(0.1234)
-'12%'
->>> quarter_label("2024-04-01")
-'2024 Q2'
 """
 
 from __future__ import annotations
