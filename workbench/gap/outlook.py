@@ -109,13 +109,6 @@ def outlook(
     min_ess
         Effective sample size below which calibration warns
         (:class:`~workbench.errors.CalibrationWarning`).
-    power_ceiling
-        Also cap the world's projected shipments by the grid power that can be connected for
-        AI accelerators (:func:`workbench.supply.power_ceiling`, never below the pace the
-        estimated history connected). Off by default: the bundled grid table's room for AI in
-        2025 (median 9.4 GW) is below what the revenue-based estimates connected that year
-        (median 11.2 GW) in two draws of three, so as a default it would rest on a table the
-        observed present contradicts (docs/outlook-model.md gives its effect).
     oversample
         Calibration draws up to ``oversample × n_draws`` demand draws in all (demand is where
         the prior is wide, and cheap to draw): ``n_draws`` from the prior (the uncalibrated
@@ -123,6 +116,13 @@ def outlook(
         of ``n_draws`` from proposals each fitted to the stage before (see
         :mod:`workbench.gap.calibration`); each demand draw is paired with its supply draw
         and ``n_draws`` are resampled from the weighted pairs of the best stage.
+    power_ceiling
+        Also cap the world's projected shipments by the grid power that can be connected for
+        AI accelerators (:func:`workbench.supply.power_ceiling`, never below the pace the
+        estimated history connected). Off by default: the bundled grid table's room for AI in
+        2025 (median 9.4 GW) is below what the revenue-based estimates connected that year
+        (median 11.2 GW) in two draws of three, so as a default it would rest on a table the
+        observed present contradicts (docs/outlook-model.md gives its effect).
     freq
         How demand meets the supply. ``"quarter"`` (default): demand is simulated per
         quarter, at each quarter's end like the installed base, and the gap of a year is the
