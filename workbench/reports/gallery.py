@@ -34,7 +34,7 @@ from workbench.i18n import LANGUAGES, translate
 from workbench.reports.files import write_atomically
 from workbench.reports.headlines import headline_text
 from workbench.reports.history import changes, history
-from workbench.reports.manifest import MANIFEST_NAME, Manifest, read_manifest
+from workbench.reports.manifest import MANIFEST_NAME, Manifest, finished_at, read_manifest
 from workbench.reports.notebooks import LEAD_REPORT
 from workbench.reports.output import claim_output_folder
 from workbench.reports.params import format_value
@@ -318,7 +318,7 @@ def _row(entry: GalleryEntry, lang: str = LANGUAGES[0]) -> dict:
             or "failed"
         )
         if entry.current is not None:
-            note = f"showing the last good report, of {_when(entry.current)}"
+            note = f"showing the last good report, of {finished_at(entry.current)}"
     if entry.current_problem:
         errors.append(entry.current_problem)
     return {
@@ -332,7 +332,7 @@ def _row(entry: GalleryEntry, lang: str = LANGUAGES[0]) -> dict:
         "status": entry.status,
         "errors": errors,
         "note": note,
-        "when": _when(shown),
+        "when": finished_at(shown),
         "duration": _duration(shown),
         **_links(entry, lang),
         "history": _history(entry, lang),
@@ -391,14 +391,8 @@ def _history(entry: GalleryEntry, lang: str = LANGUAGES[0]) -> dict | None:
         view["head"] = [translate("built", lang), *names]
         for build in reversed(builds[-HISTORY_ROWS:]):
             values = {h["name"]: headline_text(h) for h in build.manifest.headlines}
-            view["rows"].append([_when(build.manifest), *(values.get(n, "") for n in names)])
+            view["rows"].append([finished_at(build.manifest), *(values.get(n, "") for n in names)])
     return view
-
-
-def _when(manifest: Manifest | None) -> str:
-    if manifest is None or not manifest.finished:
-        return ""
-    return manifest.finished.replace("T", " ").replace("+00:00", " UTC")
 
 
 def _duration(manifest: Manifest | None) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from workbench.errors import ParameterError, ReportError
 from workbench.reports.headlines import headline_text
 from workbench.reports.keys import CODE, LOCAL, PACKAGE
-from workbench.reports.manifest import MANIFEST_NAME, Manifest, read_manifest
+from workbench.reports.manifest import MANIFEST_NAME, Manifest, finished_at, read_manifest
 from workbench.reports.params import format_value
 from workbench.reports.publish import ReportFolder
 
@@ -116,10 +116,6 @@ def diff(folder: str | Path, old: str | None = None, new: str | None = None) -> 
                 )
         first, second = by_id[old], by_id[new]
     lines = changes(first.manifest, second.manifest) or ["nothing recorded changed"]
-    when = [_when(b.manifest) for b in (first, second)]
+    when = [finished_at(b.manifest) for b in (first, second)]
     heading = f"{name}: {first.id} ({when[0]}) → {second.id} ({when[1]})"
     return "\n".join([heading, *(f"  {line}" for line in lines)])
-
-
-def _when(manifest: Manifest) -> str:
-    return manifest.finished.replace("T", " ").replace("+00:00", " UTC")

@@ -12,7 +12,14 @@ from pathlib import Path
 from workbench.errors import ReportError
 from workbench.reports.files import write_atomically
 
-__all__ = ["MANIFEST_NAME", "Manifest", "package_versions", "read_manifest", "write_manifest"]
+__all__ = [
+    "MANIFEST_NAME",
+    "Manifest",
+    "finished_at",
+    "package_versions",
+    "read_manifest",
+    "write_manifest",
+]
 
 MANIFEST_NAME = "manifest.json"
 #: Raise when a field's meaning changes, so old manifests are recognised as such.
@@ -134,6 +141,13 @@ class Manifest:
     def ok(self) -> bool:
         """Whether the run succeeded."""
         return self.status == "ok"
+
+
+def finished_at(manifest: Manifest | None) -> str:
+    """When a build finished, as readers see it: "2026-12-02 03:15:40 UTC" ("" if unknown)."""
+    if manifest is None or not manifest.finished:
+        return ""
+    return manifest.finished.replace("T", " ").replace("+00:00", " UTC")
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> Path:

@@ -519,8 +519,7 @@ def _check_choices(
     expected = "one of " + ", ".join(repr(c) for c in allowed)
     if suffix is not None:
         expected += f", or a path ending {suffix}"
-    close = difflib.get_close_matches(value, allowed, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = _suggestion(value, allowed)
     error = ParameterError.invalid(parameter.name, f"report {report!r}", expected, value)
     raise ParameterError(
         f"{error}{hint}\n{describe_parameters(report, declared)}", parameter=parameter.name
@@ -702,6 +701,7 @@ def _unquote(text: str) -> str:
     return text
 
 
-def _suggestion(name: str, declared: Mapping[str, NotebookParameter]) -> str:
-    close = difflib.get_close_matches(name, list(declared), n=1)
+def _suggestion(name: str, known) -> str:
+    """The "did you mean" hint for the closest of ``known`` (names, or a mapping's keys)."""
+    close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
