@@ -85,7 +85,7 @@ from workbench._time import time_dim
 from workbench._validation import invalid, public
 from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_between
 from workbench.errors import CalibrationWarning
-from workbench.gap.core import instants, occupancy
+from workbench.gap.core import counts_binding_resource, instants, occupancy
 from workbench.uncertainty import Distribution
 
 __all__ = [
@@ -347,7 +347,7 @@ def simulate_observations(demand: xr.Dataset, supply: xr.Dataset, obs: xr.Datase
         elif q == "h100e_in_use":
             used = _log_interp(demand["h100e"], times[idx])
             installed = _log_interp(supply["h100e"], times[idx])
-            if "bandwidth_h100e" in demand and "h100e_bandwidth" in supply:
+            if counts_binding_resource(supply, demand):
                 # Each part of demand on its binding resource, as compute_gap compares them.
                 out[idx] = occupancy(
                     used,

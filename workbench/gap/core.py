@@ -143,13 +143,17 @@ def occupancy(demand_h100e, demand_bandwidth_h100e, supply_h100e, supply_bandwid
     return flop_bound / supply_h100e + demand_bandwidth_h100e / supply_bandwidth_h100e
 
 
-def _restate_on_supply(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, str]:
-    """Demand's capacity variables restated on the supply's chip mix (see the module's rule)."""
-    needed = {"h100e", "h100e_bandwidth"} <= set(supply.data_vars) and {
+def counts_binding_resource(supply: xr.Dataset, demand: xr.Dataset) -> bool:
+    """Whether both sides count H100e by FLOP/s and by bandwidth (see :func:`occupancy`)."""
+    return {"h100e", "h100e_bandwidth"} <= set(supply.data_vars) and {
         "h100e",
         "bandwidth_h100e",
     } <= set(demand.data_vars)
-    if not needed:
+
+
+def _restate_on_supply(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, str]:
+    """Demand's capacity variables restated on the supply's chip mix (see the module's rule)."""
+    if not counts_binding_resource(supply, demand):
         return demand, "compared by FLOP/s (no bandwidth-based counts on both sides)"
     share = occupancy(
         demand["h100e"], demand["bandwidth_h100e"], supply["h100e"], supply["h100e_bandwidth"]

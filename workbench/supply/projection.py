@@ -214,7 +214,8 @@ def project_shipments(
                 cap = ceiling["h100e"].sel(quarter=quarter).values
                 capped_share[i] = float(np.mean(h100e[i] > cap))
                 h100e[i] = np.minimum(h100e[i], cap)
-    follows = [name for name in ("units", "h100e_bandwidth", "flops", "power") if name in history]
+    # Everything but h100e follows it at the recent ratios.
+    follows = [name for name in (*SUMMED, "power") if name != "h100e" and name in history]
     per_h100e = {
         name: (recent[name].sum("quarter") / recent["h100e"].sum("quarter")).values
         for name in follows
