@@ -63,10 +63,9 @@ def main(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+    verbose: Verbose = False,
 ):
     """Compute Workbench: scaling trends, chip supply, inference demand and the compute gap."""
-    _set_verbose(verbose)
 
 
 #: Exit status of `workbench report`: all up to date, some failed, refused before running.
