@@ -44,7 +44,7 @@ def test_demand_fans_and_workload_chart(result):
     chart = workload_chart(result)
     spec = chart.to_dict()
     rows = spec["datasets"][next(iter(spec["datasets"]))]
-    assert {row["workload"] for row in rows} == {"inference", "training"}
+    assert {row["workload"] for row in rows} == {"inference", "training", "other"}
     with pytest.raises(ParameterError, match="'variables'"):
         demand_fans(result, ["nope"])
     with pytest.raises(ParameterError, match="'variables'"):

@@ -72,8 +72,14 @@ def test_sampled_inputs_are_recorded_along_draw(base):
 
 def test_accounting_identities(base):
     peak = float(chip_specs(REFERENCE_CHIP)["peak_flops"])
-    np.testing.assert_allclose(base.flops_required, base.inference_flops + base.training_flops)
-    np.testing.assert_allclose(base.h100e, base.inference_h100e + base.training_h100e)
+    np.testing.assert_allclose(
+        base.flops_required, base.inference_flops + base.training_flops + base.other_flops
+    )
+    np.testing.assert_allclose(
+        base.h100e, base.inference_h100e + base.training_h100e + base.other_h100e
+    )
+    # Other workloads run at training's utilisation of the H100e they hold.
+    np.testing.assert_allclose(base.other_flops, base.other_h100e * peak * base.training_mfu)
     np.testing.assert_allclose(base.h100e * peak, base.flops_provisioned)
     np.testing.assert_allclose(base.accelerators.sel(chip=REFERENCE_CHIP), base.h100e)
     from workbench.demand.power import world_electricity
@@ -113,6 +119,7 @@ def test_hand_check_with_fixed_inputs():
         "fleet_utilisation": 1.0,
         "peak_to_average": 1.0,
         "training_runs_per_year": 0.0,
+        "other_workload_h100e": 0.0,
         "host_overhead": 0.0,
         "efficiency_gain": 1.0,
         "efficiency_growth": 1.0,
@@ -148,6 +155,31 @@ def test_training_follows_the_frontier_trend():
     expected = 1e27 * 3.0 ** np.array([0.0, 1.0, 2.0]) * 10 / SECONDS_PER_YEAR
     # Years of 365.2425 days from 1 January 2026: leap days shift the dates slightly.
     np.testing.assert_allclose(ds.training_flops.isel(draw=0), expected, rtol=2e-3)
+
+
+def test_other_workloads_grow_from_their_level_and_count_by_flops():
+    ds = simulate(
+        n_draws=20,
+        end=2028,
+        other_workload_h100e=4e6,
+        other_workload_growth=1.5,
+        training_runs_per_year=0.0,
+        training_mfu=0.4,
+    )
+    expected = 4e6 * 1.5 ** np.array([0.0, 1.0, 2.0])
+    np.testing.assert_allclose(ds.other_h100e.isel(draw=0), expected, rtol=2e-3)
+    assert ds.other_h100e.attrs["workload"] == "other"
+    # Counted by FLOP/s: a chip with twice the H100's dense peak holds half as many.
+    peak = chip_specs(list(ds.chip.values))["peak_flops"]
+    ref = float(chip_specs(REFERENCE_CHIP)["peak_flops"])
+    served = ds.accelerators - ds.other_h100e * ref / peak
+    inference_only = simulate(
+        n_draws=20,
+        end=2028,
+        other_workload_h100e=0.0,
+        training_runs_per_year=0.0,
+    )
+    np.testing.assert_allclose(served, inference_only.accelerators, rtol=1e-9)
 
 
 def test_same_seed_same_result_other_seed_other_result():

@@ -86,8 +86,11 @@ def test_china_against_world_gains_from_bandwidth_rich_export_chips():
         shipments = supply.estimate_shipments(None, n_draws=400, seed=0)
         china = shipments.where(shipments["region"] == "China", drop=True)
         base = supply.installed_base(supply.project_shipments(china, end=2028))
-    # At 1 January 2025 (the end of 2024Q4), when H20s were most of what China received.
-    need = demand.simulate("base", n_draws=400, start=2025, end=2026, seed=5)
+    # At 1 January 2025 (the end of 2024Q4), when H20s were most of what China received;
+    # LLM demand alone (other AI workloads count by FLOP/s and dilute the decode share).
+    need = demand.simulate(
+        "base", n_draws=400, start=2025, end=2026, seed=5, other_workload_h100e=0.0
+    )
     binding = compute_gap(base, need)
     by_flops = compute_gap(base.drop_vars("h100e_bandwidth"), need)
     gain = (binding.ratio / by_flops.ratio).median("draw")

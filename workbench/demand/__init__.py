@@ -3,6 +3,7 @@
 >>> from workbench.demand import decode_throughput, simulate
 """
 
+from workbench.demand.other_workloads import other_workload_h100e
 from workbench.demand.power import annual_energy, facility_power, mixed_pue
 from workbench.demand.roofline import (
     attention_flops_per_token,
@@ -61,6 +62,7 @@ __all__ = [
     "load_correlations",
     "load_scenarios",
     "mixed_pue",
+    "other_workload_h100e",
     "prefill_throughput",
     "prefill_workload",
     "sampled_inputs",

@@ -133,6 +133,15 @@ INPUTS: dict[str, InputSpec] = {
         "1/year", "All training compute per year, in largest-run equivalents", "non_negative"
     ),
     "training_mfu": InputSpec("1", "Model FLOP utilisation in training", "positive_share"),
+    # Other AI workloads (workbench.demand.other_workloads).
+    "other_workload_h100e": InputSpec(
+        "1",
+        "H100e held by AI workloads outside LLM serving and frontier training, at the base date",
+        "non_negative",
+    ),
+    "other_workload_growth": InputSpec(
+        "1", "Growth of other AI workloads' H100e (multiple per year)", "positive"
+    ),
     # Power.
     "host_overhead": InputSpec(
         "1", "Host, network and storage power per watt of accelerator", "non_negative"

@@ -10,9 +10,12 @@ For each draw of the scenario's inputs and each year:
    parameters to the power 2/3);
 3. accelerators of each chip type to serve the peak: chip-seconds per token from the chip's
    roofline, divided by the share of serving capacity busy at peak; plus the chips that
-   training needs at its utilisation (:mod:`workbench.demand.training`);
+   training needs at its utilisation (:mod:`workbench.demand.training`); plus the H100e held
+   by other AI workloads (ranking, search, vision, non-frontier training), a level at the
+   base date grown by its own multiple (:mod:`workbench.demand.other_workloads`);
 4. FLOP/s provisioned: the reference chip (H100 SXM) count times its dense bf16 peak, which
-   also gives ``h100e``; ``flops_required`` is what is executed (inference + training);
+   also gives ``h100e``; ``flops_required`` is what is executed (inference + training +
+   other workloads, these at training's utilisation);
 5. facility power and energy (:mod:`workbench.demand.power`).
 
 Serving precision: a draw that serves its weights at 1 byte per parameter computes at the
@@ -57,6 +60,7 @@ from workbench._provenance import fresh_attrs, merge
 from workbench._time import to_year
 from workbench._validation import invalid, public
 from workbench.data import H100E_CHIP
+from workbench.demand.other_workloads import other_workload_h100e
 from workbench.demand.power import (
     COOLING,
     annual_energy,
@@ -232,12 +236,13 @@ def simulate(
 
         - ``tokens_per_second``, ``tokens_per_second_peak`` [1/s]
         - ``flops_per_token`` [FLOP] executed per counted token
-        - ``inference_flops``, ``training_flops`` and their sum ``flops_required`` [FLOP/s]
-          executed (averages over the year)
+        - ``inference_flops``, ``training_flops``, ``other_flops`` and their sum
+          ``flops_required`` [FLOP/s] executed (averages over the year)
         - ``flops_provisioned`` [FLOP/s] dense bf16 peak to install; ``utilisation`` [1]
         - ``h100e`` [1] and its parts ``inference_h100e`` (``prefill_h100e`` +
-          ``decode_h100e``), ``training_h100e`` (the workload variables carry a ``workload``
-          attribute); ``bandwidth_h100e``, the part of ``h100e`` bound by memory bandwidth
+          ``decode_h100e``), ``training_h100e``, ``other_h100e`` (other AI workloads; the
+          workload variables carry a ``workload`` attribute); ``bandwidth_h100e``, the part
+          of ``h100e`` bound by memory bandwidth
         - ``accelerators`` (``chip``) [1] if that chip type served all demand
         - ``pue`` [1], ``power`` [MW] facility power, ``energy`` [TWh] per year
         - every sampled input along ``draw`` (attribute ``role="input"``; see
@@ -489,6 +494,11 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
         growth=x.training_compute_growth,
         runs_per_year=x.training_runs_per_year,
     ).transpose("draw", t)
+    # Ranking, search, vision, non-frontier training...: H100e by FLOP/s, at training's MFU.
+    other = other_workload_h100e(
+        since_base, level=x.other_workload_h100e, growth=x.other_workload_growth
+    ).transpose("draw", t)
+    reference_peak = float(ctx.reference["peak_flops"].squeeze())
 
     serving = peak_tokens / x.fleet_utilisation
     training_chips_flops = training / x.training_mfu
@@ -515,6 +525,9 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     counted = ctx.variables is None or "accelerators" in ctx.variables
     prefilled, decoded, trained = chips_needed(ctx.specs if counted else ctx.reference)
     accelerators = (prefilled + decoded + trained).transpose("draw", t, "chip")
+    if counted:
+        others = other * (reference_peak / ctx.specs["peak_flops"])  # by FLOP/s
+        accelerators = accelerators + others.transpose("draw", t, "chip")
     if not counted:
         ref = [a.isel(chip=0, drop=True) for a in (prefilled, decoded, trained)]
     elif REFERENCE_CHIP in [str(c) for c in ctx.specs["chip"].values]:
@@ -527,10 +540,10 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
         ref_bound = chips_needed(ctx.reference, bound=True)[3].isel(chip=0, drop=True)
         ref_bound = ref_bound.transpose("draw", t)
     ref_served = ref_prefill + ref_decode
-    h100e = ref_served + ref_trained
-    reference_peak = float(ctx.reference["peak_flops"].squeeze())
+    h100e = ref_served + ref_trained + other
     flops_provisioned = h100e * reference_peak
-    flops_required = inference + training
+    other_flops = other * reference_peak * x.training_mfu
+    flops_required = inference + training + other_flops
 
     pue = mixed_pue(liquid_share=x.liquid_share, pue_air=x.pue_air, pue_liquid=x.pue_liquid)
     flops_per_watt = (
@@ -558,8 +571,13 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
             units="FLOP/s", long_name="Inference FLOP/s executed (average)", workload="inference"
         ),
         "training_flops": lambda: training.assign_attrs(workload="training"),
+        "other_flops": lambda: other_flops.assign_attrs(
+            units="FLOP/s",
+            long_name="FLOP/s executed by other AI workloads (average)",
+            workload="other",
+        ),
         "flops_required": lambda: flops_required.assign_attrs(
-            units="FLOP/s", long_name="FLOP/s executed (inference + training)"
+            units="FLOP/s", long_name="FLOP/s executed (inference + training + other)"
         ),
         "flops_provisioned": lambda: flops_provisioned.assign_attrs(
             units="FLOP/s", long_name="Dense bf16 peak FLOP/s to install"
@@ -592,6 +610,7 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
         "training_h100e": lambda: ref_trained.assign_attrs(
             units="1", long_name="H100-equivalents to install for training", workload="training"
         ),
+        "other_h100e": lambda: other,
         "accelerators": lambda: accelerators.assign_attrs(
             units="1", long_name="Accelerators to install if one chip type served all demand"
         ),

@@ -87,7 +87,10 @@ def training_vs_inference(
 
     ``demand_result`` is a :func:`workbench.demand.simulate` result (``inference_flops``,
     ``training_flops``, ``flops_required`` along ``year`` or ``quarter``, and ``draw``); a
-    quarterly one is summarised per calendar year (the mean over its four quarters).
+    quarterly one is summarised per calendar year (the mean over its four quarters). Where
+    it has ``other_flops`` (AI workloads outside LLM serving and frontier training), the
+    result also gives ``other_flops`` and ``other_share``; shares are of all compute
+    executed.
     """
     needed = ["inference_flops", "training_flops", "flops_required"]
     missing = [v for v in needed if v not in demand_result]
@@ -97,12 +100,26 @@ def training_vs_inference(
             "a workbench.demand.simulate result",
             f"lacking {missing}",
         )
+    # Results from before the other-workloads component have no other_flops.
+    kept = needed + (["other_flops"] if "other_flops" in demand_result else [])
     if "quarter" in demand_result.dims:  # per year: the mean rate over its four quarters
-        demand_result = annual_means(demand_result[needed]).assign_attrs(demand_result.attrs)
+        demand_result = annual_means(demand_result[kept]).assign_attrs(demand_result.attrs)
+    others = {}
+    if "other_flops" in demand_result:
+        others = {
+            "other_flops": quantiles(demand_result["other_flops"], q),
+            "other_share": _share_quantiles(
+                demand_result["other_flops"],
+                demand_result["flops_required"],
+                q,
+                "Other AI workloads' share of compute executed",
+            ),
+        }
     out = xr.Dataset(
         {
             "inference_flops": quantiles(demand_result["inference_flops"], q),
             "training_flops": quantiles(demand_result["training_flops"], q),
+            **others,
             "inference_share": _share_quantiles(
                 demand_result["inference_flops"],
                 demand_result["flops_required"],

@@ -16,7 +16,9 @@ from workbench._validation import invalid, public
 from workbench.plots.fan import fan_chart
 from workbench.plots.labels import axis_title
 
-__all__ = ["demand_fans", "roofline_chart", "workload_chart"]
+__all__ = ["WORKLOADS", "demand_fans", "roofline_chart", "workload_chart"]
+
+WORKLOADS = ("inference_h100e", "training_h100e", "other_h100e")
 
 
 @public
@@ -104,13 +106,19 @@ def demand_fans(
 def workload_chart(
     result: xr.Dataset,
     *,
-    variables: tuple[str, str] = ("inference_h100e", "training_h100e"),
+    variables: Sequence[str] | None = None,
     levels: Sequence[float] = (0.5, 0.9),
     log: bool = True,
     width: int = 520,
     height: int = 280,
 ) -> alt.Chart:
-    """Inference against training demand on one axis: a fan for each workload."""
+    """Demand by workload on one axis: a fan for each of inference, training and other AI.
+
+    ``variables`` default: ``inference_h100e``, ``training_h100e`` and, where the result has
+    it, ``other_h100e``.
+    """
+    if variables is None:
+        variables = [v for v in WORKLOADS if v in result]
     parts = [result[name] for name in variables]
     labels = [da.attrs.get("workload", da.name) for da in parts]
     stacked = xr.concat(parts, dim=pd.Index(labels, name="workload"))
@@ -126,7 +134,7 @@ def workload_chart(
         levels=levels,
         color="workload",
         log=log,
-        title="Training and inference demand",
+        title="Demand by workload",
         width=width,
         height=height,
     )
