@@ -147,13 +147,13 @@ def test_a_regional_outlook_is_calibrated_against_the_world_installed_base(tree)
     )
 
 
-def test_the_grid_power_ceiling_caps_the_world_supply_when_asked():
+def test_the_grid_power_ceiling_caps_the_world_supply_by_default():
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        free = outlook(n_draws=200, calibrate=False, seed=4)
-        capped = outlook(n_draws=200, calibrate=False, seed=4, power_ceiling=True)
+        free = outlook(n_draws=200, calibrate=False, seed=4, power_ceiling=False)
+        capped = outlook(n_draws=200, calibrate=False, seed=4)
     s_free, s_capped = free["supply"]["h100e"], capped["supply"]["h100e"]
     assert bool((s_capped <= s_free * (1 + 1e-9)).all())
     assert float(s_capped.isel(quarter=-1).median()) < 0.8 * float(s_free.isel(quarter=-1).median())

@@ -173,9 +173,10 @@ def test_projected_shipments_fit_in_the_grid_power():
     future = projected.where(projected.projected, drop=True)
     covered = future.quarter.isin(grid.quarter)
     facility_mw = (future.power * grid.facility_multiplier / 1e6).where(covered, drop=True)
-    history = projected.where(~projected.projected, drop=True).isel(quarter=slice(-4, None))
-    connected = history.power.mean("quarter") * grid.facility_multiplier / 1e6
-    allowed = np.maximum(grid.power.sel(quarter=facility_mw.quarter), connected)
+    last = projected.where(~projected.projected, drop=True).isel(quarter=-1)
+    connected = last.power * grid.facility_multiplier / 1e6
+    rebase = np.maximum(connected / grid.power.sel(quarter=last.quarter), 1.0)
+    allowed = np.maximum(grid.power.sel(quarter=facility_mw.quarter) * rebase, connected)
     assert (facility_mw <= allowed * (1 + 1e-9)).all()
     assert float(projected.power_capped_share.max()) > 0  # the grid binds somewhere
     assert "supply.power_ceiling@0" in projected.attrs["random_streams"]
@@ -198,10 +199,40 @@ def test_the_grid_ceiling_never_falls_below_the_pace_already_connected():
     grid = power_ceiling(n_draws=200, seed=0, table=tiny)
     free = project_shipments(shipments, end=2027)
     capped = project_shipments(shipments, end=2027, power_ceiling=grid)
-    history = free.where(~free.projected, drop=True).isel(quarter=slice(-4, None))
-    pace = history.power.mean("quarter")  # W at TDP per quarter, each draw's own
+    pace = free.where(~free.projected, drop=True).isel(quarter=-1).power  # W at TDP, per draw
     future = capped.where(capped.projected, drop=True)
     unconstrained = free.where(free.projected, drop=True).power
+    # The table's path is re-based on that pace; its growth (none here, the same interval
+    # both years) kept: no quarter is cut below the last observed quarter's pace.
     expected = np.minimum(unconstrained, pace)
     np.testing.assert_allclose(future.power, expected, rtol=1e-6)
     assert float(capped.power_capped_share.max()) > 0
+
+
+def test_a_grid_table_the_present_broke_is_rebased_with_its_growth_kept():
+    # A table whose 2026 room is below what the last estimated quarter (2026Q2) connected, and
+    # which doubles in 2027: the 2027 room is twice the observed pace, not the table's own.
+    import xarray as xr
+
+    from workbench.supply import power_ceiling, project_shipments
+
+    shipments = estimate_shipments(None, n_draws=200, seed=0)
+    table = xr.Dataset(
+        {
+            "low": ("year", [99.0, 198.0]),
+            "high": ("year", [101.0, 202.0]),
+            "level": ("year", [0.9, 0.9]),
+        },
+        coords={"year": [2026, 2027]},
+        attrs={"license": "CC0-1.0", "as_of": "2026-01-01"},
+    )
+    grid = power_ceiling(n_draws=200, seed=0, table=table)
+    free = project_shipments(shipments, end=2027)
+    capped = project_shipments(shipments, end=2027, power_ceiling=grid)
+    last = free.where(~free.projected, drop=True).isel(quarter=-1)
+    assert str(last.quarter.values)[:10] == "2026-04-01"
+    pace = last.power  # W at TDP per quarter, per draw
+    in_2027 = capped.power.sel(quarter=slice("2027-01-01", "2027-10-01"))
+    expected = np.minimum(free.power.sel(quarter=in_2027.quarter), 2.0 * pace)
+    np.testing.assert_allclose(in_2027, expected, rtol=0.03)
+    assert bool((in_2027 > 1.5 * pace).any())  # more room than the floor alone gives

@@ -69,7 +69,7 @@ def outlook(
     utilisation: tuple[float, float] = calibration.UTILISATION,
     min_ess: float = 100.0,
     oversample: int = 4,
-    power_ceiling: bool = False,
+    power_ceiling: bool = True,
     freq: str = "quarter",
     horizon: int | None = None,
 ) -> xr.DataTree:
@@ -117,12 +117,13 @@ def outlook(
         :mod:`workbench.gap.calibration`); each demand draw is paired with its supply draw
         and ``n_draws`` are resampled from the weighted pairs of the best stage.
     power_ceiling
-        Also cap the world's projected shipments by the grid power that can be connected for
-        AI accelerators (:func:`workbench.supply.power_ceiling`, never below the pace the
-        estimated history connected). Off by default: the bundled grid table's room for AI in
-        2025 (median 9.4 GW) is below what the revenue-based estimates connected that year
-        (median 11.2 GW) in two draws of three, so as a default it would rest on a table the
-        observed present contradicts (docs/outlook-model.md gives its effect).
+        Cap the world's projected shipments by the grid power that can be connected for AI
+        accelerators (:func:`workbench.supply.power_ceiling`), like the manufacturing
+        ceiling. Where the last estimated quarter connected more than the grid table allowed,
+        the table's path is re-based on that observed pace, its growth kept
+        (:func:`workbench.supply.project_shipments`). ``False`` shows supply limited by
+        manufacturing alone: "if grid connections keep pace with chips" (docs/outlook-model.md
+        gives both).
     freq
         How demand meets the supply. ``"quarter"`` (default): demand is simulated per
         quarter, at each quarter's end like the installed base, and the gap of a year is the

@@ -115,8 +115,10 @@ def project_shipments(
         Optional :func:`~workbench.supply.power_ceiling` result (same number of draws): each
         draw's shipments of a quarter are capped so that their facility power (TDP × the
         draw's facility multiplier) fits in the quarter's new power for AI accelerators, or
-        in the power the draw's last four estimated quarters connected per quarter if that is
-        more (the observed pace bounds the ceiling from below). Quarters after the ceiling
+        in the power the draw's last estimated quarter connected if that is more. Where that
+        quarter connected more than the table allowed in it, the table's path is re-based on
+        that observed pace (multiplied by their ratio, its growth kept): the observed present
+        bounds the ceiling from below. Quarters after the ceiling
         table's last year are not capped.
     seed
         Seed of the growth draws or path scores (stream ``"supply.projection"``); ``None``
@@ -231,13 +233,21 @@ def project_shipments(
         known = pd.DatetimeIndex(power_ceiling["quarter"].values)
         multiplier = power_ceiling["facility_multiplier"].values
         watts = per_h100e["power"] * multiplier  # facility W per H100e shipped now
-        # A ceiling the estimated history already broke is not a ceiling: each draw's is at
-        # least the facility power its own last four quarters connected, per quarter.
-        connected = recent["power"].mean("quarter").values * multiplier / 1e6
+        # A ceiling the estimated history already broke is not a ceiling: where the draw's
+        # last estimated quarter connected more facility power than the table allowed in it,
+        # the table's path is re-based on that observed pace (its growth kept), per draw; and
+        # no quarter's room is below that pace.
+        last = recent.isel(quarter=-1)
+        connected = last["power"].values * multiplier / 1e6
+        rebase = np.ones(n_draws)
+        if pd.Timestamp(last["quarter"].values) in known:
+            allowed = power_ceiling["power"].sel(quarter=last["quarter"].values).values
+            rebase = np.maximum(connected / allowed, 1.0)
         for i, quarter in enumerate(future_quarters):
             if quarter in known:
                 per = watts * np.broadcast_to(trend.get("power", 1.0), h100e.shape)[i]
-                room = np.maximum(power_ceiling["power"].sel(quarter=quarter).values, connected)
+                path = power_ceiling["power"].sel(quarter=quarter).values * rebase
+                room = np.maximum(path, connected)
                 cap = room * 1e6 / per
                 power_capped[i] = float(np.mean(h100e[i] > cap))
                 h100e[i] = np.minimum(h100e[i], cap)
