@@ -138,6 +138,7 @@ def backtest(
     n_draws: int = 2_000,
     seed: int = 0,
     calibrate: bool = True,
+    power_ceiling: bool = False,
     naive_points: int = 6,
 ) -> xr.Dataset:
     """Re-run the outlook with the data published before each ``as_of``; score what followed.
@@ -147,7 +148,7 @@ def backtest(
     as_of
         Dates (ISO strings) to forecast from; each needs a Google token statement before it
         (the demand model's anchor).
-    scenario, n_draws, seed, calibrate
+    scenario, n_draws, seed, calibrate, power_ceiling
         Passed to :func:`~workbench.gap.outlook`.
     naive_points
         Points of each series (before ``as_of``) the naive trend is fitted to.
@@ -185,6 +186,7 @@ def backtest(
                 n_draws=n_draws,
                 seed=seed,
                 calibrate=calibrate,
+                power_ceiling=power_ceiling,
             )
             known = data.load("token_volume")
         ess = float(tree["calibration"]["ess"]) if calibrate else float(n_draws)
