@@ -528,8 +528,8 @@ def summary(tree: xr.DataTree, year: int | None = None) -> str:
     if "supply_power" in numbers and "demand_power" in numbers:
         lines.append(
             _(
-                "- power: the installed base draws {supply} at full load against {demand} that "
-                "demand needs on average.",
+                "- power: the installed base draws {supply} at full load; demand, on the same "
+                "chips, {demand}.",
                 supply=gigawatts("supply_power"),
                 demand=gigawatts("demand_power"),
             )
