@@ -87,6 +87,7 @@ from workbench.demand.tokens import (
 )
 from workbench.demand.training import training_flops
 from workbench.errors import format_choices
+from workbench.numbers import percent
 
 __all__ = [
     "DEFAULT_CHIPS",
@@ -377,7 +378,8 @@ def _beyond_physics(out: xr.Dataset, bound: xr.DataArray) -> None:
     hit = {t: v for t, v in hit.items() if v > 0}
     if not hit:
         return
-    text = "draws at the bound: " + ", ".join(f"{t} {v:.2%}" for t, v in hit.items())
+    # Two significant digits: a tail of 1 draw in 40,000 reads 0.0025%, not 0.00%.
+    text = "draws at the bound: " + ", ".join(f"{t} {percent(v)}" for t, v in hit.items())
     warnings.warn(
         "demand energy left physics in the tail: some draws would use more than the world's "
         f"electricity and were capped at it ({text}); the scenario's tail is not credible there",
