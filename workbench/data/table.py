@@ -459,13 +459,17 @@ def _to_dataset(values, keys, schema: Schema, attrs, path: Path) -> xr.Dataset:
     ds = xr.Dataset.from_dataframe(frame)
     if len(schema.index) > 1:
         ds = ds.sortby(list(schema.index))
+    # Fills and attributes are set on the variables in place: assigning to the Dataset column
+    # by column would align and merge every time (it was most of a table's load).
     for col in schema.columns:
-        if col.name in ds:
-            if ds[col.name].dtype == object:
-                ds[col.name] = ds[col.name].fillna("")
-            ds[col.name].attrs = _variable_attrs(col)
-        elif col.name in ds.coords:
-            ds[col.name].attrs = _variable_attrs(col)
+        if col.name not in ds.variables:
+            continue
+        variable = ds.variables[col.name]
+        if col.name in ds.data_vars and variable.dtype == object:
+            missing = pd.isnull(variable.values)  # a text cell left empty, or a grid's hole
+            if missing.any():
+                variable.values = np.where(missing, "", variable.values)
+        variable.attrs = _variable_attrs(col)
     for stack in schema.stacks:
         parts = [ds[column] for column in stack.columns.values()]
         da = xr.concat(parts, dim=pd.Index(list(stack.columns), name=stack.dim))
