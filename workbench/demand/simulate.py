@@ -277,7 +277,10 @@ def simulate(
         )
     pairs = load_correlations(correlation, inputs=wanted)
     specs = _chip_specs(chips)
-    reference = _chip_specs(REFERENCE_CHIP)
+    if not isinstance(chips, xr.Dataset) and REFERENCE_CHIP in specs["chip"].values:
+        reference = specs.sel(chip=[REFERENCE_CHIP])  # the same table's row, looked up once
+    else:
+        reference = _chip_specs(REFERENCE_CHIP)
 
     # Many draws run as one dask task per chunk (on the threaded scheduler in memory, both
     # cores); a few go straight through numpy, without a task graph to build.
