@@ -422,10 +422,10 @@ def _chip_specs(chips) -> xr.Dataset:
 
 @dataclass(frozen=True)
 class _Chips:
-    """Chip specifications as numpy arrays on the last of the model's axes (draw, time, chip)."""
+    """Chip specifications as numpy arrays on the first of the model's axes (chip, time, draw)."""
 
     names: tuple[str, ...]
-    peak_flops: np.ndarray  # dense bf16 [FLOP/s], shape (1, 1, chip)
+    peak_flops: np.ndarray  # dense bf16 [FLOP/s], shape (chip, 1, 1)
     peak_fp8: np.ndarray
     memory_bandwidth: np.ndarray
     tdp: np.ndarray | None
@@ -434,7 +434,7 @@ class _Chips:
     @classmethod
     def of(cls, specs: xr.Dataset, dtype: str) -> _Chips:
         def along_chip(name):
-            return np.asarray(specs[name].values, dtype=dtype).reshape(1, 1, -1)
+            return np.asarray(specs[name].values, dtype=dtype).reshape(-1, 1, 1)
 
         return cls(
             names=tuple(str(c) for c in specs["chip"].values),
@@ -450,8 +450,8 @@ class _Chips:
 class _Context:
     """What every block of draws shares: time axes, the token anchor, chip specifications.
 
-    Arrays are numpy on the model's axes (draw, time, chip), each of size one where it does
-    not vary: time-dependent values have shape (1, time, 1).
+    Arrays are numpy on the model's axes (chip, time, draw), broadcasting from the right:
+    values along time have shape (time, 1), per-draw inputs (draw,).
     """
 
     token_model: str
@@ -468,22 +468,23 @@ class _Context:
 
 
 def _along_time(values, dtype: str) -> np.ndarray:
-    """Values along time (a DataArray or array) as an array of shape (1, time, 1)."""
-    return np.asarray(getattr(values, "values", values), dtype=dtype).reshape(1, -1, 1)
+    """Values along time (a DataArray or array) as an array of shape (time, 1)."""
+    return np.asarray(getattr(values, "values", values), dtype=dtype).reshape(-1, 1)
 
 
 def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     """The model for one block of draws (numpy-backed ``x``): the output variables.
 
-    The arithmetic runs on numpy arrays on the axes (draw, time, chip), each input a column of
-    shape (draw, 1, 1): on a block of draws, xarray's alignment of every operation cost as
-    much as the arithmetic. The outputs become DataArrays once, at the end. The formulas are
-    those of the public functions (``decode_workload``, ``training_flops``, …), whose
-    arithmetic is shared with them; the inputs were checked when their distributions were.
+    The arithmetic runs on numpy arrays on the axes (chip, time, draw) (see :class:`_Context`):
+    on a block of draws, xarray's alignment of every operation cost as much as the arithmetic,
+    and with the draws innermost every operation runs over long contiguous rows. The outputs
+    become DataArrays once, at the end (draw first). The formulas are those of the public
+    functions (``decode_workload``, ``training_flops``, …), whose arithmetic is shared with
+    them; the inputs were checked when their distributions were.
     """
     n = x.sizes["draw"]
     x = SimpleNamespace(
-        **{k: np.asarray(v.values, dtype=ctx.dtype)[:, None, None] for k, v in x.data_vars.items()}
+        **{k: np.asarray(x.variables[k].values, dtype=ctx.dtype) for k in x.data_vars}
     )
     since_base = ctx.since_base
     t = ctx.time_dim
@@ -547,7 +548,7 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     fp8_share = np.clip(2.0 - x.bytes_per_param, 0.0, 1.0)
 
     def chips_needed(spec: _Chips) -> tuple:
-        """Chips for prefill, decode and training (draw, time, chip), and their rooflines."""
+        """Chips for prefill, decode and training (chip, time, draw), and their rooflines."""
         serving_peak = 1.0 / (fp8_share / spec.peak_fp8 + (1.0 - fp8_share) / spec.peak_flops)
         roofline = {"bandwidth": spec.memory_bandwidth, "peak": serving_peak}
         per_prompt = _roofline_times(prefill_bytes, prefill_flops, **roofline, mfu=x.mfu, mbu=x.mbu)
@@ -568,14 +569,12 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
         chips = ctx.reference
         prefilled, decoded, trained, rooflines = chips_needed(chips)
     k = chips.names.index(REFERENCE_CHIP)
-    on_reference = slice(k, k + 1)  # the reference chip's column, keeping the chip axis
-    ref_prefill, ref_decode, ref_trained = (
-        a[..., on_reference] for a in (prefilled, decoded, trained)
-    )
+    on_reference = slice(k, k + 1)  # the reference chip's row, keeping the chip axis
+    ref_prefill, ref_decode, ref_trained = (a[on_reference] for a in (prefilled, decoded, trained))
     if ctx.variables is None or "bandwidth_h100e" in ctx.variables:
         # The chips whose binding resource is memory bandwidth (on the reference's roofline).
         (p_memory, p_compute, _), (d_memory, d_compute, _) = (
-            [a[..., on_reference] for a in times] for times in rooflines
+            [a[on_reference] for a in times] for times in rooflines
         )
         ref_bound = np.where(p_memory >= p_compute, ref_prefill, 0.0) + np.where(
             d_memory >= d_compute, ref_decode, 0.0
@@ -704,14 +703,18 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
         "energy": lambda: (energy, {"units": "TWh", "long_name": "Energy per year"}),
     }
     keep = [v for v in (ctx.variables or outputs) if v in outputs]
-    shape = (n, since_base.shape[1])  # draws, times
+    shape = (len(ctx.specs.names), since_base.shape[0], n)  # chips, times, draws
     dims = {"pue": ("draw",), "accelerators": ("draw", t, "chip")}
     data_vars = {}
     for name in keep:
         value, attrs = outputs[name]()
         along = dims.get(name, ("draw", t))
-        full = np.broadcast_to(value, (*shape, value.shape[2]))  # constant along time: repeated
-        data = full[:, 0, 0] if along == ("draw",) else full[..., 0] if len(along) == 2 else full
+        if along == ("draw",):
+            data = np.broadcast_to(value, shape[2:])
+        elif len(along) == 2:
+            data = np.broadcast_to(value, (1, *shape[1:]))[0].T  # constant along time: repeated
+        else:
+            data = np.broadcast_to(value, shape).transpose(2, 1, 0)
         data_vars[name] = xr.Variable(along, data, attrs)
     coords = ctx.specs.coords if "accelerators" in keep else {}
     return xr.Dataset(data_vars, coords=coords)
