@@ -601,7 +601,8 @@ def _evaluate_into(func, arrays: Mapping, out: Mapping, sub_block: int) -> Mappi
         x = xr.Dataset({name: ("draw", a[lo:hi]) for name, a in arrays.items()})
         result = func(x)
         for name in out:
-            out[name][lo:hi] = result[name].transpose("draw", ...).values
+            # The Variable, not a DataArray of it (which would copy the coordinates' indexes).
+            out[name][lo:hi] = result.variables[name].transpose("draw", ...).values
     return out
 
 
@@ -683,6 +684,7 @@ def map_draws(
     True
     """
     import dask
+    import dask.threaded
 
     if "draw" not in draws.dims:
         raise invalid("draws", "a Dataset with a 'draw' dimension", draws)
@@ -736,10 +738,12 @@ def map_draws(
             )
         )
         start += size
-    dask.compute(*tasks, scheduler="threads")
+    # The threaded scheduler by function, not by name: a name makes dask import distributed
+    # (about a second) to look for a client that would not be used anyway.
+    dask.compute(*tasks, scheduler=dask.threaded.get)
     result = _assemble(template, outputs, draws["draw"])
     if keep_inputs:
-        result = result.assign({n: draws[n].copy(data=kept[n]) for n in names})
+        result = result.assign({n: draws[n].copy(deep=False, data=kept[n]) for n in names})
     return result
 
 
