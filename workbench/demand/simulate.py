@@ -395,15 +395,27 @@ def _seed(seed) -> int:
 def _chip_specs(chips) -> xr.Dataset:
     """bf16 specifications along ``chip``, with ``peak_fp8`` (bf16 where fp8 is unknown)."""
     if isinstance(chips, xr.Dataset):
-        table, specs = chips, chip_specs(chips, require=SPEC_VARIABLES)
-    else:
-        from workbench.data import load
+        return _with_fp8(chips, chip_specs(chips, require=SPEC_VARIABLES))
+    from workbench.data import dataset_path
 
-        names = [chips] if isinstance(chips, str) else list(chips)
-        table, specs = (
-            load("accelerators").sel(chip=names),
-            chip_specs(names, require=SPEC_VARIABLES),
-        )
+    names = (chips,) if isinstance(chips, str) else tuple(chips)
+    path = dataset_path("accelerators")
+    stat = path.stat()
+    return _named_chip_specs(names, str(path), stat.st_mtime_ns, stat.st_size).copy(deep=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _named_chip_specs(names: tuple[str, ...], path: str, mtime: int, size: int) -> xr.Dataset:
+    """:func:`_chip_specs` of chips of the bundled table, looked up once per process while
+    the table's file is unchanged (every simulation asks again; a lookup costs ~20 ms)."""
+    from workbench.data import load
+
+    table = load("accelerators").sel(chip=list(names))
+    return _with_fp8(table, chip_specs(list(names), require=SPEC_VARIABLES))
+
+
+def _with_fp8(table: xr.Dataset, specs: xr.Dataset) -> xr.Dataset:
+    """``specs`` along ``chip`` with ``peak_fp8`` from ``table`` (bf16 where unknown)."""
     if "chip" not in specs.dims:
         specs = specs.expand_dims("chip")
     bf16 = specs["peak_flops"]

@@ -286,7 +286,7 @@ def token_anchor(
     """The latest statement of ``series``: the date it refers to and its tokens per month."""
     table = _load_token_volume(token_volume)
     labels = statement_series(table)
-    chosen = table.where(labels == series, drop=True)
+    chosen = table.isel(statement=np.flatnonzero(labels.values == series))
     if chosen.sizes.get("statement", 0) == 0:
         raise invalid("series", "a series of the token_volume table", series)
     latest = chosen.isel(statement=int(np.argmax(chosen["refers_to"].values)))
