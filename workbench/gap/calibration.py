@@ -302,18 +302,26 @@ def _log_interp(da: xr.DataArray, times: np.ndarray) -> np.ndarray:
     # The instants the labels refer to (a quarter's stock is at its end; see gap.core).
     when = instants(da.to_dataset(name="v"), dim)
     grid = when.values.astype("datetime64[ns]").astype("int64").astype(float)
-    values = np.log(np.maximum(da.transpose(dim, "draw").values.astype(float), 1e-300))
+    raw = da.transpose(dim, "draw").values
+    logs: dict[int, np.ndarray] = {}
+
+    def values(j: int) -> np.ndarray:
+        # Only the instants either side of an observation are needed: their logs alone.
+        if j not in logs:
+            logs[j] = np.log(np.maximum(raw[j].astype(float), 1e-300))
+        return logs[j]
+
     at = np.asarray(times, dtype="datetime64[ns]").astype("int64").astype(float)
-    out = np.full((at.size, values.shape[1]), np.nan)
+    out = np.full((at.size, raw.shape[1]), np.nan)
     for k, t in enumerate(at):
         if not grid[0] <= t <= grid[-1]:
             continue
         j = min(int(np.searchsorted(grid, t, side="right")) - 1, grid.size - 2)
         if grid.size == 1:
-            out[k] = values[0]
+            out[k] = values(0)
             continue
         f = (t - grid[j]) / (grid[j + 1] - grid[j])
-        out[k] = (1 - f) * values[j] + f * values[j + 1]
+        out[k] = (1 - f) * values(j) + f * values(j + 1)
     return np.exp(out)
 
 
