@@ -231,26 +231,15 @@ class Beta(Distribution):
                 "a share interval inside (0, 1)",
                 (low, high),
             )
-        probs = np.array([0.5 - level / 2, 0.5 + level / 2])
-        target = special.logit(np.array([low, high]))
-
-        def misfit(log_shapes):
-            a, b = np.exp(log_shapes)
-            return special.logit(special.betaincinv(a, b, probs)) - target
-
-        # Start from the moment match of a normal on the same interval.
-        mean, sd = (low + high) / 2, (high - low) / (2 * _z(level))
-        k = max(mean * (1 - mean) / sd**2 - 1, 0.5)
-        fit = optimize.least_squares(misfit, np.log([mean * k, (1 - mean) * k]), xtol=1e-12)
-        if np.max(np.abs(fit.fun)) > 1e-6:
+        beta = _fit_beta(cls, float(low), float(high), float(level))
+        if beta is None:
             raise ParameterError.invalid(
                 name or "low/high",
                 "Beta.from_interval",
                 "an interval a beta can match",
                 (low, high),
             )
-        a, b = np.exp(fit.x)
-        return cls(float(a), float(b))
+        return beta
 
     def ppf(self, u):
         return special.betaincinv(self.a, self.b, u)
@@ -291,6 +280,31 @@ class Beta(Distribution):
         for k in (1, 2, 3):
             x = x * dz + coef[k, piece]
         return np.clip(x, 0.0, 1.0)
+
+
+@functools.lru_cache(maxsize=256)
+def _fit_beta(cls, low: float, high: float, level: float) -> Beta | None:
+    """The beta of :meth:`Beta.from_interval`, or None if none matches the interval.
+
+    Cached per process: the fit and the beta's quantile table (:attr:`Beta._score_table`,
+    computed once per instance) cost tens of milliseconds, and every simulation of a
+    scenario asks for the same shares; the instance is frozen, so sharing it is safe.
+    """
+    probs = np.array([0.5 - level / 2, 0.5 + level / 2])
+    target = special.logit(np.array([low, high]))
+
+    def misfit(log_shapes):
+        a, b = np.exp(log_shapes)
+        return special.logit(special.betaincinv(a, b, probs)) - target
+
+    # Start from the moment match of a normal on the same interval.
+    mean, sd = (low + high) / 2, (high - low) / (2 * _z(level))
+    k = max(mean * (1 - mean) / sd**2 - 1, 0.5)
+    fit = optimize.least_squares(misfit, np.log([mean * k, (1 - mean) * k]), xtol=1e-12)
+    if np.max(np.abs(fit.fun)) > 1e-6:
+        return None
+    a, b = np.exp(fit.x)
+    return cls(float(a), float(b))
 
 
 _KINDS = {"lognormal": LogNormal, "normal": Normal, "beta": Beta, "uniform": Uniform}
@@ -587,7 +601,8 @@ def _evaluate_into(func, arrays: Mapping, out: Mapping, sub_block: int) -> Mappi
         x = xr.Dataset({name: ("draw", a[lo:hi]) for name, a in arrays.items()})
         result = func(x)
         for name in out:
-            out[name][lo:hi] = result[name].transpose("draw", ...).values
+            # The Variable, not a DataArray of it (which would copy the coordinates' indexes).
+            out[name][lo:hi] = result.variables[name].transpose("draw", ...).values
     return out
 
 
@@ -669,6 +684,7 @@ def map_draws(
     True
     """
     import dask
+    import dask.threaded
 
     if "draw" not in draws.dims:
         raise invalid("draws", "a Dataset with a 'draw' dimension", draws)
@@ -722,10 +738,12 @@ def map_draws(
             )
         )
         start += size
-    dask.compute(*tasks, scheduler="threads")
+    # The threaded scheduler by function, not by name: a name makes dask import distributed
+    # (about a second) to look for a client that would not be used anyway.
+    dask.compute(*tasks, scheduler=dask.threaded.get)
     result = _assemble(template, outputs, draws["draw"])
     if keep_inputs:
-        result = result.assign({n: draws[n].copy(data=kept[n]) for n in names})
+        result = result.assign({n: draws[n].copy(deep=False, data=kept[n]) for n in names})
     return result
 
 

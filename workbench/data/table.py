@@ -423,6 +423,23 @@ def _as_array(values: list, dtype: str) -> np.ndarray:
     return np.array(["" if v is None else v for v in values], dtype=object)
 
 
+def _grid(values: np.ndarray, shape: tuple[int, ...], codes) -> np.ndarray:
+    """Row values placed on a grid of ``shape`` at the key's level ``codes``; holes missing.
+
+    Holes are NaN, NaT for dates, and NaN in an object array for text and booleans (the
+    promotion xarray's ``Dataset.from_dataframe`` makes).
+    """
+    if math.prod(shape) == len(values):
+        grid = np.zeros(shape, values.dtype)
+    elif values.dtype.kind in "fM":
+        grid = np.full(shape, np.nan if values.dtype.kind == "f" else np.datetime64("NaT"))
+        grid = grid.astype(values.dtype)
+    else:
+        grid = np.full(shape, np.nan, dtype=object)
+    grid[tuple(codes)] = values
+    return grid
+
+
 def _variable_attrs(col: Column | Stack) -> dict[str, str]:
     attrs = {"long_name": col.long_name or col.name.replace("_", " ")}
     if col.units is not None:
@@ -438,34 +455,42 @@ def _variable_attrs(col: Column | Stack) -> dict[str, str]:
 
 
 def _to_dataset(values, keys, schema: Schema, attrs, path: Path) -> xr.Dataset:
-    frame = pd.DataFrame(
-        {
-            col.name: _as_array(values[col.name], col.dtype)
-            for col in schema.columns
-            if col.name not in schema.index
-        }
-    )
+    columns = {
+        col.name: _as_array(values[col.name], col.dtype)
+        for col in schema.columns
+        if col.name not in schema.index
+    }
+    dims = tuple(schema.index)
     if len(schema.index) == 1:
         index = pd.Index([k[0] for k in keys], name=schema.index[0])
+        coords, data = {dims[0]: index}, {name: (dims, v) for name, v in columns.items()}
     else:
+        # One dimension per key column, a dense grid of their values (what
+        # Dataset.from_dataframe makes of a MultiIndex, without its assignment per column).
         index = pd.MultiIndex.from_tuples(keys, names=list(schema.index))
         check_grid(
             {name: len(level) for name, level in zip(schema.index, index.levels, strict=True)},
             rows=len(keys),
-            variables=max(len(frame.columns), 1),
+            variables=max(len(columns), 1),
             path=path,
         )
-    frame.index = index
-    ds = xr.Dataset.from_dataframe(frame)
+        coords = dict(zip(dims, index.levels, strict=True))
+        shape = tuple(len(level) for level in index.levels)
+        data = {name: (dims, _grid(v, shape, index.codes)) for name, v in columns.items()}
+    ds = xr.Dataset(data, coords=coords)
     if len(schema.index) > 1:
         ds = ds.sortby(list(schema.index))
+    # Fills and attributes are set on the variables in place: assigning to the Dataset column
+    # by column would align and merge every time (it was most of a table's load).
     for col in schema.columns:
-        if col.name in ds:
-            if ds[col.name].dtype == object:
-                ds[col.name] = ds[col.name].fillna("")
-            ds[col.name].attrs = _variable_attrs(col)
-        elif col.name in ds.coords:
-            ds[col.name].attrs = _variable_attrs(col)
+        if col.name not in ds.variables:
+            continue
+        variable = ds.variables[col.name]
+        if col.name in ds.data_vars and variable.dtype == object:
+            missing = pd.isnull(variable.values)  # a text cell left empty, or a grid's hole
+            if missing.any():
+                variable.values = np.where(missing, "", variable.values)
+        variable.attrs = _variable_attrs(col)
     for stack in schema.stacks:
         parts = [ds[column] for column in stack.columns.values()]
         da = xr.concat(parts, dim=pd.Index(list(stack.columns), name=stack.dim))

@@ -21,6 +21,12 @@ from workbench._validation import as_dataarray, public
 
 __all__ = ["other_workload_h100e"]
 
+ATTRS = {
+    "units": "1",
+    "long_name": "H100-equivalents to install for other AI workloads",
+    "workload": "other",
+}
+
 
 @public
 @fresh_attrs
@@ -36,8 +42,9 @@ def other_workload_h100e(elapsed, *, level, growth) -> xr.DataArray:
     8450000.0
     """
     t = as_dataarray(elapsed, "elapsed")
-    return (level * growth**t).assign_attrs(
-        units="1",
-        long_name="H100-equivalents to install for other AI workloads",
-        workload="other",
-    )
+    return _other_workload_h100e(t, level=level, growth=growth).assign_attrs(ATTRS)
+
+
+def _other_workload_h100e(t, *, level, growth):
+    """The arithmetic of :func:`other_workload_h100e`, on DataArrays or numpy arrays."""
+    return level * growth**t

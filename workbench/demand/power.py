@@ -53,8 +53,13 @@ def mixed_pue(*, liquid_share, pue_air, pue_liquid) -> xr.DataArray:
         high=1,
         expected="a share in [0, 1]",
     )
-    pue = share * pue_liquid + (1.0 - share) * pue_air
+    pue = _mixed_pue(share, pue_air=pue_air, pue_liquid=pue_liquid)
     return pue.assign_attrs(units="1", long_name="Power usage effectiveness (fleet average)")
+
+
+def _mixed_pue(share, *, pue_air, pue_liquid):
+    """The arithmetic of :func:`mixed_pue`, on DataArrays or numpy arrays."""
+    return share * pue_liquid + (1.0 - share) * pue_air
 
 
 @public
@@ -71,17 +76,26 @@ def facility_power(
     ``flops_provisioned ÷ flops_per_watt × (1 + host_overhead) × pue ÷ 10⁶``.
     """
     flops = as_dataarray(flops_provisioned, "flops_provisioned")
-    watts = flops / flops_per_watt * (1.0 + host_overhead) * pue
-    return (watts / 1e6).assign_attrs(units="MW", long_name="Facility power (provisioned)")
+    mw = _facility_power(flops, flops_per_watt=flops_per_watt, host_overhead=host_overhead, pue=pue)
+    return mw.assign_attrs(units="MW", long_name="Facility power (provisioned)")
+
+
+def _facility_power(flops, *, flops_per_watt, host_overhead, pue):
+    """The arithmetic of :func:`facility_power` [MW], on DataArrays or numpy arrays."""
+    return flops / flops_per_watt * (1.0 + host_overhead) * pue / 1e6
 
 
 @public
 @fresh_attrs
 def annual_energy(power, *, load_factor) -> xr.DataArray:
     """Energy in TWh a year drawn by ``power`` MW provisioned at an average ``load_factor``."""
-    mw = as_dataarray(power, "power")
-    energy = mw * load_factor * HOURS_PER_YEAR / 1e6
+    energy = _annual_energy(as_dataarray(power, "power"), load_factor=load_factor)
     return energy.assign_attrs(units="TWh", long_name="Energy per year")
+
+
+def _annual_energy(mw, *, load_factor):
+    """The arithmetic of :func:`annual_energy` [TWh], on DataArrays or numpy arrays."""
+    return mw * load_factor * HOURS_PER_YEAR / 1e6
 
 
 def world_electricity(years) -> xr.DataArray:
@@ -99,6 +113,7 @@ def world_electricity(years) -> xr.DataArray:
     )
 
 
-def bound_energy(energy: xr.DataArray, bound: xr.DataArray) -> xr.DataArray:
-    """``energy`` capped at ``bound`` (keeping its attrs): draws beyond physics are cut."""
-    return np.minimum(energy, bound).assign_attrs(energy.attrs)
+def bound_energy(energy, bound):
+    """``energy`` capped at ``bound``: draws beyond physics are cut (a DataArray keeps attrs)."""
+    capped = np.minimum(energy, bound)
+    return capped.assign_attrs(energy.attrs) if isinstance(capped, xr.DataArray) else capped

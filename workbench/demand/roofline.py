@@ -190,21 +190,32 @@ def decode_workload(
     params, active, bpp, batch, context, kv = _model_arguments(
         params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
     )
-    weights_read = bpp * np.minimum(params, active * batch)
-    kv_resident = batch * context * kv
+    flops, read, resident = _decode_costs(params, active, bpp, batch, context, kv)
     return xr.Dataset(
         {
-            "flops_per_token": (2.0 * active + _attention_flops(active, context)).assign_attrs(
+            "flops_per_token": flops.assign_attrs(
                 units="FLOP", long_name="FLOP per generated token"
             ),
-            "bytes_per_token": ((weights_read + kv_resident) / batch).assign_attrs(
+            "bytes_per_token": read.assign_attrs(
                 units="byte", long_name="Bytes read per generated token"
             ),
-            "resident_bytes": (bpp * params + kv_resident).assign_attrs(
+            "resident_bytes": resident.assign_attrs(
                 units="byte", long_name="Weights and KV cache held in memory"
             ),
         }
     )
+
+
+def _decode_costs(params, active, bpp, batch, context, kv):
+    """FLOP and bytes read per generated token, and bytes resident (see decode_workload).
+
+    The arithmetic alone, on DataArrays or on numpy arrays that broadcast (the demand
+    simulation's path); the arguments are checked by the public functions.
+    """
+    weights_read = bpp * np.minimum(params, active * batch)
+    kv_resident = batch * context * kv
+    flops = 2.0 * active + _attention_flops(active, context)
+    return flops, (weights_read + kv_resident) / batch, bpp * params + kv_resident
 
 
 @public
@@ -231,22 +242,30 @@ def prefill_workload(
     params, active, bpp, batch, context, kv = _model_arguments(
         params, active_params, bytes_per_param, batch, context, kv_bytes_per_token
     )
-    # A zero-length prompt still runs one token through the model.
-    tokens = batch * np.maximum(context, 1.0)
-    weights_read = bpp * np.minimum(params, active * tokens)
+    flops, read, resident = _prefill_costs(params, active, bpp, batch, context, kv)
     return xr.Dataset(
         {
-            "flops_per_token": (
-                2.0 * active + _attention_flops(active, context / 2.0)
-            ).assign_attrs(units="FLOP", long_name="FLOP per prompt token"),
-            "bytes_per_token": (weights_read / tokens + kv).assign_attrs(
+            "flops_per_token": flops.assign_attrs(units="FLOP", long_name="FLOP per prompt token"),
+            "bytes_per_token": read.assign_attrs(
                 units="byte", long_name="Bytes read or written per prompt token"
             ),
-            "resident_bytes": (bpp * params + batch * context * kv).assign_attrs(
+            "resident_bytes": resident.assign_attrs(
                 units="byte", long_name="Weights and KV cache held in memory"
             ),
         }
     )
+
+
+def _prefill_costs(params, active, bpp, batch, context, kv):
+    """FLOP and bytes per prompt token, and bytes resident (see prefill_workload).
+
+    The arithmetic alone, as :func:`_decode_costs`.
+    """
+    # A zero-length prompt still runs one token through the model.
+    tokens = batch * np.maximum(context, 1.0)
+    weights_read = bpp * np.minimum(params, active * tokens)
+    flops = 2.0 * active + _attention_flops(active, context / 2.0)
+    return flops, weights_read / tokens + kv, bpp * params + batch * context * kv
 
 
 @public
@@ -272,8 +291,14 @@ def chip_seconds_per_token(
         and ``chip_seconds`` [s], their maximum.
     """
     mfu, mbu = _utilisation(mfu, "mfu"), _utilisation(mbu, "mbu")
-    memory_time = workload["bytes_per_token"] / (specs["memory_bandwidth"] * mbu)
-    compute_time = workload["flops_per_token"] / (specs["peak_flops"] * mfu)
+    memory_time, compute_time, seconds = _roofline_times(
+        workload["bytes_per_token"],
+        workload["flops_per_token"],
+        bandwidth=specs["memory_bandwidth"],
+        peak=specs["peak_flops"],
+        mfu=mfu,
+        mbu=mbu,
+    )
     return xr.Dataset(
         {
             "memory_time": memory_time.assign_attrs(
@@ -282,11 +307,19 @@ def chip_seconds_per_token(
             "compute_time": compute_time.assign_attrs(
                 units="s", long_name="Chip-seconds per token at the compute ceiling"
             ),
-            "chip_seconds": np.maximum(memory_time, compute_time).assign_attrs(
-                units="s", long_name="Chip-seconds per token"
-            ),
+            "chip_seconds": seconds.assign_attrs(units="s", long_name="Chip-seconds per token"),
         }
     )
+
+
+def _roofline_times(bytes_per_token, flops_per_token, *, bandwidth, peak, mfu, mbu):
+    """Chip-seconds per token at each ceiling and the binding one (chip_seconds_per_token).
+
+    The arithmetic alone, as :func:`_decode_costs`.
+    """
+    memory_time = bytes_per_token / (bandwidth * mbu)
+    compute_time = flops_per_token / (peak * mfu)
+    return memory_time, compute_time, np.maximum(memory_time, compute_time)
 
 
 def _throughput(phase, workload, chip, *, mfu, mbu, precision, tokens_per_step):

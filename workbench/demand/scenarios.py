@@ -231,17 +231,18 @@ def _rows(table: xr.Dataset, scenario: str) -> dict[str, dict[str, Any]]:
     """The rows of one scenario that are present (a 2-D table leaves absent pairs empty)."""
     rows = {}
     subset = table.sel(scenario=scenario)
-    for name in subset["input"].values:
-        row = subset.sel(input=name)
+    # Whole columns as Python values (one selection per cell cost more than the rest).
+    fields = [f for f in ("dist", "low", "high", "value", "level", "units") if f in subset]
+    columns = {f: subset[f].values.tolist() for f in fields}
+    for i, name in enumerate(subset["input"].values):
         spec = {}
-        for field in ("dist", "low", "high", "value", "level", "units"):
-            if field in row:
-                value = row[field].item()
-                if isinstance(value, float) and np.isnan(value):
-                    continue
-                if value is None or value == "":
-                    continue
-                spec[field] = value
+        for field in fields:
+            value = columns[field][i]
+            if isinstance(value, float) and np.isnan(value):
+                continue
+            if value is None or value == "":
+                continue
+            spec[field] = value
         if "dist" in spec:
             rows[str(name)] = spec
     return rows

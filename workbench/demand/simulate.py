@@ -51,6 +51,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import xarray as xr
@@ -60,32 +61,34 @@ from workbench._provenance import fresh_attrs, merge
 from workbench._time import to_year
 from workbench._validation import invalid, public
 from workbench.data import H100E_CHIP
-from workbench.demand.other_workloads import other_workload_h100e
+from workbench.demand.other_workloads import ATTRS as OTHER_ATTRS
+from workbench.demand.other_workloads import _other_workload_h100e
 from workbench.demand.power import (
     COOLING,
-    annual_energy,
+    _annual_energy,
+    _facility_power,
+    _mixed_pue,
     bound_energy,
-    facility_power,
-    mixed_pue,
     world_electricity,
 )
 from workbench.demand.roofline import (
     SPEC_VARIABLES,
-    chip_seconds_per_token,
+    _decode_costs,
+    _prefill_costs,
+    _roofline_times,
     chip_specs,
-    decode_workload,
-    prefill_workload,
 )
 from workbench.demand.scenarios import INPUTS, load_correlations, scenario_inputs
 from workbench.demand.tokens import (
     SECONDS_PER_MONTH,
-    decaying_growth,
+    _decaying_growth,
+    _tokens_from_drivers,
     fit_token_growth,
     token_anchor,
-    tokens_from_drivers,
     years_between,
 )
-from workbench.demand.training import training_flops
+from workbench.demand.training import ATTRS as TRAINING_ATTRS
+from workbench.demand.training import _training_flops
 from workbench.errors import format_choices
 from workbench.numbers import percent
 
@@ -275,7 +278,10 @@ def simulate(
         )
     pairs = load_correlations(correlation, inputs=wanted)
     specs = _chip_specs(chips)
-    reference = _chip_specs(REFERENCE_CHIP)
+    if not isinstance(chips, xr.Dataset) and REFERENCE_CHIP in specs["chip"].values:
+        reference = specs.sel(chip=[REFERENCE_CHIP])  # the same table's row, looked up once
+    else:
+        reference = _chip_specs(REFERENCE_CHIP)
 
     # Many draws run as one dask task per chunk (on the threaded scheduler in memory, both
     # cores); a few go straight through numpy, without a task graph to build.
@@ -299,29 +305,23 @@ def simulate(
         # The fitted rate refers to the centre of the statements, the level to the latest.
         days = (anchor["refers_to"].values - fit.centre) / np.timedelta64(1, "D")
         lead = max(float(days) / 365.2425, 0.0)
-    # Positional time axes (no index): the model's arithmetic then has nothing to align.
+    energy_bound = world_electricity(times)
+    dtype = str(np.dtype(dtype))
     ctx = _Context(
         token_model=token_model,
         time_dim=freq,
-        since_base=years_between(times, inputs.base_date),
-        since_anchor=None if anchor is None else years_between(times, anchor["refers_to"].values),
+        since_base=_along_time(years_between(times, inputs.base_date), dtype),
+        since_anchor=None
+        if anchor is None
+        else _along_time(years_between(times, anchor["refers_to"].values), dtype),
         lead=lead,
         anchor_tokens_per_month=0.0 if anchor is None else float(anchor["tokens_per_month"]),
-        specs=specs,
-        reference=reference,
+        specs=_Chips.of(specs, dtype),
+        reference=_Chips.of(reference, dtype),
         variables=None if variables is None else tuple(variables),
-        energy_bound=world_electricity(times),
+        dtype=dtype,
+        energy_bound=_along_time(energy_bound, dtype),
     )
-    if np.dtype(dtype) == np.float32:
-        ctx = dataclasses.replace(
-            ctx,
-            dtype="float32",
-            since_base=ctx.since_base.astype(np.float32),
-            since_anchor=None if ctx.since_anchor is None else ctx.since_anchor.astype(np.float32),
-            specs=ctx.specs.astype(np.float32),
-            reference=ctx.reference.astype(np.float32),
-            energy_bound=ctx.energy_bound.astype(np.float32),
-        )
     # The outputs' names, shapes and attributes, from one draw (its own tiny sample: taking
     # it from x would compute x's whole first chunk).
     first = uncertainty.sample(
@@ -343,7 +343,7 @@ def simulate(
         sub_block=SUB_BLOCK,
     )
     out = out.assign_coords({freq: coord[freq]})
-    _beyond_physics(out, ctx.energy_bound)
+    _beyond_physics(out, energy_bound)
     out.attrs = {
         "title": f"Demand for AI compute, scenario {inputs.scenario}",
         "scenario": inputs.scenario,
@@ -397,15 +397,27 @@ def _seed(seed) -> int:
 def _chip_specs(chips) -> xr.Dataset:
     """bf16 specifications along ``chip``, with ``peak_fp8`` (bf16 where fp8 is unknown)."""
     if isinstance(chips, xr.Dataset):
-        table, specs = chips, chip_specs(chips, require=SPEC_VARIABLES)
-    else:
-        from workbench.data import load
+        return _with_fp8(chips, chip_specs(chips, require=SPEC_VARIABLES))
+    from workbench.data import dataset_path
 
-        names = [chips] if isinstance(chips, str) else list(chips)
-        table, specs = (
-            load("accelerators").sel(chip=names),
-            chip_specs(names, require=SPEC_VARIABLES),
-        )
+    names = (chips,) if isinstance(chips, str) else tuple(chips)
+    path = dataset_path("accelerators")
+    stat = path.stat()
+    return _named_chip_specs(names, str(path), stat.st_mtime_ns, stat.st_size).copy(deep=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _named_chip_specs(names: tuple[str, ...], path: str, mtime: int, size: int) -> xr.Dataset:
+    """:func:`_chip_specs` of chips of the bundled table, looked up once per process while
+    the table's file is unchanged (every simulation asks again; a lookup costs ~20 ms)."""
+    from workbench.data import load
+
+    table = load("accelerators").sel(chip=list(names))
+    return _with_fp8(table, chip_specs(list(names), require=SPEC_VARIABLES))
+
+
+def _with_fp8(table: xr.Dataset, specs: xr.Dataset) -> xr.Dataset:
+    """``specs`` along ``chip`` with ``peak_fp8`` from ``table`` (bf16 where unknown)."""
     if "chip" not in specs.dims:
         specs = specs.expand_dims("chip")
     bf16 = specs["peak_flops"]
@@ -423,41 +435,85 @@ def _chip_specs(chips) -> xr.Dataset:
 
 
 @dataclass(frozen=True)
+class _Chips:
+    """Chip specifications as numpy arrays on the first of the model's axes (chip, time, draw)."""
+
+    names: tuple[str, ...]
+    peak_flops: np.ndarray  # dense bf16 [FLOP/s], shape (chip, 1, 1)
+    peak_fp8: np.ndarray
+    memory_bandwidth: np.ndarray
+    tdp: np.ndarray | None
+    coords: dict  # the Dataset's coordinates along chip (for ``accelerators``)
+
+    @classmethod
+    def of(cls, specs: xr.Dataset, dtype: str) -> _Chips:
+        def along_chip(name):
+            return np.asarray(specs[name].values, dtype=dtype).reshape(-1, 1, 1)
+
+        return cls(
+            names=tuple(str(c) for c in specs["chip"].values),
+            peak_flops=along_chip("peak_flops"),
+            peak_fp8=along_chip("peak_fp8"),
+            memory_bandwidth=along_chip("memory_bandwidth"),
+            tdp=along_chip("tdp") if "tdp" in specs else None,
+            coords={k: v.variable for k, v in specs.coords.items() if v.dims == ("chip",)},
+        )
+
+
+@dataclass(frozen=True)
 class _Context:
-    """What every block of draws shares: time axes, the token anchor, chip specifications."""
+    """What every block of draws shares: time axes, the token anchor, chip specifications.
+
+    Arrays are numpy on the model's axes (chip, time, draw), broadcasting from the right:
+    values along time have shape (time, 1), per-draw inputs (draw,).
+    """
 
     token_model: str
     time_dim: str  # "year" or "quarter"
-    since_base: xr.DataArray  # years since the scenario's base date, along time (no index)
-    since_anchor: xr.DataArray | None  # years since the token anchor (observed model)
+    since_base: np.ndarray  # years since the scenario's base date
+    since_anchor: np.ndarray | None  # years since the token anchor (observed model)
     lead: float  # years from the date the fitted token growth refers to, to the anchor
     anchor_tokens_per_month: float
-    specs: xr.Dataset  # chips counted, along chip (bf16 peak_flops, peak_fp8)
-    reference: xr.Dataset  # the reference chip (H100 SXM)
+    specs: _Chips  # chips counted (bf16 peak_flops, peak_fp8)
+    reference: _Chips  # the reference chip (H100 SXM)
     variables: tuple[str, ...] | None  # outputs kept (None: all)
     dtype: str = "float64"  # the arithmetic's precision
-    energy_bound: xr.DataArray | None = None  # world electricity per year [TWh], along time
+    energy_bound: np.ndarray | None = None  # world electricity per year [TWh]
 
 
-@fresh_attrs
+def _along_time(values, dtype: str) -> np.ndarray:
+    """Values along time (a DataArray or array) as an array of shape (time, 1)."""
+    return np.asarray(getattr(values, "values", values), dtype=dtype).reshape(-1, 1)
+
+
 def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
-    """The model for one block of draws (numpy-backed ``x``): the output variables."""
-    if ctx.dtype != "float64":
-        x = x.astype(ctx.dtype)
+    """The model for one block of draws (numpy-backed ``x``): the output variables.
+
+    The arithmetic runs on numpy arrays on the axes (chip, time, draw) (see :class:`_Context`):
+    on a block of draws, xarray's alignment of every operation cost as much as the arithmetic,
+    and with the draws innermost every operation runs over long contiguous rows. The outputs
+    become DataArrays once, at the end (draw first). The formulas are those of the public
+    functions (``decode_workload``, ``training_flops``, …), whose arithmetic is shared with
+    them; the inputs were checked when their distributions were.
+    """
+    n = x.sizes["draw"]
+    x = SimpleNamespace(
+        **{k: np.asarray(x.variables[k].values, dtype=ctx.dtype) for k in x.data_vars}
+    )
     since_base = ctx.since_base
     t = ctx.time_dim
     if ctx.token_model == "observed":
-        growth = decaying_growth(
+        growth = _decaying_growth(
             ctx.since_anchor,
             initial=x.initial_token_growth,
             long_run=x.long_run_token_growth,
             half_life=x.token_growth_half_life,
-            lead=ctx.lead,
+            lead=np.float64(ctx.lead),  # float64, as decaying_growth's DataArray
         )
         per_month = ctx.anchor_tokens_per_month * (1.0 + x.other_providers_ratio) * growth
         tokens = per_month / SECONDS_PER_MONTH
     else:
-        tokens = tokens_from_drivers(
+        tokens = _tokens_from_drivers(
             since_base,
             users=x.users,
             users_growth=x.users_growth,
@@ -467,161 +523,215 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
             tokens_per_request=x.tokens_per_request,
             tokens_per_request_growth=x.tokens_per_request_growth,
         )
-    tokens = tokens.transpose("draw", t)
     peak_tokens = tokens * x.peak_to_average
 
     # The served model grows; its KV cache per token grows with layers × width ∝ P^(2/3).
     size = x.model_params_growth**since_base
-    model = {
-        "params": x.model_params * size,
-        "active_params": x.model_params * x.active_share * size,
-        "bytes_per_param": x.bytes_per_param,
-        "context": x.context_tokens,
-        "kv_bytes_per_token": x.kv_bytes_per_token * size ** (2.0 / 3.0),
-    }
+    model = (
+        x.model_params * size,  # parameters
+        x.model_params * x.active_share * size,  # active parameters
+        x.bytes_per_param,
+    )
+    context, kv = x.context_tokens, x.kv_bytes_per_token * size ** (2.0 / 3.0)
     # A replica decodes at least one sequence (the lognormal's far tail dips below one).
-    decode = decode_workload(batch=np.maximum(x.decode_batch, 1.0), **model)
-    prefill = prefill_workload(batch=1.0, **model)
+    decode_flops, decode_bytes, _ = _decode_costs(
+        *model, np.maximum(x.decode_batch, 1.0), context, kv
+    )
+    prefill_flops, prefill_bytes, _ = _prefill_costs(*model, np.float64(1.0), context, kv)
     # Prompt tokens cost a prefill unless a prefix cache holds them; generated and hidden
     # (uncounted) tokens cost a decode.
     prompt_share = x.input_share * (1.0 - x.cached_prompt_share)
     decoded_per_token = 1.0 - x.input_share + x.hidden_token_ratio
-    flops_per_token = (
-        prompt_share * prefill["flops_per_token"] + decoded_per_token * decode["flops_per_token"]
-    ).transpose("draw", t)
+    flops_per_token = prompt_share * prefill_flops + decoded_per_token * decode_flops
     inference = tokens * flops_per_token
-    training = training_flops(
+    training = _training_flops(
         since_base,
         frontier_compute=x.frontier_training_compute,
         growth=x.training_compute_growth,
         runs_per_year=x.training_runs_per_year,
-    ).transpose("draw", t)
+    )
     # Ranking, search, vision, non-frontier training...: H100e by FLOP/s, at training's MFU.
-    other = other_workload_h100e(
+    other = _other_workload_h100e(
         since_base, level=x.other_workload_h100e, growth=x.other_workload_growth
-    ).transpose("draw", t)
-    reference_peak = float(ctx.reference["peak_flops"].squeeze())
+    )
+    reference_peak = float(ctx.reference.peak_flops.squeeze())
 
     serving = peak_tokens / x.fleet_utilisation
     training_chips_flops = training / x.training_mfu
     # Serving precision: the share 2 - bytes_per_param of serving FLOP runs at fp8 peak.
     fp8_share = np.clip(2.0 - x.bytes_per_param, 0.0, 1.0)
 
-    def chips_needed(spec: xr.Dataset, bound: bool = False) -> tuple[xr.DataArray, ...]:
-        serving_peak = 1.0 / (fp8_share / spec["peak_fp8"] + (1.0 - fp8_share) / spec["peak_flops"])
-        serving_spec = spec.assign(peak_flops=serving_peak)
-        per_prompt = chip_seconds_per_token(prefill, serving_spec, mfu=x.mfu, mbu=x.mbu)
-        per_decode = chip_seconds_per_token(decode, serving_spec, mfu=x.mfu, mbu=x.mbu)
-        prefilled = serving * prompt_share * per_prompt["chip_seconds"]
-        decoded = serving * decoded_per_token * per_decode["chip_seconds"]
-        trained = training_chips_flops / spec["peak_flops"]
-        if not bound:
-            return prefilled, decoded, trained
-        # The chips whose binding resource is memory bandwidth (on this chip's roofline).
-        bandwidth_bound = prefilled.where(
-            per_prompt["memory_time"] >= per_prompt["compute_time"], 0.0
-        ) + decoded.where(per_decode["memory_time"] >= per_decode["compute_time"], 0.0)
-        return prefilled, decoded, trained, bandwidth_bound
+    def chips_needed(spec: _Chips) -> tuple:
+        """Chips for prefill, decode and training (chip, time, draw), and their rooflines."""
+        serving_peak = 1.0 / (fp8_share / spec.peak_fp8 + (1.0 - fp8_share) / spec.peak_flops)
+        roofline = {"bandwidth": spec.memory_bandwidth, "peak": serving_peak}
+        per_prompt = _roofline_times(prefill_bytes, prefill_flops, **roofline, mfu=x.mfu, mbu=x.mbu)
+        per_decode = _roofline_times(decode_bytes, decode_flops, **roofline, mfu=x.mfu, mbu=x.mbu)
+        prefilled = serving * prompt_share * per_prompt[2]
+        decoded = serving * decoded_per_token * per_decode[2]
+        trained = training_chips_flops / spec.peak_flops
+        return prefilled, decoded, trained, (per_prompt, per_decode)
 
     # Every chip type only when its count is wanted; else the reference chip alone.
     counted = ctx.variables is None or "accelerators" in ctx.variables
-    prefilled, decoded, trained = chips_needed(ctx.specs if counted else ctx.reference)
-    accelerators = (prefilled + decoded + trained).transpose("draw", t, "chip")
+    chips = ctx.specs if counted else ctx.reference
+    prefilled, decoded, trained, rooflines = chips_needed(chips)
+    accelerators = prefilled + decoded + trained
     if counted:
-        others = other * (reference_peak / ctx.specs["peak_flops"])  # by FLOP/s
-        accelerators = accelerators + others.transpose("draw", t, "chip")
-    if not counted:
-        ref = [a.isel(chip=0, drop=True) for a in (prefilled, decoded, trained)]
-    elif REFERENCE_CHIP in [str(c) for c in ctx.specs["chip"].values]:
-        ref = [a.sel(chip=REFERENCE_CHIP, drop=True) for a in (prefilled, decoded, trained)]
-    else:
-        ref = [a.isel(chip=0, drop=True) for a in chips_needed(ctx.reference)]
-    ref_prefill, ref_decode, ref_trained = (a.transpose("draw", t) for a in ref)
+        accelerators = accelerators + other * (reference_peak / chips.peak_flops)  # by FLOP/s
+    if REFERENCE_CHIP not in chips.names:
+        chips = ctx.reference
+        prefilled, decoded, trained, rooflines = chips_needed(chips)
+    k = chips.names.index(REFERENCE_CHIP)
+    on_reference = slice(k, k + 1)  # the reference chip's row, keeping the chip axis
+    ref_prefill, ref_decode, ref_trained = (a[on_reference] for a in (prefilled, decoded, trained))
     if ctx.variables is None or "bandwidth_h100e" in ctx.variables:
-        # On the reference chip alone: a fraction of the chips' work, only when asked for.
-        ref_bound = chips_needed(ctx.reference, bound=True)[3].isel(chip=0, drop=True)
-        ref_bound = ref_bound.transpose("draw", t)
+        # The chips whose binding resource is memory bandwidth (on the reference's roofline).
+        (p_memory, p_compute, _), (d_memory, d_compute, _) = (
+            [a[on_reference] for a in times] for times in rooflines
+        )
+        ref_bound = np.where(p_memory >= p_compute, ref_prefill, 0.0) + np.where(
+            d_memory >= d_compute, ref_decode, 0.0
+        )
     ref_served = ref_prefill + ref_decode
     h100e = ref_served + ref_trained + other
     flops_provisioned = h100e * reference_peak
     other_flops = other * reference_peak * x.training_mfu
     flops_required = inference + training + other_flops
 
-    pue = mixed_pue(liquid_share=x.liquid_share, pue_air=x.pue_air, pue_liquid=x.pue_liquid)
+    pue = _mixed_pue(x.liquid_share, pue_air=x.pue_air, pue_liquid=x.pue_liquid)
     flops_per_watt = (
         reference_peak
-        / float(ctx.reference["tdp"].squeeze())
+        / float(ctx.reference.tdp.squeeze())
         * x.efficiency_gain
         * x.efficiency_growth**since_base
     )
-    power = facility_power(
+    power = _facility_power(
         flops_provisioned, flops_per_watt=flops_per_watt, host_overhead=x.host_overhead, pue=pue
-    ).transpose("draw", t)
-    energy = bound_energy(annual_energy(power, load_factor=x.power_load_factor), ctx.energy_bound)
+    )
+    energy = bound_energy(_annual_energy(power, load_factor=x.power_load_factor), ctx.energy_bound)
 
+    # Each output's value and attributes, computed only when kept.
     outputs = {
-        "tokens_per_second": lambda: tokens.assign_attrs(
-            units="1/s", long_name="Tokens per second (average)"
+        "tokens_per_second": lambda: (
+            tokens,
+            {"units": "1/s", "long_name": "Tokens per second (average)"},
         ),
-        "tokens_per_second_peak": lambda: peak_tokens.assign_attrs(
-            units="1/s", long_name="Tokens per second (daily peak)"
+        "tokens_per_second_peak": lambda: (
+            peak_tokens,
+            {"units": "1/s", "long_name": "Tokens per second (daily peak)"},
         ),
-        "flops_per_token": lambda: flops_per_token.assign_attrs(
-            units="FLOP", long_name="FLOP executed per counted token"
+        "flops_per_token": lambda: (
+            flops_per_token,
+            {"units": "FLOP", "long_name": "FLOP executed per counted token"},
         ),
-        "inference_flops": lambda: inference.assign_attrs(
-            units="FLOP/s", long_name="Inference FLOP/s executed (average)", workload="inference"
+        "inference_flops": lambda: (
+            inference,
+            {
+                "units": "FLOP/s",
+                "long_name": "Inference FLOP/s executed (average)",
+                "workload": "inference",
+            },
         ),
-        "training_flops": lambda: training.assign_attrs(workload="training"),
-        "other_flops": lambda: other_flops.assign_attrs(
-            units="FLOP/s",
-            long_name="FLOP/s executed by other AI workloads (average)",
-            workload="other",
+        "training_flops": lambda: (training, {**TRAINING_ATTRS, "workload": "training"}),
+        "other_flops": lambda: (
+            other_flops,
+            {
+                "units": "FLOP/s",
+                "long_name": "FLOP/s executed by other AI workloads (average)",
+                "workload": "other",
+            },
         ),
-        "flops_required": lambda: flops_required.assign_attrs(
-            units="FLOP/s", long_name="FLOP/s executed (inference + training + other)"
+        "flops_required": lambda: (
+            flops_required,
+            {"units": "FLOP/s", "long_name": "FLOP/s executed (inference + training + other)"},
         ),
-        "flops_provisioned": lambda: flops_provisioned.assign_attrs(
-            units="FLOP/s", long_name="Dense bf16 peak FLOP/s to install"
+        "flops_provisioned": lambda: (
+            flops_provisioned,
+            {"units": "FLOP/s", "long_name": "Dense bf16 peak FLOP/s to install"},
         ),
-        "utilisation": lambda: (flops_required / flops_provisioned).assign_attrs(
-            units="1", long_name="FLOP/s executed over FLOP/s installed"
+        "utilisation": lambda: (
+            flops_required / flops_provisioned,
+            {"units": "1", "long_name": "FLOP/s executed over FLOP/s installed"},
         ),
-        "h100e": lambda: h100e.assign_attrs(
-            units="1",
-            long_name=f"H100-equivalents to install ({REFERENCE_CHIP}, binding resource per phase)",
+        "h100e": lambda: (
+            h100e,
+            {
+                "units": "1",
+                "long_name": f"H100-equivalents to install ({REFERENCE_CHIP}, binding resource "
+                "per phase)",
+            },
         ),
-        "inference_h100e": lambda: ref_served.assign_attrs(
-            units="1", long_name="H100-equivalents to install for inference", workload="inference"
+        "inference_h100e": lambda: (
+            ref_served,
+            {
+                "units": "1",
+                "long_name": "H100-equivalents to install for inference",
+                "workload": "inference",
+            },
         ),
-        "prefill_h100e": lambda: ref_prefill.assign_attrs(
-            units="1",
-            long_name="H100-equivalents to install for prefill (FLOP/s-bound)",
-            workload="inference",
+        "prefill_h100e": lambda: (
+            ref_prefill,
+            {
+                "units": "1",
+                "long_name": "H100-equivalents to install for prefill (FLOP/s-bound)",
+                "workload": "inference",
+            },
         ),
-        "decode_h100e": lambda: ref_decode.assign_attrs(
-            units="1",
-            long_name="H100-equivalents to install for decode (bandwidth-bound where slower)",
-            workload="inference",
+        "decode_h100e": lambda: (
+            ref_decode,
+            {
+                "units": "1",
+                "long_name": "H100-equivalents to install for decode (bandwidth-bound where "
+                "slower)",
+                "workload": "inference",
+            },
         ),
-        "bandwidth_h100e": lambda: ref_bound.assign_attrs(
-            units="1",
-            long_name="H100-equivalents to install whose binding resource is memory bandwidth",
-            workload="inference",
+        "bandwidth_h100e": lambda: (
+            ref_bound,
+            {
+                "units": "1",
+                "long_name": "H100-equivalents to install whose binding resource is memory "
+                "bandwidth",
+                "workload": "inference",
+            },
         ),
-        "training_h100e": lambda: ref_trained.assign_attrs(
-            units="1", long_name="H100-equivalents to install for training", workload="training"
+        "training_h100e": lambda: (
+            ref_trained,
+            {
+                "units": "1",
+                "long_name": "H100-equivalents to install for training",
+                "workload": "training",
+            },
         ),
-        "other_h100e": lambda: other,
-        "accelerators": lambda: accelerators.assign_attrs(
-            units="1", long_name="Accelerators to install if one chip type served all demand"
+        "other_h100e": lambda: (other, OTHER_ATTRS),
+        "accelerators": lambda: (
+            accelerators,
+            {
+                "units": "1",
+                "long_name": "Accelerators to install if one chip type served all demand",
+            },
         ),
-        "pue": lambda: pue.assign_attrs(units="1", long_name="Power usage effectiveness"),
-        "power": lambda: power.assign_attrs(units="MW", long_name="Facility power (provisioned)"),
-        "energy": lambda: energy.assign_attrs(units="TWh", long_name="Energy per year"),
+        "pue": lambda: (pue, {"units": "1", "long_name": "Power usage effectiveness"}),
+        "power": lambda: (power, {"units": "MW", "long_name": "Facility power (provisioned)"}),
+        "energy": lambda: (energy, {"units": "TWh", "long_name": "Energy per year"}),
     }
-    keep = ctx.variables if ctx.variables is not None else tuple(outputs)
-    return xr.Dataset({name: outputs[name]() for name in keep if name in outputs})
+    keep = [v for v in (ctx.variables or outputs) if v in outputs]
+    shape = (len(ctx.specs.names), since_base.shape[0], n)  # chips, times, draws
+    dims = {"pue": ("draw",), "accelerators": ("draw", t, "chip")}
+    data_vars = {}
+    for name in keep:
+        value, attrs = outputs[name]()
+        along = dims.get(name, ("draw", t))
+        if along == ("draw",):
+            data = np.broadcast_to(value, shape[2:])
+        elif len(along) == 2:
+            data = np.broadcast_to(value, (1, *shape[1:]))[0].T  # constant along time: repeated
+        else:
+            data = np.broadcast_to(value, shape).transpose(2, 1, 0)
+        data_vars[name] = xr.Variable(along, data, attrs)
+    coords = ctx.specs.coords if "accelerators" in keep else {}
+    return xr.Dataset(data_vars, coords=coords)
 
 
 @public

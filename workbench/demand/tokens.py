@@ -286,7 +286,7 @@ def token_anchor(
     """The latest statement of ``series``: the date it refers to and its tokens per month."""
     table = _load_token_volume(token_volume)
     labels = statement_series(table)
-    chosen = table.where(labels == series, drop=True)
+    chosen = table.isel(statement=np.flatnonzero(labels.values == series))
     if chosen.sizes.get("statement", 0) == 0:
         raise invalid("series", "a series of the token_volume table", series)
     latest = chosen.isel(statement=int(np.argmax(chosen["refers_to"].values)))
@@ -315,16 +315,28 @@ def decaying_growth(elapsed, *, initial, long_run, half_life, lead=0.0) -> xr.Da
     ``r0``, the rate the data themselves show, instead of growing ever faster into the past.
     """
     elapsed = as_dataarray(elapsed, "elapsed")
-    r0 = np.log(as_dataarray(initial, "initial"))
-    r_inf = np.log(as_dataarray(long_run, "long_run"))
-    k = np.log(2.0) / as_dataarray(half_life, "half_life")
     lead = as_dataarray(lead, "lead")
     if lead.chunks is None and bool((lead < 0).any()):
         raise invalid("lead", "years >= 0", float(lead.min()))
+    growth = _decaying_growth(
+        elapsed,
+        initial=as_dataarray(initial, "initial"),
+        long_run=as_dataarray(long_run, "long_run"),
+        half_life=as_dataarray(half_life, "half_life"),
+        lead=lead,
+    )
+    return growth.assign_attrs(units="1", long_name="Cumulative growth multiple")
+
+
+def _decaying_growth(elapsed, *, initial, long_run, half_life, lead):
+    """The arithmetic of :func:`decaying_growth`, on DataArrays or broadcasting numpy arrays."""
+    r0 = np.log(initial)
+    r_inf = np.log(long_run)
+    k = np.log(2.0) / half_life
     after = np.maximum(elapsed, -lead)  # the decaying part stops at the rate's own date
     decay = np.exp(-k * lead) * (-np.expm1(-k * after)) / k
     log_growth = r_inf * after + (r0 - r_inf) * decay + r0 * np.minimum(elapsed + lead, 0.0)
-    return np.exp(log_growth).assign_attrs(units="1", long_name="Cumulative growth multiple")
+    return np.exp(log_growth)
 
 
 @public
@@ -345,10 +357,31 @@ def tokens_from_drivers(
     Users grow by ``users_growth`` a year up to ``max_users``; calls per user and tokens per
     call grow at their own rates. ``elapsed`` is in years since the levels' date.
     """
-    t = as_dataarray(elapsed, "elapsed")
+    return _tokens_from_drivers(
+        as_dataarray(elapsed, "elapsed"),
+        users=users,
+        users_growth=users_growth,
+        max_users=max_users,
+        requests_per_user_per_day=requests_per_user_per_day,
+        requests_growth=requests_growth,
+        tokens_per_request=tokens_per_request,
+        tokens_per_request_growth=tokens_per_request_growth,
+    ).assign_attrs(units="1/s", long_name="Tokens per second (average)")
+
+
+def _tokens_from_drivers(
+    t,
+    *,
+    users,
+    users_growth,
+    max_users,
+    requests_per_user_per_day,
+    requests_growth,
+    tokens_per_request,
+    tokens_per_request_growth,
+):
+    """The arithmetic of :func:`tokens_from_drivers`, on DataArrays or numpy arrays."""
     daily_users = np.minimum(users * users_growth**t, max_users)
     calls = requests_per_user_per_day * requests_growth**t
     tokens = tokens_per_request * tokens_per_request_growth**t
-    return (daily_users * calls * tokens / 86_400.0).assign_attrs(
-        units="1/s", long_name="Tokens per second (average)"
-    )
+    return daily_users * calls * tokens / 86_400.0

@@ -16,6 +16,8 @@ from workbench.demand.tokens import SECONDS_PER_YEAR
 
 __all__ = ["training_flops"]
 
+ATTRS = {"units": "FLOP/s", "long_name": "Training FLOP/s executed (average)"}
+
 
 @public
 @fresh_attrs
@@ -25,7 +27,12 @@ def training_flops(elapsed, *, frontier_compute, growth, runs_per_year) -> xr.Da
     ``frontier_compute × growth^elapsed × runs_per_year ÷ seconds per year``.
     """
     t = as_dataarray(elapsed, "elapsed")
-    per_year = frontier_compute * growth**t * runs_per_year
-    return (per_year / SECONDS_PER_YEAR).assign_attrs(
-        units="FLOP/s", long_name="Training FLOP/s executed (average)"
+    flops = _training_flops(
+        t, frontier_compute=frontier_compute, growth=growth, runs_per_year=runs_per_year
     )
+    return flops.assign_attrs(ATTRS)
+
+
+def _training_flops(t, *, frontier_compute, growth, runs_per_year):
+    """The arithmetic of :func:`training_flops`, on DataArrays or broadcasting numpy arrays."""
+    return frontier_compute * growth**t * runs_per_year / SECONDS_PER_YEAR

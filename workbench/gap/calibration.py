@@ -302,18 +302,26 @@ def _log_interp(da: xr.DataArray, times: np.ndarray) -> np.ndarray:
     # The instants the labels refer to (a quarter's stock is at its end; see gap.core).
     when = instants(da.to_dataset(name="v"), dim)
     grid = when.values.astype("datetime64[ns]").astype("int64").astype(float)
-    values = np.log(np.maximum(da.transpose(dim, "draw").values.astype(float), 1e-300))
+    raw = da.transpose(dim, "draw").values
+    logs: dict[int, np.ndarray] = {}
+
+    def values(j: int) -> np.ndarray:
+        # Only the instants either side of an observation are needed: their logs alone.
+        if j not in logs:
+            logs[j] = np.log(np.maximum(raw[j].astype(float), 1e-300))
+        return logs[j]
+
     at = np.asarray(times, dtype="datetime64[ns]").astype("int64").astype(float)
-    out = np.full((at.size, values.shape[1]), np.nan)
+    out = np.full((at.size, raw.shape[1]), np.nan)
     for k, t in enumerate(at):
         if not grid[0] <= t <= grid[-1]:
             continue
         j = min(int(np.searchsorted(grid, t, side="right")) - 1, grid.size - 2)
         if grid.size == 1:
-            out[k] = values[0]
+            out[k] = values(0)
             continue
         f = (t - grid[j]) / (grid[j + 1] - grid[j])
-        out[k] = (1 - f) * values[j] + f * values[j + 1]
+        out[k] = (1 - f) * values(j) + f * values(j + 1)
     return np.exp(out)
 
 
@@ -560,7 +568,7 @@ def proposal(
         :func:`workbench.demand.simulate`) and what :func:`proposal_log_ratio` needs.
     """
     w = _temper(np.asarray(log_weight, dtype=float), TEMPERED_ESS_SHARE)
-    overrides, names = {}, []
+    overrides, names, scores = {}, [], []
     for name, da in inputs.items():
         x = np.asarray(da.values, dtype=float)
         if previous is not None:
@@ -579,13 +587,11 @@ def proposal(
             units=da.attrs.get("units"), prior=prior, shift=mean, scale=scale
         )
         names.append(name)
+        scores.append(z)
     if previous is not None:
         correlation = previous["correlation"]
     elif len(names) > 1:
-        scores = np.stack(
-            [overrides[n].prior.to_scores(np.asarray(inputs[n].values, float)) for n in names]
-        )
-        correlation = np.corrcoef(scores)
+        correlation = np.corrcoef(np.stack(scores))
     else:
         correlation = np.ones((1, 1))
     return overrides, {"names": names, "correlation": correlation, "overrides": overrides}
@@ -607,8 +613,8 @@ def proposal_log_ratio(inputs: Mapping[str, xr.DataArray], fitted: dict) -> np.n
     return -0.5 * quad + np.sum(np.log(scale))
 
 
-def _weighted_quantiles(values: np.ndarray, weight: np.ndarray, probs) -> np.ndarray:
-    order = np.argsort(values)
+def _weighted_quantiles(values: np.ndarray, weight: np.ndarray, probs, order=None) -> np.ndarray:
+    order = np.argsort(values) if order is None else order  # the caller's, for several weights
     cdf = np.cumsum(weight[order]) - 0.5 * weight[order]
     return np.interp(probs, cdf / cdf[-1], values[order])
 
@@ -677,6 +683,7 @@ def calibrate(
     prior: xr.Dataset | None = None,
     prior_inputs: Mapping[str, xr.DataArray] | None = None,
     summarise: bool = True,
+    obs: xr.Dataset | None = None,
 ) -> tuple[np.ndarray, xr.Dataset]:
     """Weights and posterior draw indices of an outlook's paired supply and demand draws.
 
@@ -707,6 +714,10 @@ def calibrate(
     summarise
         Add the inputs' prior and posterior quantiles (:func:`summarise_inputs`); ``False``
         leaves that to the caller (for a stage that may not be kept).
+    obs
+        The observations, when the caller has them for these instants (stages of one
+        calibration share them); default :func:`observations` at demand's instants in the
+        quarters with revenue data, with ``as_of`` and ``utilisation``.
 
     Returns
     -------
@@ -717,13 +728,8 @@ def calibrate(
         ``weight``, ``ess``, and the inputs' prior and posterior quantiles (``input_shift``
         sorts the inputs that moved most).
     """
-    # Demand's instants at which the installed base rests on revenue data.
-    estimated = np.isin(supply["quarter"].values, np.asarray(estimated_quarters, "datetime64[ns]"))
-    measured = instants(supply, "quarter")[estimated]
-    in_use = [
-        t for t in instants(demand) if t in measured and t >= pd.Timestamp(f"{IN_USE_FROM}-01-01")
-    ]
-    obs = observations(as_of=as_of, utilisation=utilisation, in_use_times=in_use)
+    if obs is None:
+        obs = _observed(demand, supply, estimated_quarters, as_of, utilisation)
     n_supply = supply.sizes["draw"]
     pairs = np.arange(demand.sizes["draw"]) % n_supply
     capacity = [name for name in ("h100e", "h100e_bandwidth") if name in supply]
@@ -737,8 +743,9 @@ def calibrate(
     prior_q = np.full((sim.shape[0], len(QUANTILES)), np.nan)
     post_q = np.full_like(prior_q, np.nan)
     for i in np.flatnonzero(np.isfinite(sim).all(axis=1)):
-        prior_q[i] = _weighted_quantiles(sim[i], flat, QUANTILES)
-        post_q[i] = _weighted_quantiles(sim[i], w, QUANTILES)
+        order = np.argsort(sim[i])
+        prior_q[i] = _weighted_quantiles(sim[i], flat, QUANTILES, order)
+        post_q[i] = _weighted_quantiles(sim[i], w, QUANTILES, order)
     if prior is not None:
         prior_q = prior["simulated_prior"].sel(observation=obs["observation"]).values
     record = obs.assign(
@@ -766,6 +773,17 @@ def calibrate(
     }
     log.info("calibration: ESS %.0f of %d draws", float(weights["ess"]), w.size)
     return index, record
+
+
+def _observed(demand, supply, estimated_quarters, as_of, utilisation) -> xr.Dataset:
+    """:func:`observations` with the installed base in use at demand's instants that fall in
+    quarters whose installed base rests on revenue data."""
+    estimated = np.isin(supply["quarter"].values, np.asarray(estimated_quarters, "datetime64[ns]"))
+    measured = instants(supply, "quarter")[estimated]
+    in_use = [
+        t for t in instants(demand) if t in measured and t >= pd.Timestamp(f"{IN_USE_FROM}-01-01")
+    ]
+    return observations(as_of=as_of, utilisation=utilisation, in_use_times=in_use)
 
 
 def calibrate_adaptively(
@@ -813,7 +831,15 @@ def calibrate_adaptively(
             inputs.update({f"supply: {k}": v for k, v in supply_inputs.data_vars.items()})
         return inputs
 
-    index, record = calibrate(first, supply, min_ess=0.0, summarise=False, **settings)
+    # Every stage is observed at the same instants: the observations are built once.
+    obs = _observed(
+        first,
+        supply,
+        settings["estimated_quarters"],
+        settings.get("as_of"),
+        settings.get("utilisation", UTILISATION),
+    )
+    index, record = calibrate(first, supply, min_ess=0.0, summarise=False, obs=obs, **settings)
     record.attrs["stage"] = "prior draws"
     kept, pilot = first, record
     stage, stage_record, fitted, ratio = first, record, None, None
@@ -825,7 +851,14 @@ def calibrate_adaptively(
         stage = draw_demand(**overrides)
         ratio = proposal_log_ratio(_sampled(stage), fitted)
         stage_index, stage_record = calibrate(
-            stage, supply, log_ratio=ratio, prior=pilot, min_ess=0.0, summarise=False, **settings
+            stage,
+            supply,
+            log_ratio=ratio,
+            prior=pilot,
+            min_ess=0.0,
+            summarise=False,
+            obs=obs,
+            **settings,
         )
         if float(stage_record["ess"]) > float(record["ess"]):
             index, record, kept = stage_index, stage_record, stage

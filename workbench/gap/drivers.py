@@ -36,18 +36,28 @@ __all__ = ["drivers", "value_of_information"]
 BINS = 20
 
 
-def _first_order_index(x: np.ndarray, y: np.ndarray, bins: int) -> float:
-    """Var(E[y | bin(x)]) / Var(y) with equal-count bins of x, bias-corrected and floored at 0."""
-    order = np.argsort(x, kind="stable")
-    groups = np.array_split(y[order], bins)
+def _first_order_index(x: np.ndarray, y: np.ndarray, bins: int, order=None) -> float:
+    """Var(E[y | bin(x)]) / Var(y) with equal-count bins of x, bias-corrected and floored at 0.
+
+    ``order`` is ``x``'s stable argsort when the caller has it.
+    """
+    order = np.argsort(x, kind="stable") if order is None else order
     total = y.var()
     if total == 0:
         return 0.0
-    means = np.array([g.mean() for g in groups])
-    sizes = np.array([g.size for g in groups])
+    if y.size % bins == 0:
+        # Equal bins: one (bin, draw) array, each row reduced as its own group would be.
+        groups = y[order].reshape(bins, -1)
+        means, variances = groups.mean(axis=1), groups.var(axis=1)
+        sizes = np.full(bins, groups.shape[1])
+    else:
+        split = np.array_split(y[order], bins)
+        means = np.array([g.mean() for g in split])
+        variances = [g.var() for g in split]
+        sizes = np.array([g.size for g in split])
     between = np.average((means - y.mean()) ** 2, weights=sizes)
     # Each bin mean carries sampling noise of variance ~ within-bin variance / bin size.
-    within = np.average([g.var() for g in groups], weights=sizes)
+    within = np.average(variances, weights=sizes)
     noise = within * bins / y.size
     return float(max(between - noise, 0.0) / total)
 
@@ -194,7 +204,7 @@ def drivers(
         y_ranks = stats.rankdata(y)
         for i in range(n_in):
             rho[i, j] = np.corrcoef(x_ranks[i], y_ranks)[0, 1]
-            first[i, j] = _first_order_index(x[i], y, bins)
+            first[i, j] = _first_order_index(x[i], y, bins, orders[i])
             low[i, j] = np.median(y[orders[i, :decile]])
             high[i, j] = np.median(y[orders[i, -decile:]])
     var = problem.along_input
