@@ -589,6 +589,8 @@ def _run_on_cluster(tasks, address, events: _Events) -> list[ReportOutcome]:
         }
         return events.gather(futures, inbox)
     finally:
+        with contextlib.suppress(Exception):  # a scheduler gone away: nothing to undo
+            client.unsubscribe_topic(topic)
         client.close()
 
 
