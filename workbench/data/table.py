@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import io
 import itertools
 import math
@@ -28,6 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.data.metadata import DTYPES, check_metadata
+from workbench.data.paths import file_sha256
 from workbench.errors import DataError, format_choices
 
 __all__ = ["Column", "Schema", "Stack", "check_grid", "file_sha256", "read_table"]
@@ -128,15 +128,6 @@ class Schema:
             attrs=attrs,
             ordered=tuple(tuple(group) for group in meta.get("ordered", ())),
         )
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_table(
