@@ -484,6 +484,22 @@ def _along_time(values, dtype: str) -> np.ndarray:
     return np.asarray(getattr(values, "values", values), dtype=dtype).reshape(-1, 1)
 
 
+def _floating_point_errors_ignored(function):
+    """Run ``function`` under ``numpy.errstate(all="ignore")``, as xarray's arithmetic does.
+
+    A far tail of the lognormal inputs may overflow to inf: that is the draw's value, as it
+    was when the model ran on DataArrays, not a warning for the user.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_floating_point_errors_ignored
 def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     """The model for one block of draws (numpy-backed ``x``): the output variables.
 
