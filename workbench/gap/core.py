@@ -100,12 +100,20 @@ def align_periods(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, x
             f"instants overlapping the supply's ({INSTANT_RULE})",
             f"supply {_span(s_when)}, demand {_span(d_when)}",
         )
-    supply = supply.isel({s_dim: s_when.get_indexer(common)})
-    demand = demand.isel({d_dim: d_when.get_indexer(common)})
+    supply = supply.isel({s_dim: _positions(s_when.get_indexer(common))})
+    demand = demand.isel({d_dim: _positions(d_when.get_indexer(common))})
     if s_dim != d_dim:
         supply = supply.rename({s_dim: d_dim})
     supply = supply.assign_coords({d_dim: demand[d_dim]})
     return supply, demand
+
+
+def _positions(indexer: np.ndarray) -> np.ndarray | slice:
+    """``indexer`` as a slice when it is a run of consecutive positions (the usual case):
+    selecting by a slice takes a view, by an array a copy of every variable."""
+    if indexer.size and np.array_equal(indexer, np.arange(indexer[0], indexer[0] + indexer.size)):
+        return slice(int(indexer[0]), int(indexer[0]) + indexer.size)
+    return indexer
 
 
 def _span(when: pd.DatetimeIndex) -> str:
