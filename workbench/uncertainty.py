@@ -256,8 +256,11 @@ class Beta(Distribution):
         # Each tail is computed from its own side (the upper one as the lower tail of
         # Beta(b, a)), because probabilities near 1 carry too few digits.
         z = np.linspace(-Z_MAX, Z_MAX, 2049)
-        lower = special.betaincinv(self.a, self.b, special.ndtr(z))
-        upper = special.betaincinv(self.b, self.a, special.ndtr(-z))
+        # Each side's inverse only where it is used (the inverse is most of the cost).
+        below = z < 0
+        lower, upper = np.full_like(z, np.nan), np.full_like(z, np.nan)
+        lower[below] = special.betaincinv(self.a, self.b, special.ndtr(z[below]))
+        upper[~below] = special.betaincinv(self.b, self.a, special.ndtr(-z[~below]))
         x = np.where(z < 0, lower, 1 - upper)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             log_pdf = (

@@ -66,9 +66,13 @@ def _kv_bytes(active_params):
     return _width(active_params) ** 2 * factor
 
 
-def _attention_flops(active_params, context):
+def _attention_flops(active_params, context, width_squared=None):
     # 4 × depth × width × context, with depth = width / WIDTH_PER_LAYER; small factors first.
-    return _width(active_params) ** 2 * (context * (4.0 / WIDTH_PER_LAYER))
+    # ``width_squared``: _width(active_params) ** 2 when the caller has it (decode and
+    # prefill of the same model share it).
+    if width_squared is None:
+        width_squared = _width(active_params) ** 2
+    return width_squared * (context * (4.0 / WIDTH_PER_LAYER))
 
 
 @public
@@ -206,7 +210,7 @@ def decode_workload(
     )
 
 
-def _decode_costs(params, active, bpp, batch, context, kv):
+def _decode_costs(params, active, bpp, batch, context, kv, width_squared=None):
     """FLOP and bytes read per generated token, and bytes resident (see decode_workload).
 
     The arithmetic alone, on DataArrays or on numpy arrays that broadcast (the demand
@@ -214,7 +218,7 @@ def _decode_costs(params, active, bpp, batch, context, kv):
     """
     weights_read = bpp * np.minimum(params, active * batch)
     kv_resident = batch * context * kv
-    flops = 2.0 * active + _attention_flops(active, context)
+    flops = 2.0 * active + _attention_flops(active, context, width_squared)
     return flops, (weights_read + kv_resident) / batch, bpp * params + kv_resident
 
 
@@ -256,7 +260,7 @@ def prefill_workload(
     )
 
 
-def _prefill_costs(params, active, bpp, batch, context, kv):
+def _prefill_costs(params, active, bpp, batch, context, kv, width_squared=None):
     """FLOP and bytes per prompt token, and bytes resident (see prefill_workload).
 
     The arithmetic alone, as :func:`_decode_costs`.
@@ -264,7 +268,7 @@ def _prefill_costs(params, active, bpp, batch, context, kv):
     # A zero-length prompt still runs one token through the model.
     tokens = batch * np.maximum(context, 1.0)
     weights_read = bpp * np.minimum(params, active * tokens)
-    flops = 2.0 * active + _attention_flops(active, context / 2.0)
+    flops = 2.0 * active + _attention_flops(active, context / 2.0, width_squared)
     return flops, weights_read / tokens + kv, bpp * params + batch * context * kv
 
 

@@ -76,6 +76,7 @@ from workbench.demand.roofline import (
     _decode_costs,
     _prefill_costs,
     _roofline_times,
+    _width,
     chip_specs,
 )
 from workbench.demand.scenarios import INPUTS, load_correlations, scenario_inputs
@@ -486,6 +487,22 @@ def _along_time(values, dtype: str) -> np.ndarray:
     return np.asarray(getattr(values, "values", values), dtype=dtype).reshape(-1, 1)
 
 
+def _floating_point_errors_ignored(function):
+    """Run ``function`` under ``numpy.errstate(all="ignore")``, as xarray's arithmetic does.
+
+    A far tail of the lognormal inputs may overflow to inf: that is the draw's value, as it
+    was when the model ran on DataArrays, not a warning for the user.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_floating_point_errors_ignored
 def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     """The model for one block of draws (numpy-backed ``x``): the output variables.
 
@@ -534,10 +551,13 @@ def _evaluate(x: xr.Dataset, ctx: _Context) -> xr.Dataset:
     )
     context, kv = x.context_tokens, x.kv_bytes_per_token * size ** (2.0 / 3.0)
     # A replica decodes at least one sequence (the lognormal's far tail dips below one).
+    width_squared = _width(model[1]) ** 2  # of the active parameters; decode and prefill share it
     decode_flops, decode_bytes, _ = _decode_costs(
-        *model, np.maximum(x.decode_batch, 1.0), context, kv
+        *model, np.maximum(x.decode_batch, 1.0), context, kv, width_squared
     )
-    prefill_flops, prefill_bytes, _ = _prefill_costs(*model, np.float64(1.0), context, kv)
+    prefill_flops, prefill_bytes, _ = _prefill_costs(
+        *model, np.float64(1.0), context, kv, width_squared
+    )
     # Prompt tokens cost a prefill unless a prefix cache holds them; generated and hidden
     # (uncounted) tokens cost a decode.
     prompt_share = x.input_share * (1.0 - x.cached_prompt_share)

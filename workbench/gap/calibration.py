@@ -548,6 +548,7 @@ def proposal(
     *,
     previous: dict | None = None,
     inflate: float = INFLATE,
+    scores: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, ShiftedScores], dict]:
     """A proposal for the next stage from a stage's draws and their log-weights.
 
@@ -560,6 +561,11 @@ def proposal(
     previous
         The fitted proposal the stage was drawn from (``None``: the stage is the prior's, whose
         marginals and score correlation are read from it).
+    inflate
+        How much wider the proposal's scores are than the tempered posterior's.
+    scores
+        The stage's normal scores under ``previous``'s priors, when the caller has them
+        (as :func:`proposal_log_ratio` computed them).
 
     Returns
     -------
@@ -568,7 +574,7 @@ def proposal(
         :func:`workbench.demand.simulate`) and what :func:`proposal_log_ratio` needs.
     """
     w = _temper(np.asarray(log_weight, dtype=float), TEMPERED_ESS_SHARE)
-    overrides, names, scores = {}, [], []
+    overrides, names, rows = {}, [], []
     for name, da in inputs.items():
         x = np.asarray(da.values, dtype=float)
         if previous is not None:
@@ -579,7 +585,7 @@ def proposal(
             continue
         else:
             prior = _Scores.of(x)
-        z = prior.to_scores(x)
+        z = scores[name] if scores is not None and name in scores else prior.to_scores(x)
         mean = float(np.sum(w * z))
         sd = float(np.sqrt(np.sum(w * (z - mean) ** 2)))
         scale = float(np.clip(inflate * sd, 0.05, 1.0))
@@ -587,24 +593,36 @@ def proposal(
             units=da.attrs.get("units"), prior=prior, shift=mean, scale=scale
         )
         names.append(name)
-        scores.append(z)
+        rows.append(z)
     if previous is not None:
         correlation = previous["correlation"]
     elif len(names) > 1:
-        correlation = np.corrcoef(np.stack(scores))
+        correlation = np.corrcoef(np.stack(rows))
     else:
         correlation = np.ones((1, 1))
     return overrides, {"names": names, "correlation": correlation, "overrides": overrides}
 
 
-def proposal_log_ratio(inputs: Mapping[str, xr.DataArray], fitted: dict) -> np.ndarray:
-    """log(prior density / proposal density) of each second-stage draw (see the module)."""
+def _scores_under(inputs: Mapping[str, xr.DataArray], fitted: dict) -> dict[str, np.ndarray]:
+    """The normal scores of a proposal's draws under its inputs' priors, by input."""
+    return {
+        n: fitted["overrides"][n].prior.to_scores(np.asarray(inputs[n].values, float))
+        for n in fitted["names"]
+    }
+
+
+def proposal_log_ratio(
+    inputs: Mapping[str, xr.DataArray], fitted: dict, *, scores: Mapping | None = None
+) -> np.ndarray:
+    """log(prior density / proposal density) of each second-stage draw (see the module).
+
+    ``scores``: the draws' normal scores under the priors, when the caller has them.
+    """
     names = fitted["names"]
     if not names:
         return np.zeros(next(iter(inputs.values())).size)
-    z = np.stack(
-        [fitted["overrides"][n].prior.to_scores(np.asarray(inputs[n].values, float)) for n in names]
-    )
+    scores = _scores_under(inputs, fitted) if scores is None else scores
+    z = np.stack([scores[n] for n in names])
     shift = np.array([fitted["overrides"][n].shift for n in names])[:, None]
     scale = np.array([fitted["overrides"][n].scale for n in names])[:, None]
     u = (z - shift) / scale
@@ -842,14 +860,16 @@ def calibrate_adaptively(
     index, record = calibrate(first, supply, min_ess=0.0, summarise=False, obs=obs, **settings)
     record.attrs["stage"] = "prior draws"
     kept, pilot = first, record
-    stage, stage_record, fitted, ratio = first, record, None, None
+    stage, stage_record, fitted, ratio, scores = first, record, None, None, None
     for k in range(1, int(stages) + 1):
         if float(record["ess"]) >= target_ess:
             break
         log_weight = stage_record["log_likelihood"].values + (0.0 if ratio is None else ratio)
-        overrides, fitted = proposal(_sampled(stage), log_weight, previous=fitted)
+        overrides, fitted = proposal(_sampled(stage), log_weight, previous=fitted, scores=scores)
         stage = draw_demand(**overrides)
-        ratio = proposal_log_ratio(_sampled(stage), fitted)
+        # The stage's scores serve its weights now and the next proposal's fit.
+        scores = _scores_under(_sampled(stage), fitted)
+        ratio = proposal_log_ratio(_sampled(stage), fitted, scores=scores)
         stage_index, stage_record = calibrate(
             stage,
             supply,
