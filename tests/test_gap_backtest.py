@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from workbench import data
-from workbench.data.catalog import ENV_VAR
+from workbench.data.paths import ENV_VAR
 from workbench.errors import ParameterError
 from workbench.gap import backtest, backtest_note, backtest_scores
 from workbench.gap.backtest import _crps_normal, _crps_sample, _naive, published_before

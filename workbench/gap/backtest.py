@@ -40,7 +40,7 @@ from scipy import special
 from workbench import data, supply
 from workbench._random import stream
 from workbench._validation import invalid, public
-from workbench.data.catalog import ENV_VAR
+from workbench.data.paths import ENV_VAR
 from workbench.errors import CalibrationWarning
 from workbench.gap import calibration
 from workbench.gap.outlook import outlook
