@@ -104,7 +104,7 @@ def test_cap_binds_when_ceiling_is_low_and_not_when_high():
     free = cap_forecast(fc, high)
     assert float(free["p_binds"].sel(quarter=t)) == 0.0
     assert float(free["capped_mean"].sel(quarter=t)) == pytest.approx(
-        float(fc["mean"].sel(quarter=t)), rel=0.05
+        float(fc.predict()["mean"].sel(quarter=t)), rel=0.05
     )
     # Quarters beyond the ceiling table stay uncapped (NaN), not zero.
     assert np.isnan(free["capped_mean"].sel(quarter="2027-01-01")).all()

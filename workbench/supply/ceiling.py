@@ -30,6 +30,7 @@ from workbench._validation import invalid, public
 from workbench.data import load, load_table, table_from
 from workbench.errors import format_choices
 from workbench.supply.chips import chip_arrays
+from workbench.supply.forecast import ForecastFit
 from workbench.uncertainty import (
     STREAMS_ATTR,
     Beta,
@@ -239,7 +240,7 @@ def capacity_ceiling(
 
 @public
 def cap_forecast(
-    forecast: xr.Dataset,
+    forecast: ForecastFit | xr.Dataset,
     ceiling: xr.Dataset,
     *,
     variable: str | None = None,
@@ -254,7 +255,8 @@ def cap_forecast(
     Parameters
     ----------
     forecast
-        A :func:`~workbench.supply.forecast` result along ``quarter``.
+        A :func:`~workbench.supply.forecast` result along ``quarter`` (the
+        :class:`~workbench.supply.forecast.ForecastFit`, or its ``predict()``).
     ceiling
         A :func:`capacity_ceiling` result.
     variable
@@ -266,10 +268,12 @@ def cap_forecast(
     Returns
     -------
     xr.Dataset
-        The forecast plus ``capped_mean`` (median), ``capped_lower``, ``capped_upper``,
-        ``ceiling_median`` and ``p_binds`` (probability that the ceiling is below the
-        uncapped forecast); NaN where the ceiling table has no data.
+        The forecast (``predict()``) plus ``capped_mean`` (median), ``capped_lower``,
+        ``capped_upper``, ``ceiling_median`` and ``p_binds`` (probability that the ceiling is
+        below the uncapped forecast); NaN where the ceiling table has no data.
     """
+    if isinstance(forecast, ForecastFit):
+        forecast = forecast.predict()
     if not isinstance(forecast, xr.Dataset) or not {"mean", "lower", "upper"} <= set(
         forecast.data_vars
     ):

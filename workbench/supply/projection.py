@@ -178,7 +178,8 @@ def project_shipments(
         horizon = len(future_quarters)
         median = history["h100e"].median("draw").assign_attrs(history["h100e"].attrs)
         median.name = "h100e"
-        fc = forecast(median, steps=horizon, method=method, level=level, log=True)
+        fit = forecast(median, steps=horizon, method=method, level=level, log=True)
+        fc = fit.predict()
         future = fc["mean"].notnull().values
         center = np.log(fc["mean"].values[future])
         z = float(special.ndtri(0.5 + level / 2))
