@@ -21,6 +21,7 @@ from workbench._validation import (
     check_level,
     check_positive,
     check_same_lengths,
+    check_seed,
     invalid,
     public,
 )
@@ -84,6 +85,7 @@ def isoflop_design(
     if not (np.isfinite(noise) and noise >= 0):
         raise invalid("noise", "a number >= 0", noise)
     n_sim = check_count(n_sim, "n_sim", minimum=2)
+    seed = check_seed(seed)
     level = check_level(level)
     groups, budgets = group_budgets(budgets_of_runs, rtol)
     vector = np.array([[truth[k] for k in _NAMES]])

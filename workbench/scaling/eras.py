@@ -21,7 +21,16 @@ import numpy as np
 import xarray as xr
 
 from workbench._results import DEFAULT_LEVEL, Fit
-from workbench._validation import caller, check_choice, check_count, check_level, invalid, public
+from workbench._validation import (
+    caller,
+    check_choice,
+    check_count,
+    check_level,
+    check_n_draws,
+    check_seed,
+    invalid,
+    public,
+)
 from workbench.errors import FitError
 from workbench.scaling.piecewise import PiecewiseTrendFit, _fit_segments
 from workbench.scaling.trend import METHODS, _from_decimal_years, prepare_trend_data
@@ -85,7 +94,7 @@ def find_eras(
     if max_breaks > MAX_BREAKS:
         raise invalid("max_breaks", f"an integer from 0 to {MAX_BREAKS}", max_breaks)
     min_points = check_count(min_points, "min_points", minimum=3)
-    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    n_boot, seed = check_n_draws(n_boot, "n_boot", minimum=0), check_seed(seed)
     folds = check_count(folds, "folds", minimum=2)
     level = check_level(level)
     data = prepare_trend_data(y, time, start, end)

@@ -23,8 +23,10 @@ from workbench._validation import (
     check_count,
     check_enough_points,
     check_level,
+    check_n_draws,
     check_positive,
     check_same_lengths,
+    check_seed,
     invalid,
     public,
 )
@@ -208,7 +210,7 @@ def fit_chinchilla(
     check_enough_points(n, len(NAMES), "a five-parameter loss law")
     if not (isinstance(delta, int | float) and np.isfinite(delta) and delta > 0):
         raise invalid("delta", "a positive number", delta)
-    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    n_boot, seed = check_n_draws(n_boot, "n_boot", minimum=0), check_seed(seed)
     n_polish = check_count(n_polish, "n_polish", minimum=1)
     n_polish_boot = check_count(n_polish_boot, "n_polish_boot", minimum=1)
     max_iter = check_count(max_iter, "max_iter", minimum=1)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench._validation import check_count, check_positive, invalid, public
+from workbench._validation import check_count, check_positive, check_seed, invalid, public
 from workbench.errors import DataError, format_choices
 
 __all__ = [
@@ -123,6 +123,7 @@ def simulate_runs(
         data are synthetic.
     """
     n_runs = check_count(n_runs, "n_runs", minimum=1)
+    seed = check_seed(seed)
     truth = law_params(params, "params")
     if not (noise >= 0):
         raise invalid("noise", "a number >= 0", noise)

@@ -26,7 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import merge
-from workbench._validation import invalid, public
+from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.data import load, load_table, table_from
 from workbench.errors import format_choices
 from workbench.supply.chips import chip_arrays
@@ -124,10 +124,7 @@ def capacity_ceiling(
         ``hbm_units``, ``wafers`` and ``hbm_supply``; ``p_hbm_binds`` (quarter) the share of
         draws where HBM, not packaging, sets the ceiling; ``reference_chip`` along quarter.
     """
-    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise invalid("n_draws", "a positive integer", n_draws)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise invalid("seed", "a non-negative integer", seed)
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     overrides = dict(assumptions or {})
     unknown = [k for k in overrides if k not in CEILING_KEYS]
     if unknown:
@@ -154,7 +151,7 @@ def capacity_ceiling(
         )
     inputs: dict[str, Any] = {name: Uniform(0.0, 1.0) for name in _INPUTS}
     inputs["allocation"], allocation = _allocation(overrides.get("allocation"), vendor)
-    draws = sample(inputs, n_draws=int(n_draws), seed=int(seed), stream=STREAM)
+    draws = sample(inputs, n_draws=n_draws, seed=seed, stream=STREAM)
     quarters = pd.DatetimeIndex(table["quarter"].values)
     labels = [f"{q.year}Q{q.quarter}" for q in quarters]
 
@@ -218,7 +215,7 @@ def capacity_ceiling(
         },
         coords={
             "quarter": quarters.values.astype("datetime64[ns]"),
-            "draw": np.arange(int(n_draws)),
+            "draw": np.arange(n_draws),
             "reference_chip": ("quarter", np.array(chips, dtype=object)),
         },
         attrs={
@@ -231,9 +228,9 @@ def capacity_ceiling(
                 method="workbench.supply.capacity_ceiling",
             ),
             "vendor": scope,
-            "seed": int(seed),
+            "seed": seed,
             STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
-            "n_draws": int(n_draws),
+            "n_draws": n_draws,
         },
     )
 
@@ -272,6 +269,7 @@ def cap_forecast(
         ``capped_upper``, ``ceiling_median`` and ``p_binds`` (probability that the ceiling is
         below the uncapped forecast); NaN where the ceiling table has no data.
     """
+    seed = check_seed(seed)
     if isinstance(forecast, ForecastFit):
         forecast = forecast.predict()
     if not isinstance(forecast, xr.Dataset) or not {"mean", "lower", "upper"} <= set(
@@ -371,8 +369,7 @@ def power_ceiling(
         centres; ``facility_multiplier`` (draw) [1]: facility watts per watt of accelerator
         TDP (server overhead × PUE), which turns it into accelerators.
     """
-    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise invalid("n_draws", "a positive integer", n_draws)
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     grid = table_from(table, "grid_power", "table")
     missing = [c for c in ("low", "high", "level") if c not in grid]
     if missing or "year" not in grid.dims:
@@ -391,7 +388,7 @@ def power_ceiling(
         "pue": presets["pue_mixed"],
         "server_overhead": presets["server_overhead"],
     }
-    draws = sample(inputs, n_draws=int(n_draws), seed=seed, stream=POWER_STREAM)
+    draws = sample(inputs, n_draws=n_draws, seed=seed, stream=POWER_STREAM)
     years = [int(y) for y in grid["year"].values]
     u = draws["grid"].values
     per_year = np.empty((len(years), u.size))
@@ -437,8 +434,8 @@ def power_ceiling(
             "tables; AI share " + repr(share),
             "license": str(grid.attrs.get("license", "unknown")),
             "as_of": str(grid.attrs.get("as_of", "")),
-            "seed": int(seed),
+            "seed": seed,
             STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
-            "n_draws": int(n_draws),
+            "n_draws": n_draws,
         },
     )

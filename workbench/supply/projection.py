@@ -30,7 +30,7 @@ import xarray as xr
 from scipy import special
 
 from workbench._time import bound
-from workbench._validation import invalid, public
+from workbench._validation import check_seed, invalid, public
 from workbench.data import load
 from workbench.errors import format_choices
 from workbench.supply.forecast import forecast
@@ -137,6 +137,7 @@ def project_shipments(
         or "draw" not in shipments.dims
     ):
         raise invalid("shipments", "an estimate_shipments Dataset (dims quarter, draw)", shipments)
+    seed = check_seed(int(shipments.attrs.get("seed", 0)) if seed is None else seed)
     history = shipment_totals(shipments)
     quarters = pd.DatetimeIndex(history["quarter"].values)
     last = quarters[-1]
@@ -145,8 +146,6 @@ def project_shipments(
         raise invalid("end", f"after the last quarter of history ({last.date()})", end)
     future_quarters = pd.date_range(last, stop, freq="QS")[1:]
     n_draws = history.sizes["draw"]
-    if seed is None:
-        seed = int(shipments.attrs.get("seed", 0))
     recent = history.isel(quarter=slice(-RECENT_QUARTERS, None))
     steps = np.arange(1, len(future_quarters) + 1)
     if method == "capacity":
@@ -155,7 +154,7 @@ def project_shipments(
         if unknown:
             raise invalid("growth", f"a mapping with keys {format_choices(inputs)}", unknown[0])
         inputs.update({k: as_distribution(v, name=k) for k, v in (growth or {}).items()})
-        draws = sample(inputs, n_draws=n_draws, seed=int(seed), stream=STREAM)
+        draws = sample(inputs, n_draws=n_draws, seed=seed, stream=STREAM)
         per_package = draws["h100e_per_package_growth"].values
         yearly = draws["packaging_growth"].values * per_package
         # The recent mean stands for the middle of the last four quarters.
@@ -184,7 +183,7 @@ def project_shipments(
         center = np.log(fc["mean"].values[future])
         z = float(special.ndtri(0.5 + level / 2))
         spread = (np.log(fc["upper"].values[future]) - np.log(fc["lower"].values[future])) / (2 * z)
-        scores = sample({"path": Normal(0.0, 1.0)}, n_draws=n_draws, seed=int(seed), stream=STREAM)[
+        scores = sample({"path": Normal(0.0, 1.0)}, n_draws=n_draws, seed=seed, stream=STREAM)[
             "path"
         ]
         path = np.exp(center[:, None] + spread[:, None] * scores.values[None, :])
@@ -283,10 +282,10 @@ def project_shipments(
         + ("; capped by the grid-power ceiling" if power_ceiling is not None else ""),
         "projection_method": chosen,
         "projection_selection": selection,
-        "projection_seed": int(seed),
+        "projection_seed": seed,
         STREAMS_ATTR: merge_streams(
             shipments,
-            stream(int(seed), STREAM),
+            stream(seed, STREAM),
             *[c for c in (ceiling, power_ceiling) if c is not None],
         ),
     }

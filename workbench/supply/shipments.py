@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import Var, merge
-from workbench._validation import check_choice, check_count, invalid, public
+from workbench._validation import check_choice, check_n_draws, check_seed, invalid, public
 from workbench.errors import format_choices
 from workbench.supply.assumptions import (
     MixRow,
@@ -236,8 +236,7 @@ def estimate_shipments(
     >>> ds.units.dims
     ('quarter', 'chip', 'draw')
     """
-    check_count(n_draws, "n_draws")
-    check_count(seed, "seed", minimum=0)
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     requested = _requested(vendor)
     a = read_assumptions(assumptions, requested)
     available = a.vendors()
@@ -245,7 +244,7 @@ def estimate_shipments(
     for name in vendors:
         check_choice(name, "vendor", available)
     plans = [_plan(a, v) for v in vendors]
-    return _compute(plans, a, int(n_draws), int(seed))
+    return _compute(plans, a, n_draws, seed)
 
 
 def _inputs(plans: list[_VendorPlan], a: ShipmentAssumptions, chips: list[str]):
