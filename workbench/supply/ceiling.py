@@ -235,6 +235,15 @@ def capacity_ceiling(
     )
 
 
+def cap_draws(values: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, float]:
+    """Each draw of ``values`` capped at the same draw of ``cap``, and the share the cap cut.
+
+    The one capping rule of supply: a forecast's draws (:func:`cap_forecast`) and projected
+    paths (:func:`~workbench.supply.project_shipments`) meet the ceiling draw by draw.
+    """
+    return np.minimum(values, cap), float(np.mean(values > cap))
+
+
 @public
 def cap_forecast(
     forecast: ForecastFit | xr.Dataset,
@@ -310,13 +319,11 @@ def cap_forecast(
         for key in inputs:
             t = int(key)
             cap = ceiling[variable].sel(quarter=quarters[t]).values
-            uncapped = draws[key].values
-            capped = np.minimum(uncapped, cap)
+            capped, out["p_binds"][t] = cap_draws(draws[key].values, cap)
             out["capped_mean"][t], out["capped_lower"][t], out["capped_upper"][t] = np.quantile(
                 capped, probs
             )
             out["ceiling_median"][t] = np.median(cap)
-            out["p_binds"][t] = np.mean(cap < uncapped)
     units = forecast["mean"].attrs.get("units", "1")
     label = forecast["observed"].attrs.get("long_name", variable)
     result = forecast.copy()

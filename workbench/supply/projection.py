@@ -33,6 +33,7 @@ from workbench._time import bound
 from workbench._validation import check_seed, invalid, public
 from workbench.data import load
 from workbench.errors import format_choices
+from workbench.supply.ceiling import cap_draws
 from workbench.supply.forecast import forecast
 from workbench.supply.methods import METHODS
 from workbench.supply.shipments import impute_power
@@ -69,6 +70,26 @@ def shipment_totals(shipments: xr.Dataset) -> xr.Dataset:
     totals["power"] = filled["power"].sum("chip", min_count=1, keep_attrs=True)
     totals.attrs = shipments.attrs
     return totals
+
+
+def _cap_quarters(h100e, future_quarters, ceiling, parameter: str, cap_at) -> np.ndarray:
+    """Cap ``h100e`` (quarter, draw; in place) where ``ceiling`` has the quarter.
+
+    ``cap_at(i, quarter)`` gives the cap of every draw in future quarter ``i``; draw *j* of
+    the projection meets draw *j* of the ceiling, so the two must have as many draws.
+    Returns the share of draws the cap cut, per future quarter (0 where it has no data).
+    """
+    n_draws = h100e.shape[1]
+    if ceiling.sizes.get("draw") != n_draws:
+        # The message names the function that makes the ceiling: 'ceiling' is a capacity one.
+        made_by = {"ceiling": "capacity_ceiling"}.get(parameter, parameter)
+        raise invalid(parameter, f"a {made_by} with {n_draws} draws", ceiling.sizes.get("draw"))
+    known = pd.DatetimeIndex(ceiling["quarter"].values)
+    shares = np.zeros(len(future_quarters))
+    for i, quarter in enumerate(future_quarters):
+        if quarter in known:
+            h100e[i], shares[i] = cap_draws(h100e[i], cap_at(i, quarter))
+    return shares
 
 
 def _end_quarter(end) -> pd.Timestamp:
@@ -202,18 +223,13 @@ def project_shipments(
         raise invalid("method", f"one of {format_choices(['capacity', 'auto', *METHODS])}", method)
     capped_share = np.zeros(len(future_quarters))
     if ceiling is not None:
-        if ceiling.sizes.get("draw") != n_draws:
-            raise invalid(
-                "ceiling",
-                f"a capacity_ceiling with {n_draws} draws",
-                ceiling.sizes.get("draw"),
-            )
-        cap_quarters = pd.DatetimeIndex(ceiling["quarter"].values)
-        for i, quarter in enumerate(future_quarters):
-            if quarter in cap_quarters:
-                cap = ceiling["h100e"].sel(quarter=quarter).values
-                capped_share[i] = float(np.mean(h100e[i] > cap))
-                h100e[i] = np.minimum(h100e[i], cap)
+        capped_share = _cap_quarters(
+            h100e,
+            future_quarters,
+            ceiling,
+            "ceiling",
+            lambda i, quarter: ceiling["h100e"].sel(quarter=quarter).values,
+        )
     # Everything but h100e follows it at the recent ratios.
     follows = [name for name in (*SUMMED, "power") if name != "h100e" and name in history]
     per_h100e = {
@@ -222,25 +238,22 @@ def project_shipments(
     }
     power_capped = np.zeros(len(future_quarters))
     if power_ceiling is not None:
-        if power_ceiling.sizes.get("draw") != n_draws:
-            raise invalid(
-                "power_ceiling",
-                f"a power_ceiling with {n_draws} draws",
-                power_ceiling.sizes.get("draw"),
-            )
-        known = pd.DatetimeIndex(power_ceiling["quarter"].values)
-        multiplier = power_ceiling["facility_multiplier"].values
-        watts = per_h100e["power"] * multiplier  # facility W per H100e shipped now
-        # A ceiling the estimated history already broke is not a ceiling: each draw's is at
-        # least the facility power its own last four quarters connected, per quarter.
-        connected = recent["power"].mean("quarter").values * multiplier / 1e6
-        for i, quarter in enumerate(future_quarters):
-            if quarter in known:
-                per = watts * np.broadcast_to(trend.get("power", 1.0), h100e.shape)[i]
-                room = np.maximum(power_ceiling["power"].sel(quarter=quarter).values, connected)
-                cap = room * 1e6 / per
-                power_capped[i] = float(np.mean(h100e[i] > cap))
-                h100e[i] = np.minimum(h100e[i], cap)
+        recent_power = recent["power"].mean("quarter").values
+        power_trend = np.broadcast_to(trend.get("power", 1.0), h100e.shape)
+
+        def h100e_room(i, quarter):
+            multiplier = power_ceiling["facility_multiplier"].values
+            # Facility W per H100e shipped in the quarter.
+            watts = per_h100e["power"] * multiplier * power_trend[i]
+            # A ceiling the estimated history already broke is not a ceiling: each draw's is
+            # at least the facility power its own last four quarters connected, per quarter.
+            connected = recent_power * multiplier / 1e6
+            room = np.maximum(power_ceiling["power"].sel(quarter=quarter).values, connected)
+            return room * 1e6 / watts
+
+        power_capped = _cap_quarters(
+            h100e, future_quarters, power_ceiling, "power_ceiling", h100e_room
+        )
     coords = {"quarter": future_quarters, "draw": history["draw"].values}
     projected = xr.Dataset(
         {
