@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench._provenance import merge
+from workbench._provenance import Var, describe, merge
 from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.data import load, load_table, table_from
 from workbench.errors import format_choices
@@ -48,6 +48,12 @@ __all__ = ["AI_SHARE", "cap_forecast", "capacity_ceiling", "power_ceiling"]
 
 STREAM = "supply.ceiling"
 POWER_STREAM = "supply.power_ceiling"
+POWER_VARS = {
+    "power": Var("MW", "New facility power for AI accelerators per quarter"),
+    "grid_power": Var("MW", "New data-centre power connectable per quarter"),
+    "facility_multiplier": Var("1", "Facility W per W of accelerator TDP"),
+    "ai_share": Var("1", "AI share"),
+}
 # Share of new data-centre power taken by AI accelerators: in the IEA's base case (Energy and
 # AI, 2025) AI-focused data centres more than quadruple their use by 2030 while all data
 # centres double (415 to 945 TWh), so AI takes about half of the growth or more; hyperscale
@@ -175,43 +181,15 @@ def capacity_ceiling(
     units = np.minimum(packaging, hbm_units)
     dims = ("quarter", "draw")
     scope = "the whole market" if vendor is None else vendor
-    return xr.Dataset(
+    ds = xr.Dataset(
         {
-            "units": (
-                dims,
-                units,
-                {"units": "1", "long_name": f"Accelerator ceiling per quarter ({scope})"},
-            ),
-            "h100e": (
-                dims,
-                units * specs.h100e[:, None],
-                {"units": "1", "long_name": f"H100-equivalent ceiling per quarter ({scope})"},
-            ),
-            "packaging_units": (
-                dims,
-                packaging,
-                {"units": "1", "long_name": "Packages CoWoS capacity allows"},
-            ),
-            "hbm_units": (
-                dims,
-                hbm_units,
-                {"units": "1", "long_name": "Packages HBM supply allows"},
-            ),
-            "wafers": (
-                dims,
-                wafers,
-                {"units": "1", "long_name": "CoWoS wafer starts per quarter (whole market)"},
-            ),
-            "hbm_supply": (
-                dims,
-                hbm,
-                {"units": "byte", "long_name": "HBM supply per quarter (whole market)"},
-            ),
-            "p_hbm_binds": (
-                "quarter",
-                (hbm_units < packaging).mean(axis=1),
-                {"units": "1", "long_name": "Probability HBM, not packaging, sets the ceiling"},
-            ),
+            "units": (dims, units),
+            "h100e": (dims, units * specs.h100e[:, None]),
+            "packaging_units": (dims, packaging),
+            "hbm_units": (dims, hbm_units),
+            "wafers": (dims, wafers),
+            "hbm_supply": (dims, hbm),
+            "p_hbm_binds": ("quarter", (hbm_units < packaging).mean(axis=1)),
         },
         coords={
             "quarter": quarters.values.astype("datetime64[ns]"),
@@ -233,6 +211,20 @@ def capacity_ceiling(
             "n_draws": n_draws,
         },
     )
+    return describe(ds, _ceiling_vars(scope))
+
+
+def _ceiling_vars(scope: str) -> dict[str, Var]:
+    """What :func:`capacity_ceiling`'s variables are, for a market ``scope``."""
+    return {
+        "units": Var("1", f"Accelerator ceiling per quarter ({scope})"),
+        "h100e": Var("1", f"H100-equivalent ceiling per quarter ({scope})"),
+        "packaging_units": Var("1", "Packages CoWoS capacity allows"),
+        "hbm_units": Var("1", "Packages HBM supply allows"),
+        "wafers": Var("1", "CoWoS wafer starts per quarter (whole market)"),
+        "hbm_supply": Var("byte", "HBM supply per quarter (whole market)"),
+        "p_hbm_binds": Var("1", "Probability HBM, not packaging, sets the ceiling"),
+    }
 
 
 def cap_draws(values: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, float]:
@@ -388,7 +380,8 @@ def power_ceiling(
     lo, hi = share.interval(0.999999)
     if not (0 <= lo and hi <= 1):
         raise invalid("ai_share", "a share in [0, 1]", ai_share)
-    presets = distributions_from_table(load("facility_power"))
+    facility = load("facility_power")
+    presets = distributions_from_table(facility)
     inputs = {
         "grid": Uniform(0.0, 1.0),
         "ai_share": share,
@@ -411,38 +404,21 @@ def power_ceiling(
     ai = grid_q * draws["ai_share"].values[None, :]
     multiplier = draws["pue"].values * draws["server_overhead"].values
     dims = ("quarter", "draw")
-    return xr.Dataset(
+    ds = xr.Dataset(
         {
-            "power": (
-                dims,
-                ai,
-                {"units": "MW", "long_name": "New facility power for AI accelerators per quarter"},
-            ),
-            "grid_power": (
-                dims,
-                grid_q,
-                {"units": "MW", "long_name": "New data-centre power connectable per quarter"},
-            ),
-            "facility_multiplier": (
-                ("draw",),
-                multiplier,
-                {"units": "1", "long_name": "Facility W per W of accelerator TDP"},
-            ),
-            "ai_share": (
-                ("draw",),
-                draws["ai_share"].values,
-                {"units": "1", "long_name": "AI share"},
-            ),
+            "power": (dims, ai),
+            "grid_power": (dims, grid_q),
+            "facility_multiplier": ("draw", multiplier),
+            "ai_share": ("draw", draws["ai_share"].values),
         },
         coords={"quarter": quarters.values.astype("datetime64[ns]"), "draw": np.arange(n_draws)},
         attrs={
             "title": "Grid-power ceiling on AI accelerators",
-            "source": "workbench.supply.power_ceiling over the grid_power and facility_power "
-            "tables; AI share " + repr(share),
-            "license": str(grid.attrs.get("license", "unknown")),
-            "as_of": str(grid.attrs.get("as_of", "")),
+            # The grid table (the bundled one or the caller's) and the facility presets.
+            **merge(grid, facility, method=f"workbench.supply.power_ceiling (AI share {share!r})"),
             "seed": seed,
             STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
             "n_draws": n_draws,
         },
     )
+    return describe(ds, POWER_VARS)
