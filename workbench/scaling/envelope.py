@@ -32,7 +32,7 @@ from workbench._validation import (
 )
 from workbench.errors import FitError
 from workbench.scaling.isoflop import allocation_band
-from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN
+from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN, law_loss
 from workbench.scaling.runs import law_params
 
 __all__ = ["EnvelopeFit", "fit_envelope", "simulate_curves"]
@@ -63,11 +63,7 @@ def simulate_curves(
     seed = check_seed(seed)
     rng = np.random.default_rng([seed, 0xA1])
     tokens = np.geomspace(min_tokens, max_tokens, n_steps)
-    law = (
-        truth["E"]
-        + truth["A"] / sizes[:, None] ** truth["alpha"]
-        + truth["B"] / tokens[None] ** truth["beta"]
-    )
+    law = law_loss(truth, sizes[:, None], tokens[None])
     per_run = rng.normal(0.0, noise, (sizes.size, 1))
     loss = law * np.exp(per_run + rng.normal(0.0, step_noise, law.shape))
     ds = xr.Dataset(

@@ -32,7 +32,7 @@ from workbench._validation import (
     public,
 )
 from workbench.errors import FitError
-from workbench.scaling.piecewise import PiecewiseTrendFit, _fit_segments
+from workbench.scaling.piecewise import PiecewiseTrendFit, _fit_segments, _split_dates
 from workbench.scaling.trend import METHODS, _from_decimal_years, prepare_trend_data
 
 __all__ = ["CRITERIA", "EraFit", "find_eras"]
@@ -110,7 +110,7 @@ def find_eras(
     scores = bic if criterion == "bic" else _cv_scores(x, z, min_points, max_breaks, folds, seed)
     scores = np.where(allowed, scores, np.inf)
     chosen = int(np.argmin(scores))
-    midpoints = _split_years(data.years)
+    midpoints = _split_dates(data.years)
     break_years = midpoints[splits[chosen]] if chosen else np.zeros(0)
     breaks = _from_decimal_years(break_years)
     fit = _fit_segments(data, breaks, method, level)
@@ -138,14 +138,6 @@ def find_eras(
     if criterion == "cv":
         table["cv"] = scores
     return EraFit(fit, chosen, criterion, table, boot_m, boot_breaks, level)
-
-
-def _split_years(years: np.ndarray) -> np.ndarray:
-    """Break year before each sorted point: the midpoint with the previous point."""
-    out = np.empty_like(years)
-    out[0] = years[0]
-    out[1:] = (years[1:] + years[:-1]) / 2
-    return out
 
 
 def _segment_costs(x, z, w, min_points) -> np.ndarray:

@@ -65,12 +65,20 @@ def _to_params(theta: np.ndarray) -> np.ndarray:
     )
 
 
+def law_loss(law, n_params, n_tokens):
+    """The loss law ``E + A / N**alpha + B / D**beta`` at broadcastable ``N`` and ``D``.
+
+    Hoffmann et al. (2022), equation 2. ``law`` is a mapping of :data:`NAMES` or their five
+    values in that order (numbers or arrays that broadcast with ``N`` and ``D``).
+    """
+    e, a, b, alpha, beta = (law[k] for k in NAMES) if isinstance(law, Mapping) else law
+    return e + a / n_params**alpha + b / n_tokens**beta
+
+
 def _predict_loss(params: np.ndarray, n_params, n_tokens):
     """Loss for parameter rows (M, 5) at broadcastable N and D: shape (M, *N.shape)."""
-    e, a, b, alpha, beta = (
-        params[:, k].reshape((-1,) + (1,) * np.ndim(n_params)) for k in range(5)
-    )
-    return e + a / n_params**alpha + b / n_tokens**beta
+    rows = [params[:, k].reshape((-1,) + (1,) * np.ndim(n_params)) for k in range(5)]
+    return law_loss(rows, n_params, n_tokens)
 
 
 def _optimal_allocation(params: np.ndarray, compute: np.ndarray):
