@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
 from workbench._validation import check_level, invalid, public
 from workbench.data import table_from
 
@@ -189,8 +190,7 @@ def compare_published(
         "level": float(level),
         "calibrated": tree.attrs.get("calibrated", ""),
         "us_share": US_SHARE,
-        "source": "workbench.gap.compare_published; published: "
-        + str(table.attrs.get("title", "table")),
-        "as_of": tree.attrs.get("as_of", ""),
+        # The outlook's provenance and the published table's (merged: never invented).
+        **merge(tree, table, method="workbench.gap.compare_published"),
     }
     return ds
