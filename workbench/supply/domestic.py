@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import merge
+from workbench._time import quarter_coord
 from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.data import load
 from workbench.supply.chips import H100_REFERENCE
@@ -112,11 +113,7 @@ def domestic_china_shipments(
             ),
         },
         coords={
-            "quarter": (
-                "quarter",
-                quarters.values.astype("datetime64[ns]"),
-                {"long_name": "Calendar quarter"},
-            ),
+            "quarter": quarter_coord(quarters),
             "chip": ("chip", np.array(chips, dtype=object)),
             "draw": np.arange(n_draws),
             "vendor": ("chip", np.array(vendor, dtype=object)),

@@ -19,6 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import Var, merge
+from workbench._time import quarter_coord
 from workbench._validation import check_choice, check_n_draws, check_seed, invalid, public
 from workbench.errors import format_choices
 from workbench.supply.assumptions import (
@@ -324,11 +325,7 @@ def _compute(
 
     dims = ("quarter", "chip", "draw")
     coords = {
-        "quarter": (
-            "quarter",
-            quarters.values.astype("datetime64[ns]"),
-            {"long_name": "Calendar quarter"},
-        ),
+        "quarter": quarter_coord(quarters),
         "chip": ("chip", np.array(chips, dtype=object)),
         "draw": np.arange(n_draws),
         **specs.coords(),
