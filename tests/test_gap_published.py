@@ -73,6 +73,13 @@ def test_compare_published_converts_and_divides(tree):
     total = tree["shipments"]["h100e"].sel(quarter=slice("2022-01-01", "2025-10-01")).sum("quarter")
     assert float(cumulative["ours_median"]) == pytest.approx(float(total.median()))
     assert (cmp["ours_lower"] <= cmp["ours_median"]).all()
+    # Provenance is the outlook's and the published table's, merged: it used to leave out
+    # the licence (and state the outlook's date only).
+    table = data.load("published_estimates")
+    for key in ("source", "license", "as_of"):
+        assert cmp.attrs[key] and cmp.attrs[key] != "unknown"
+    assert table.attrs["license"] in cmp.attrs["license"]
+    assert cmp.attrs["as_of"] == max(tree.attrs["as_of"], table.attrs["as_of"][:10])
 
 
 def test_compare_published_bad_input(tree):

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.data.metadata import DTYPES, check_metadata
+from workbench.data.metadata import DTYPES, check_metadata, read_text
 from workbench.data.paths import file_sha256
 from workbench.errors import DataError, format_choices
 
@@ -192,17 +192,7 @@ def read_table(
 
 def _read_records(path: Path, on_short_row: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the records with the 1-based line each starts on."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError("no such file", path=path) from None
-    except OSError as exc:
-        raise DataError(f"cannot be read ({exc.strerror})", path=path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"is not UTF-8 text (byte {exc.start})", path=path, line=line) from None
+    text = read_text(path, encoding="utf-8-sig")
     if not text.strip():
         raise DataError("the file is empty", path=path)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

@@ -59,7 +59,7 @@ import xarray as xr
 from workbench import uncertainty
 from workbench._provenance import fresh_attrs, merge
 from workbench._time import to_year
-from workbench._validation import invalid, public
+from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.data import H100E_CHIP
 from workbench.demand.other_workloads import ATTRS as OTHER_ATTRS
 from workbench.demand.other_workloads import _other_workload_h100e
@@ -259,6 +259,7 @@ def simulate(
     >>> ds.h100e.dims, ds.power.attrs["units"]
     (('draw', 'year'), 'MW')
     """
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     coord, when = _times(start, end, freq)
     if str(dtype) not in ("float32", "float64") and dtype not in (np.float32, np.float64):
         raise invalid("dtype", "'float32' or 'float64'", dtype)
@@ -287,7 +288,7 @@ def simulate(
     # Many draws run as one dask task per chunk (on the threaded scheduler in memory, both
     # cores); a few go straight through numpy, without a task graph to build.
     blockwise = chunks is not None or n_draws > IN_MEMORY_CHUNK
-    draw_stream = uncertainty.stream(_seed(seed), STREAM)
+    draw_stream = uncertainty.stream(seed, STREAM)
     x = uncertainty.sample(
         {n: dists[n] for n in wanted},
         n_draws=n_draws,
@@ -387,12 +388,6 @@ def _beyond_physics(out: xr.Dataset, bound: xr.DataArray) -> None:
         RuntimeWarning,
         stacklevel=5,  # _beyond_physics <- simulate <- fresh_attrs <- public <- the user
     )
-
-
-def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise invalid("seed", "a non-negative integer", seed)
-    return int(seed)
 
 
 def _chip_specs(chips) -> xr.Dataset:

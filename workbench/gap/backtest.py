@@ -39,7 +39,7 @@ from scipy import special
 
 from workbench import data, supply
 from workbench._random import stream
-from workbench._validation import invalid, public
+from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.data.paths import ENV_VAR
 from workbench.errors import CalibrationWarning
 from workbench.gap import calibration
@@ -165,6 +165,7 @@ def backtest(
     """
     if isinstance(as_of, str) or not len(as_of):
         raise invalid("as_of", "a sequence of dates", as_of)
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     dates = []
     for value in as_of:
         try:
@@ -172,7 +173,7 @@ def backtest(
         except (ValueError, TypeError):
             raise invalid("as_of", "ISO dates", value) from None
     truth = _truth(n_draws, seed)
-    rng = stream(int(seed), "gap.backtest").generator()
+    rng = stream(seed, "gap.backtest").generator()
     rows = []
     for date in dates:
         with published_before(date), warnings.catch_warnings():

@@ -19,7 +19,7 @@ import xarray as xr
 from workbench import demand, supply
 from workbench._provenance import merge
 from workbench._time import select_year, to_year
-from workbench._validation import invalid, public, renamed
+from workbench._validation import check_count, check_n_draws, check_seed, invalid, public, renamed
 from workbench.demand.power import COOLING  # re-exported as gap.COOLING
 from workbench.errors import format_choices
 from workbench.gap import calibration
@@ -148,6 +148,7 @@ def outlook(
         posterior) and ``prior_gap`` (the gap on the prior draws).
     """
     end = to_year(renamed(horizon, end, old="horizon", new="end", default=DEFAULT_END), "end")
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     if cooling not in COOLING:
         raise invalid("cooling", f"one of {format_choices(COOLING)}", cooling)
     if region not in REGIONS:
@@ -158,10 +159,7 @@ def outlook(
         raise invalid("calibrate", "True or False", calibrate)
     if not isinstance(power_ceiling, bool):
         raise invalid("power_ceiling", "True or False", power_ceiling)
-    if isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer)):
-        raise invalid("oversample", "a whole number >= 1", oversample)
-    if oversample < 1:
-        raise invalid("oversample", "a whole number >= 1", oversample)
+    check_count(oversample, "oversample")
     if freq not in FREQS:
         raise invalid("freq", f"one of {format_choices(FREQS)}", freq)
     period = "year" if freq == "quarter" else None

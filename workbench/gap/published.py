@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
 from workbench._validation import check_level, invalid, public
 from workbench.data import table_from
 from workbench.gap.core import compute_gap
@@ -215,8 +216,7 @@ def compare_published(
         "level": float(level),
         "calibrated": tree.attrs.get("calibrated", ""),
         "us_share": US_SHARE,
-        "source": "workbench.gap.compare_published; published: "
-        + str(table.attrs.get("title", "table")),
-        "as_of": tree.attrs.get("as_of", ""),
+        # The outlook's provenance and the published table's (merged: never invented).
+        **merge(tree, table, method="workbench.gap.compare_published"),
     }
     return ds
