@@ -13,10 +13,11 @@ import xarray as xr
 from workbench._provenance import UNKNOWN
 from workbench._validation import invalid
 from workbench.data.metadata import read_metadata
-from workbench.data.paths import data_dir, dataset_path, list_datasets
+from workbench.data.paths import ENV_VAR, data_dir, dataset_path, list_datasets
 from workbench.data.table import Schema, read_table
 
 __all__ = [
+    "ENV_VAR",
     "data_dir",
     "dataset_path",
     "list_datasets",
