@@ -111,6 +111,9 @@ def test_not_utf8_and_missing_file(tmp_path):
     assert info.value.line == 2
     with pytest.raises(DataError, match="no such file"):
         read_table(tmp_path / "absent.csv", SCHEMA)
+    # A folder is named as one (tables and metadata share one reader of text files).
+    with pytest.raises(DataError, match="is a folder, not a file"):
+        read_table(tmp_path, SCHEMA)
 
 
 def test_duplicates_can_be_renamed_and_keyless_rows_skipped(tmp_path):

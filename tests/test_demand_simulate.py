@@ -331,3 +331,11 @@ def test_energy_is_bounded_by_the_worlds_electricity_with_a_warning():
     assert (ds.energy <= bound * (1 + 1e-9)).all()
     assert "world's electricity" in ds.attrs["energy_bound"]
     assert float(world_electricity(2024)) == pytest.approx(27_700)  # IEA: 415 TWh is 1.5%
+
+
+def test_a_thin_tail_at_the_energy_bound_is_not_reported_as_zero():
+    # One draw in 40,001 at the bound was reported as "0.00%" (two decimals of a percent).
+    with pytest.warns(RuntimeWarning, match="left physics") as caught:
+        simulate(n_draws=40_001, end=2027, seed=1, variables=["energy"])
+    message = str(caught[0].message)
+    assert "0.00%" not in message and "2027-01-01 0.0025%" in message

@@ -31,6 +31,22 @@ def annual_demand(values, *, start="2025-01-01", draws=None, seed=2):
     return ds
 
 
+def test_demand_power_is_the_occupied_share_of_the_fleet_power():
+    # Demand's own power assumes an efficiency of its own (here 0.1 kW per H100e against the
+    # fleet's 2 kW): the chips it occupies are the fleet's, and so is their power.
+    supply = quarterly_supply([100, 200, 300, 400])
+    supply["power"] = supply["h100e"] * 2e-3
+    demand = annual_demand([600])
+    demand = demand.assign(power=demand["h100e"] * 1e-4)
+    demand = demand.assign_coords(year=pd.to_datetime(["2026-01-01"]))
+    gap = compute_gap(supply, demand)
+    assert gap.demand_power.values == pytest.approx([600 / 400 * 400 * 2e-3])
+    assert gap.supply_power.values == pytest.approx([400 * 2e-3])
+    by_power = compute_gap(supply, demand, unit="power")
+    assert by_power.ratio.values == pytest.approx(gap.ratio.values)
+    assert "share of the fleet's facility power" in gap.attrs["alignment"]
+
+
 def test_fixed_inputs_give_hand_checkable_numbers():
     # Quarterly stocks 100..800 for 2025Q1..2026Q4 are stocks at each quarter's end; annual
     # demand is at 1 January: 2026-01-01 meets the end of 2025Q4 (400), 2027-01-01 the end

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from workbench import data
-from workbench.data.catalog import ENV_VAR
+from workbench.data.paths import ENV_VAR
 from workbench.errors import ParameterError
 from workbench.gap import backtest, backtest_note, backtest_scores
 from workbench.gap.backtest import _crps_normal, _crps_sample, _naive, published_before
@@ -83,3 +83,15 @@ def test_backtest_bad_dates():
         backtest("2025-07-01")
     with pytest.raises(ParameterError, match=r"'as_of' parameter of gap\.backtest"):
         backtest(["not a date"])
+
+
+def test_backtest_judges_the_grid_power_ceiling():
+    # The ceiling caps the projected installed base; the backtest scores that choice against
+    # what the later quarters recorded (see gap.outlook's power_ceiling).
+    capped = backtest(["2025-07-01"], n_draws=300, seed=1, power_ceiling=True)
+    free = backtest(["2025-07-01"], n_draws=300, seed=1)
+    pick = {"target": "installed_h100e"}
+    capped_q = capped.where(capped["target"] == pick["target"], drop=True)["forecast_q"]
+    free_q = free.where(free["target"] == pick["target"], drop=True)["forecast_q"]
+    assert bool((capped_q.sel(quantile=0.5) <= free_q.sel(quantile=0.5) * (1 + 1e-9)).all())
+    assert float(capped_q.sel(quantile=0.5)[-1]) < float(free_q.sel(quantile=0.5)[-1])

@@ -9,7 +9,7 @@ import pytest
 
 from workbench import data
 from workbench.errors import CalibrationWarning, ParameterError
-from workbench.gap import compare_published, outlook
+from workbench.gap import compare_published, compute_gap, occupancy, outlook
 from workbench.gap.published import HOURS_PER_YEAR, US_SHARE
 
 
@@ -37,16 +37,31 @@ def test_compare_published_converts_and_divides(tree):
     assert "epoch-nvidia-2026-03" not in cmp["estimate"].values  # per-vendor: supply's job
     np.testing.assert_allclose(cmp["ratio"], cmp["ours_median"] / cmp["published_median"])
     demand = tree["demand"].to_dataset()
-    # Quarterly demand (the outlook's default): a year's energy and power are the means of
-    # its four quarters' rates.
-    in_2028 = demand.sel(quarter=slice("2028-01-01", "2028-10-01"))
-    us = cmp.sel(estimate="lbnl-energy-2028")
-    assert float(us["ours_median"]) == pytest.approx(
-        float(np.median(in_2028["energy"].mean("quarter").values * US_SHARE))
+    supply = tree["supply"].to_dataset()
+    # Power follows the chips: demand's share of the fleet (on the binding resource) times
+    # the fleet's facility power; quarterly demand (the outlook's default), so a year's energy
+    # and power are the means of its four quarters.
+    quarters = demand["quarter"].values
+    share = occupancy(
+        demand["h100e"],
+        demand["bandwidth_h100e"],
+        supply["h100e"].sel(quarter=quarters),
+        supply["h100e_bandwidth"].sel(quarter=quarters),
     )
+    needed = share * supply["power"].sel(quarter=quarters)
+    served = np.minimum(share, 1.0) * supply["power"].sel(quarter=quarters)
+
+    def year_mean(da, year):
+        return da.sel(quarter=slice(f"{year}-01-01", f"{year}-10-01")).mean("quarter")
+
+    us = cmp.sel(estimate="lbnl-energy-2028")
+    load = demand["power_load_factor"]
+    energy = year_mean(served, 2028) * load * HOURS_PER_YEAR / 1e6
+    assert float(us["ours_median"]) == pytest.approx(float(np.median(energy * US_SHARE)))
     assert "mean of the year's quarters" in str(us["basis"].item())
+    assert "installed fleet" in str(us["basis"].item())
     world = cmp.sel(estimate="rand-power-2030")
-    in_2030 = demand["power"].sel(quarter=slice("2030-01-01", "2030-10-01")).mean("quarter")
+    in_2030 = year_mean(needed, 2030)
     assert float(world["ours_median"]) == pytest.approx(float(np.median(in_2030.values)) / 1e3)
     # 2023 precedes demand's years: the installed base's power at demand's load factor.
     old = cmp.sel(estimate="lbnl-energy-2023")
@@ -58,6 +73,13 @@ def test_compare_published_converts_and_divides(tree):
     total = tree["shipments"]["h100e"].sel(quarter=slice("2022-01-01", "2025-10-01")).sum("quarter")
     assert float(cumulative["ours_median"]) == pytest.approx(float(total.median()))
     assert (cmp["ours_lower"] <= cmp["ours_median"]).all()
+    # Provenance is the outlook's and the published table's, merged: it used to leave out
+    # the licence (and state the outlook's date only).
+    table = data.load("published_estimates")
+    for key in ("source", "license", "as_of"):
+        assert cmp.attrs[key] and cmp.attrs[key] != "unknown"
+    assert table.attrs["license"] in cmp.attrs["license"]
+    assert cmp.attrs["as_of"] == max(tree.attrs["as_of"], table.attrs["as_of"][:10])
 
 
 def test_compare_published_bad_input(tree):
@@ -73,10 +95,13 @@ def test_annual_demand_energy_is_the_mean_of_a_rate_growing_through_the_year():
         annual = outlook(n_draws=200, seed=2, calibrate=False, freq="year")
     cmp = compare_published(annual)
     demand = annual["demand"].to_dataset()
+    paired = compute_gap(annual["supply"].to_dataset(), demand)
+    served = np.minimum(paired["demand_power"], paired["supply_power"])
+    energy = served * demand["power_load_factor"] * HOURS_PER_YEAR / 1e6
     # Energy used during 2028: the log-mean of the rates at 1 January 2028 and 2029 (a rate
     # growing through the year; the 1 January value alone is its floor).
-    a = demand["energy"].sel(year="2028-01-01").values
-    b = demand["energy"].sel(year="2029-01-01").values
+    a = energy.sel(year="2028-01-01").values
+    b = energy.sel(year="2029-01-01").values
     us = cmp.sel(estimate="lbnl-energy-2028")
     assert float(us["ours_median"]) == pytest.approx(
         float(np.median((b - a) / np.log(b / a) * US_SHARE))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -61,9 +62,44 @@ def msgids() -> tuple[set[str], set[str]]:
                 if text:
                     (shapes if composed else texts).add(text)
     for path in (ROOT / "data").glob("*.toml"):
-        for column in tomllib.loads(path.read_text(encoding="utf-8")).get("columns", {}).values():
+        meta = tomllib.loads(path.read_text(encoding="utf-8"))
+        if meta.get("title"):  # the caption of the table in the data overview
+            texts.add(meta["title"])
+        for column in meta.get("columns", {}).values():
             if isinstance(column, dict) and column.get("long_name"):
                 texts.add(column["long_name"])
+    return texts, shapes
+
+
+def written() -> tuple[set[str], set[str]]:
+    """Every text the package writes anywhere: (string literals, f-string shapes), in the
+    code, the bundled notebooks and the bundled tables' metadata. Texts shown without a
+    ``translate`` call or a ``long_name`` key (a summary's row names, an attribute composed by
+    an f-string) are among them; the notebooks' test in Chinese (tests/test_notebooks_zh.py)
+    finds those that lack an entry."""
+    texts, shapes = set(), set()
+    sources = [path.read_text(encoding="utf-8") for path in PACKAGE.rglob("*.py")]
+    for path in (ROOT / "notebooks").glob("*.ipynb"):  # a chart title given in a notebook
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sources += ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            text, composed = _text(node)
+            if text:
+                (shapes if composed else texts).add(text)
+
+    def strings(value):
+        if isinstance(value, str):
+            texts.add(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                strings(v)
+
+    for path in (ROOT / "data").glob("*.toml"):
+        strings(tomllib.loads(path.read_text(encoding="utf-8")))
     return texts, shapes
 
 
@@ -77,8 +113,12 @@ def test_every_text_has_a_chinese_translation_and_every_translation_is_used():
     assert not missing_shapes, f"no zh template for the composed texts: {missing_shapes}"
     # Words the code looks up by a computed key (dimension names, choices, languages).
     looked_up = set(tomllib.loads((PACKAGE / "locale" / "zh.toml").read_text("utf-8"))["lookups"])
+    literals, literal_shapes = written()
     unused = sorted(
-        m for m in zh if m not in texts | looked_up and _FIELD.sub("{}", m) not in shapes
+        m
+        for m in zh
+        if m not in texts | looked_up | literals
+        and _FIELD.sub("{}", m) not in shapes | literal_shapes
     )
     assert not unused, f"zh.toml translates texts the package never shows: {unused}"
 
@@ -100,6 +140,19 @@ def test_translate_exact_composed_and_templates():
     finally:
         i18n.set_language("en")
     assert i18n.translate("Probability of a shortfall") == "Probability of a shortfall"
+
+
+def test_texts_without_a_translation_are_remembered():
+    i18n.translate("A header nobody translated", "zh")
+    i18n.translate("Probability of a shortfall", "zh")
+    i18n.translate("2030", "zh")
+    i18n.translate("H100e in 2030", "zh")
+    i18n.translate("Supply, H100-equivalents", "zh")  # composed from a template
+    missed = i18n.untranslated("zh")
+    assert "A header nobody translated" in missed
+    assert "Probability of a shortfall" not in missed and "Supply, H100-equivalents" not in missed
+    assert "2030" not in missed and "H100e in 2030" in missed
+    assert i18n.untranslated("en") == set(), "English is the source: nothing to translate"
 
 
 def test_unknown_language_is_refused():

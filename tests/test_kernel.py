@@ -10,6 +10,7 @@ import xarray as xr
 from workbench._provenance import UNKNOWN, Var, check_units, describe, merge
 from workbench._time import (
     bound,
+    quarter_coord,
     quarter_label,
     select_year,
     time_dim,
@@ -240,3 +241,11 @@ def test_merge_skips_absent_inputs_and_fresh_attrs_drops_them():
         return v * 2
 
     assert double(a).attrs == {}
+
+
+def test_quarter_coord_is_datetime_at_the_quarter_start_with_a_name():
+    quarters = pd.date_range("2024-01-01", periods=3, freq="QS")
+    ds = xr.Dataset(coords={"quarter": quarter_coord(quarters)})
+    assert ds["quarter"].dtype == np.dtype("datetime64[ns]")
+    assert ds["quarter"].attrs["long_name"] == "Calendar quarter"
+    assert quarter_label(ds["quarter"].values[1]) == "2024 Q2"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "workbench"
-KERNEL = {"_validation", "_provenance", "_random", "_results", "_time"}
+KERNEL = {"_validation", "_provenance", "_random", "_results", "_time", "_lazy"}
 ANALYSES = {"data", "uncertainty", "scaling", "supply", "demand", "gap"}
 FACES = {"plots", "tables", "reports", "cli"}
 

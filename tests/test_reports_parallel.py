@@ -120,3 +120,63 @@ def test_a_batch_file_with_a_wrong_parameter_runs_nothing(workspace, tmp_path):
     assert result.returncode == 2
     assert "The 'count' parameter of report 'echo' must be an integer; got 'ten'" in (result.stderr)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def two_reports(tmp_path, monkeypatch):
+    """A two-notebook suite planned into ``tmp_path/reports`` (its datasets: the workspace's)."""
+    from workbench import reports
+
+    small = make_workspace(tmp_path, notebooks=("chart", "echo"))
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(small.data))  # the workers inherit it
+    requests = reports.requests_for(["chart", "echo"], ["sleep_s=0.5"], folder=small.notebooks)
+    return small, reports.plan(requests, small.out)
+
+
+def run_recording_progress(tasks, **engine) -> list[tuple]:
+    """``run_tasks`` with callbacks that record every start, cell and end, in order."""
+    from workbench import reports
+
+    events = []
+    outcomes = reports.run_tasks(
+        tasks,
+        on_start=lambda task: events.append(("start", task.label)),
+        on_cell=lambda task, cell, cells: events.append(("cell", task.label, cell, cells)),
+        on_outcome=lambda outcome: events.append(("end", outcome.label)),
+        **engine,
+    )
+    assert all(outcome.status == "built" for outcome in outcomes), outcomes
+    return events
+
+
+def assert_each_cell_reported_in_order(events, tasks):
+    for task in tasks:
+        mine = [event for event in events if event[1] == task.label]
+        assert mine[0] == ("start", task.label) and mine[-1] == ("end", task.label), mine
+        executed = json.loads((task.folder / f"{task.report}.ipynb").read_text())
+        cells = len(executed["cells"])  # with the cell of injected parameters, if any
+        assert [event[2:] for event in mine[1:-1]] == [(n, cells) for n in range(1, cells + 1)]
+
+
+def test_worker_processes_report_each_cell_back(two_reports):
+    _, tasks = two_reports
+    events = run_recording_progress(tasks, jobs=2)
+    assert_each_cell_reported_in_order(events, tasks)
+    # Both ran at once: the second started before the first ended.
+    kinds = [kind for kind, *_ in events]
+    assert kinds.index("end") > [i for i, kind in enumerate(kinds) if kind == "start"][1]
+
+
+def test_dask_workers_report_each_cell_back(two_reports):
+    distributed = pytest.importorskip("distributed")
+    small, tasks = two_reports
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        env={"WORKBENCH_DATA_DIR": str(small.data)},
+    ) as cluster:
+        events = run_recording_progress(tasks, scheduler=cluster.scheduler_address)
+    assert_each_cell_reported_in_order(events, tasks)

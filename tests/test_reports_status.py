@@ -72,3 +72,47 @@ def test_report_dry_run_runs_nothing_and_honours_force(tmp_path):
     again = workspace.report("echo", "-p", "fail=true", "--dry-run")
     assert "echo: would build: its last run failed" not in again.stdout  # the good one is published
     assert "echo: would build: parameters changed ({} -> {'fail': True})" in again.stdout
+
+
+#: What reading reports' state and hashing their inputs must not need: issue 14 asks for a
+#: status under 1 s, and importing xarray alone takes about as long.
+HEAVY = ("altair", "jinja2", "jsonschema", "nbformat", "numpy", "pandas", "papermill", "xarray")
+
+
+def heavy_imports_of_status(workspace, *args) -> tuple[list[str], str]:
+    """Run ``workbench status ARGS`` in a fresh interpreter: the heavy modules it imported."""
+    code = (
+        "import sys\n"
+        "from workbench.cli import app\n"
+        "try:\n"
+        f"    app(['status', *{list(args)!r}, '--out', {str(workspace.out)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"print('heavy:', *sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=workspace.environment(),
+        cwd=workspace.root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    *lines, last = result.stdout.splitlines()
+    assert last.startswith("heavy:"), result.stdout
+    return last.split()[1:], "\n".join(lines)
+
+
+def test_status_of_a_suite_imports_none_of_the_heavy_libraries(tmp_path):
+    workspace = make_workspace(tmp_path, notebooks=("echo",))
+    assert heavy_imports_of_status(workspace) == (
+        [],
+        "echo: would build: never built\n1 would be built, 0 up to date (dry run: nothing ran)",
+    )
+    assert workspace.report().returncode == 0
+    heavy, shown = heavy_imports_of_status(workspace)
+    assert (heavy, shown.splitlines()[0]) == ([], "echo: up to date")
+    (workspace.data / "tiny.csv").write_text("item,value\na,2\n")  # the reasons: history
+    heavy, shown = heavy_imports_of_status(workspace)
+    assert (heavy, shown.splitlines()[0]) == ([], "echo: would build: data changed (tiny.csv)")
+    # (With -p the values are checked against the notebook's parameters, which papermill reads.)

@@ -104,7 +104,7 @@ def test_cap_binds_when_ceiling_is_low_and_not_when_high():
     free = cap_forecast(fc, high)
     assert float(free["p_binds"].sel(quarter=t)) == 0.0
     assert float(free["capped_mean"].sel(quarter=t)) == pytest.approx(
-        float(fc["mean"].sel(quarter=t)), rel=0.05
+        float(fc.predict()["mean"].sel(quarter=t)), rel=0.05
     )
     # Quarters beyond the ceiling table stay uncapped (NaN), not zero.
     assert np.isnan(free["capped_mean"].sel(quarter="2027-01-01")).all()
@@ -160,6 +160,14 @@ def test_power_ceiling_spreads_each_year_over_its_quarters():
     assert p.power.attrs["units"] == "MW"
     assert (p.facility_multiplier >= 1.3 * 1.1).all() and (p.facility_multiplier <= 1.8 * 1.5).all()
     assert p.attrs["random_streams"] == "supply.power_ceiling@1"
+    # Provenance is the grid table's and the facility presets' (merged, never invented): the
+    # facility_power table's licence was dropped before.
+    facility = load("facility_power").attrs
+    assert p.attrs["license"] == f"CC0-1.0; {facility['license']}"
+    assert p.attrs["as_of"] == max("2026-01-01", facility["as_of"][:10])
+    assert p.attrs["source"].startswith("workbench.supply.power_ceiling (AI share")
+    unlabeled = power_ceiling(n_draws=10, table=table.drop_attrs())
+    assert "unknown" in unlabeled.attrs["license"]
     with pytest.raises(ParameterError, match=r"'ai_share' parameter of supply\.power_ceiling"):
         power_ceiling(n_draws=10, ai_share=2.0)
 

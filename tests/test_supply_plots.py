@@ -59,3 +59,15 @@ def test_unknown_variable_is_named(results):
 
     with pytest.raises(ParameterError, match=r"'variable' parameter of plots\.shipments_chart"):
         charts.shipments_chart(results["nvidia"], variable="wafers")
+
+
+def test_forecast_chart_draws_a_forecast_fit_from_its_prediction(results):
+    series = results["nvidia"]["h100e"].sum("chip").median("draw")
+    fit = forecast(series, steps=4, method="loglinear")
+    spec = charts.forecast_chart(fit).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    expected = fit.predict()
+    assert len(rows) == expected.sizes["quarter"]
+    assert sum(r["mean"] is not None for r in rows) == 4
+    encodings = [layer["encoding"]["y"]["field"] for layer in spec["layer"]]
+    assert encodings == ["lower", "observed", "mean"]

@@ -109,3 +109,25 @@ def test_projection_feeds_the_installed_base_with_draws():
 def test_bad_projection_arguments(kwargs, message):
     with pytest.raises(ParameterError, match=message):
         project_shipments(history([1, 1, 1, 1]), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "made_by"), [("ceiling", "capacity_ceiling"), ("power_ceiling", "power_ceiling")]
+)
+def test_a_ceiling_must_have_the_projection_s_draws(parameter, made_by):
+    # Draw j of the projection meets draw j of each ceiling (one capping rule, cap_draws).
+    ceiling = xr.Dataset(
+        {name: (("quarter", "draw"), np.ones((1, 3))) for name in ("h100e", "power")},
+        coords={"quarter": [np.datetime64("2026-01-01", "ns")]},
+    ).assign(facility_multiplier=("draw", np.ones(3)))
+    with pytest.raises(
+        ParameterError, match=rf"'{parameter}' parameter .* must be a {made_by} with 4 draws"
+    ):
+        project_shipments(history([1, 1, 1, 1]), **{parameter: ceiling})
+
+
+def test_cap_draws_caps_each_draw_and_counts_the_share_cut():
+    from workbench.supply.ceiling import cap_draws
+
+    capped, share = cap_draws(np.array([1.0, 5.0, 3.0, 9.0]), np.array([2.0, 2.0, 4.0, 4.0]))
+    assert capped.tolist() == [1.0, 2.0, 3.0, 4.0] and share == 0.5

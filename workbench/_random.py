@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench._validation import invalid
+from workbench._validation import check_seed, invalid
 from workbench.errors import ParameterError
 
 __all__ = [
@@ -39,12 +39,6 @@ STREAMS_ATTR = "random_streams"
 UNNAMED = "unnamed"  # a bare integer seed: numpy's own stream of that seed (no name key)
 
 
-def _check_seed(seed, owner: str | None) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise invalid("seed", "a non-negative integer", seed, owner=owner)
-    return int(seed)
-
-
 @dataclass(frozen=True)
 class Stream:
     """One named random stream of a seed.
@@ -52,7 +46,7 @@ class Stream:
     Parameters
     ----------
     seed
-        The analysis' seed (a non-negative integer).
+        The analysis' seed (a whole number >= 0).
     name
         The stage drawing from it, e.g. ``"demand.simulate"``; :data:`UNNAMED` is numpy's
         plain stream of ``seed`` (what a bare integer seed gives).
@@ -70,7 +64,7 @@ class Stream:
     name: str = UNNAMED
 
     def __post_init__(self):
-        _check_seed(self.seed, "Stream")
+        check_seed(self.seed, owner="Stream")
         if not isinstance(self.name, str) or not self.name:
             raise ParameterError.invalid("name", "Stream", "a non-empty string", self.name)
 
@@ -101,7 +95,7 @@ class Stream:
 
 def stream(seed: int, name: str) -> Stream:
     """The stream called ``name`` of ``seed``."""
-    return Stream(_check_seed(seed, "stream"), name)
+    return Stream(check_seed(seed, owner="stream"), name)
 
 
 def as_stream(seed: int | Stream, name: str | None = None, *, owner: str | None = None) -> Stream:
@@ -112,7 +106,7 @@ def as_stream(seed: int | Stream, name: str | None = None, *, owner: str | None 
     """
     if isinstance(seed, Stream):
         return seed if name is None else Stream(seed.seed, name)
-    return Stream(_check_seed(seed, owner), name or UNNAMED)
+    return Stream(check_seed(seed, owner=owner), name or UNNAMED)
 
 
 def streams_of(attrs_or_dataset) -> frozenset[str]:

@@ -29,6 +29,7 @@ from workbench._validation import invalid
 
 __all__ = [
     "bound",
+    "quarter_coord",
     "quarter_label",
     "select_year",
     "time_dim",
@@ -81,6 +82,12 @@ def bound(value, parameter: str, *, end: bool = False) -> np.datetime64:
 def year_coord(years: Iterable) -> np.ndarray:
     """A ``year`` coordinate (datetime64, 1 January) from years given in any accepted form."""
     return np.array([f"{to_year(y):04d}-01-01" for y in years], dtype="datetime64[ns]")
+
+
+def quarter_coord(quarters: Iterable) -> tuple[str, np.ndarray, dict]:
+    """A ``quarter`` coordinate (datetime64, first day of the quarter) for ``Dataset(coords=)``."""
+    values = pd.DatetimeIndex(quarters).values.astype("datetime64[ns]")
+    return ("quarter", values, {"long_name": "Calendar quarter"})
 
 
 def years_of(coord) -> np.ndarray:

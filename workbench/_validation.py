@@ -46,9 +46,11 @@ __all__ = [
     "check_enough_points",
     "check_finite",
     "check_level",
+    "check_n_draws",
     "check_positive",
     "check_range",
     "check_same_lengths",
+    "check_seed",
     "check_share",
     "public",
     "renamed",
@@ -229,14 +231,35 @@ def check_level(level, parameter: str = "level", *, owner: str | None = None) ->
     return float(level)
 
 
-def check_count(value, parameter: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+def check_count(
+    value,
+    parameter: str,
+    *,
+    minimum: int = 1,
+    maximum: int | None = None,
+    owner: str | None = None,
+) -> int:
     """A whole number ``>= minimum`` (and ``<= maximum``); booleans are not counts."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise invalid(parameter, f"a whole number >= {minimum}", value)
+        raise invalid(parameter, f"a whole number >= {minimum}", value, owner=owner)
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"a whole number in [{minimum}, {maximum}]" if maximum is not None else None
-        raise invalid(parameter, bound or f"a whole number >= {minimum}", value)
+        raise invalid(parameter, bound or f"a whole number >= {minimum}", value, owner=owner)
     return int(value)
+
+
+def check_n_draws(value, parameter: str = "n_draws", *, minimum: int = 1) -> int:
+    """A number of Monte Carlo draws or bootstrap resamples (``n_boot``, ``minimum=0``)."""
+    return check_count(value, parameter, minimum=minimum)
+
+
+def check_seed(value, parameter: str = "seed", *, owner: str | None = None) -> int:
+    """A seed: a whole number >= 0, as :class:`numpy.random.SeedSequence` takes it.
+
+    Checked where the public function is entered, so a bad seed fails before any work and
+    with the name of the function the user called (numpy's own error would name neither).
+    """
+    return check_count(value, parameter, minimum=0, owner=owner)
 
 
 def check_choice(value, parameter: str, choices: Iterable[object]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -381,23 +382,21 @@ def report(
         _explain(tasks)
         return
 
-    from workbench.reports.build import cell_progress
-
-    progress = _Progress(len(tasks))
-    sequential = jobs == 1 and not scheduler
+    sequential = (jobs == 1 or len(tasks) == 1) and not scheduler
+    progress = (_Progress if sequential else _ParallelProgress)(len(tasks))
     root = logging.getLogger()
     plain = list(root.handlers)
     above = _AboveProgress(progress)
     root.handlers = [above]  # log lines above the progress line, each once
     try:
-        with cell_progress(progress.cell if sequential else None):
-            outcomes = reports.run_tasks(
-                tasks,
-                jobs=jobs,
-                scheduler=scheduler,
-                on_start=progress.start if sequential else None,
-                on_outcome=progress.finish,
-            )
+        outcomes = reports.run_tasks(
+            tasks,
+            jobs=jobs,
+            scheduler=scheduler,
+            on_start=progress.start,
+            on_outcome=progress.finish,
+            on_cell=progress.cell,
+        )
     except WorkbenchError as exc:  # before any report ran: the folder, the scheduler
         raise fail(exc, EXIT_REFUSED) from None
     finally:
@@ -527,7 +526,7 @@ class _Progress:
         self._write(self.line)
         self.started = True
 
-    def cell(self, number: int, total: int) -> None:
+    def cell(self, task, number: int, total: int) -> None:
         """Per-cell progress of the running report (a terminal only)."""
         if self.tty and self.started:
             self.cells = f"cell {number}/{total}"
@@ -549,19 +548,82 @@ class _Progress:
         if self.started and self.tty:
             self._write(f"\r\033[K{self.line}")
         self.started = False
-        if outcome.status == "failed":
-            typer.secho(f"{prefix}FAILED after {outcome.duration_s:.1f} s", fg="red")
-            typer.echo(f"    {outcome.message}")
-        elif outcome.status == "skipped":
-            typer.echo(f"{prefix}up to date")
-        else:
-            typer.echo(f"{prefix}built in {outcome.duration_s:.1f} s → {_shown(outcome.html)}")
+        _echo_outcome(outcome, prefix)
+
+
+class _ParallelProgress:
+    """Reports built at once (``--jobs``, ``--scheduler``): one line as each ends,
+    ``[2/5] chip_supply: built in 35.2 s → reports/…/….html``.
+
+    On a terminal a last line names the running reports with their cells
+    (``chip_supply 12/40 · compute_outlook 3/55``), redrawn in place below the ended reports
+    and the log lines; elsewhere (a cron log) there are only the ended lines.
+    """
+
+    def __init__(self, total: int, stream=None):
+        self.total = total
+        self.done = 0
+        self.stream = stream or sys.stdout
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.running: dict[str, str] = {}  # label -> "12/40", in the order they started
+        self.shown = False  # the running line is on the screen
+
+    def start(self, task) -> None:
+        self.running[task.label] = ""
+        self.redraw()
+
+    def cell(self, task, number: int, total: int) -> None:
+        if task.label in self.running:
+            self.running[task.label] = f"{number}/{total}"
+            self.redraw()
+
+    def interrupt(self) -> None:
+        """Clear the running line, to print a line in its place."""
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.shown = False
+
+    def redraw(self) -> None:
+        """Draw the running line (a terminal only), cut to the terminal's width."""
+        if not self.tty:
+            return
+        self.interrupt()
+        if not self.running:
+            return
+        line = " · ".join(f"{label} {cells}".rstrip() for label, cells in self.running.items())
+        width = shutil.get_terminal_size().columns - 1
+        if len(line) > width:
+            line = line[: max(width - 1, 0)] + "…"
+        self.stream.write(line)
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self, outcome) -> None:
+        self.running.pop(outcome.label, None)
+        self.interrupt()
+        self.done += 1
+        _echo_outcome(outcome, f"[{self.done}/{self.total}] {outcome.label}: ", self.stream)
+        self.redraw()
+
+
+def _echo_outcome(outcome, prefix: str, stream=None) -> None:
+    """``prefix`` and how a report ended: built (and where), up to date, or failed (and why)."""
+    if outcome.status == "failed":
+        typer.secho(f"{prefix}FAILED after {outcome.duration_s:.1f} s", fg="red", file=stream)
+        typer.echo(f"    {outcome.message}", file=stream)
+    elif outcome.status == "skipped":
+        typer.echo(f"{prefix}up to date", file=stream)
+    else:
+        typer.echo(
+            f"{prefix}built in {outcome.duration_s:.1f} s → {_shown(outcome.html)}", file=stream
+        )
 
 
 class _AboveProgress(logging.Handler):
     """Log records printed above the progress line, each once (see :class:`_Progress`)."""
 
-    def __init__(self, progress: _Progress):
+    def __init__(self, progress: _Progress | _ParallelProgress):
         super().__init__()
         self.progress = progress
         self.setFormatter(logging.Formatter(LOG_FORMAT))

@@ -13,6 +13,10 @@ language's conventions (:mod:`workbench.i18n`), so any layer may use it.
 '12%'
 >>> quarter_label("2024-04-01")
 '2024 Q2'
+>>> ratio(0.389)
+'0.39×'
+>>> kind_of([2.0, 15.0], name="units", units="1")
+'count'
 """
 
 from __future__ import annotations
@@ -24,8 +28,22 @@ import pandas as pd
 
 from workbench.i18n import multipliers, translate
 
-__all__ = ["bounded", "count", "interval", "percent", "quarter_label", "si", "span"]
+__all__ = [
+    "bounded",
+    "count",
+    "interval",
+    "kind_of",
+    "percent",
+    "quarter_label",
+    "ratio",
+    "ratio_span",
+    "si",
+    "span",
+    "year",
+]
 
+# Dimensionless variables whose names say they are shares of a whole: shown as percentages.
+_SHARE_WORDS = ("share", "probability", "coverage", "utilisation", "utilization", "p_")
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _MISSING = "–"
 
@@ -107,3 +125,63 @@ def quarter_label(value) -> str:
     """A quarter as readers write it: "2024 Q2"."""
     period = pd.Period(pd.Timestamp(value), freq="Q")
     return f"{period.year} Q{period.quarter}"
+
+
+def ratio(value: float, digits: int = 2) -> str:
+    """A ratio of two like quantities: "0.39×", "12×" (in Chinese "0.39 倍"); NaN as "–"."""
+    value = float(value)
+    if not np.isfinite(value):
+        return _MISSING
+    return translate("{value}×", value=_significant(value, digits))
+
+
+def ratio_span(lower: float, upper: float, digits: int = 2) -> str:
+    """The bounds of an interval of ratios: "0.091–1.3×" (in Chinese "0.091–1.3 倍")."""
+    low, high = float(lower), float(upper)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{ratio(low, digits)}–{ratio(high, digits)}"
+    return translate(
+        "{low}–{high}×", low=_significant(low, digits), high=_significant(high, digits)
+    )
+
+
+def year(value) -> str:
+    """A calendar year as a year, "2024" (never "2,024"), from a number or a date; NaN as "–"."""
+    if value is None or (isinstance(value, float | np.floating) and not np.isfinite(value)):
+        return _MISSING
+    if isinstance(value, int | np.integer | float | np.floating):
+        return str(int(value))
+    stamp = pd.Timestamp(value)
+    return _MISSING if pd.isna(stamp) else str(stamp.year)
+
+
+def kind_of(values, *, name: str = "", units: str | None = None, long_name: str = "") -> str:
+    """How a variable's numbers are written for readers, from what its attrs say it is.
+
+    One of ``"percent"`` (a dimensionless share or probability within 0–1: its name or
+    ``long_name`` says so), ``"ratio"`` (a dimensionless ``ratio``, or a ``long_name`` of the
+    form "a / b"), ``"count"`` (whole dimensionless numbers, or integers), ``"year"`` (a
+    variable named ``year``) or ``"number"``. Tables (:mod:`workbench.tables`) and xarray's
+    own plot labels (:func:`workbench.plots.labelled`) follow the same rule.
+    """
+    values = np.asarray(values)
+    name, long_name = str(name or "").lower(), str(long_name or "")
+    if values.dtype.kind not in "fiu":
+        return "number"
+    if name == "year" and values.dtype.kind in "fiu":
+        return "year"
+    dimensionless = units in (None, "", "1")
+    finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values
+    in_unit_range = finite.size == 0 or (finite.min() >= 0 and finite.max() <= 1)
+    says_share = any(word in name for word in _SHARE_WORDS) or long_name.startswith(
+        ("P(", "Probability", "Share")
+    )
+    if dimensionless and says_share and in_unit_range:
+        return "percent"
+    if dimensionless and ("ratio" in name or " / " in long_name):
+        return "ratio"
+    if values.dtype.kind in "iu" or (
+        units == "1" and finite.size and np.allclose(finite, np.round(finite)) and not says_share
+    ):
+        return "count"
+    return "number"

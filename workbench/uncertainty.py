@@ -42,7 +42,7 @@ from workbench._random import (
     stream,
     streams_of,
 )
-from workbench._validation import invalid, public
+from workbench._validation import check_n_draws, invalid, public
 from workbench.errors import ParameterError, format_choices
 
 __all__ = [
@@ -461,8 +461,7 @@ def sample(
     units
         Optional units per input, written to the variables' ``units`` attribute.
     """
-    if not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise invalid("n_draws", "a positive integer", n_draws)
+    n_draws = check_n_draws(n_draws)
     source = as_stream(seed, stream)
     dists = {name: as_distribution(spec, name=name) for name, spec in inputs.items()}
     names = list(dists)

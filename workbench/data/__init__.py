@@ -5,37 +5,37 @@
 True
 """
 
-from workbench.data.catalog import (
-    data_dir,
-    dataset_path,
-    list_datasets,
-    load,
-    load_table,
-    read_metadata,
-    table_from,
-)
-from workbench.data.chips import chip_specs
-from workbench.data.describe import coverage, describe, inventory
-from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
-from workbench.data.fetch import (
-    PREFERRED_REMOTE,
-    REMOTE_DATASETS,
-    cache_dir,
-    cached_path,
-    fetch,
-    load_best,
-)
-from workbench.data.fiscal import to_calendar_quarters
-from workbench.data.reference import H100E_CHIP, H100E_PRECISION, h100e_peak
-from workbench.data.sources import (
-    AGGREGATOR_DOMAINS,
-    SOURCE_QUALITIES,
-    aggregator_sources,
-    check_tables,
-    count_findings,
-    primary_share,
-)
-from workbench.data.table import Column, Schema, Stack, file_sha256, read_table
+from workbench._lazy import lazy_package
+
+# Each public name and the module that defines it, imported when first used: what needs only
+# the files (``workbench status`` hashing the tables, :mod:`.paths`) does not load xarray,
+# pandas and jsonschema, which reading a table needs.
+_HOMES = {
+    "catalog": ("load", "load_table", "read_metadata", "table_from"),
+    "chips": ("chip_specs",),
+    "describe": ("coverage", "describe", "inventory"),
+    "epoch": ("read_epoch_chip_sales", "read_epoch_hardware", "read_epoch_models"),
+    "fetch": (
+        "PREFERRED_REMOTE",
+        "REMOTE_DATASETS",
+        "cache_dir",
+        "cached_path",
+        "fetch",
+        "load_best",
+    ),
+    "fiscal": ("to_calendar_quarters",),
+    "paths": ("data_dir", "dataset_path", "file_sha256", "list_datasets"),
+    "reference": ("H100E_CHIP", "H100E_PRECISION", "h100e_peak"),
+    "sources": (
+        "AGGREGATOR_DOMAINS",
+        "SOURCE_QUALITIES",
+        "aggregator_sources",
+        "check_tables",
+        "count_findings",
+        "primary_share",
+    ),
+    "table": ("Column", "Schema", "Stack", "read_table"),
+}
 
 __all__ = [
     "AGGREGATOR_DOMAINS",
@@ -74,3 +74,6 @@ __all__ = [
     "table_from",
     "to_calendar_quarters",
 ]
+
+
+lazy_package(__name__, _HOMES, submodules=["metadata"])

@@ -1,9 +1,11 @@
-"""The bundled tables: where they live, which there are, and loading one by name."""
+"""The bundled tables, loaded by name.
+
+Where they live and which there are is :mod:`~workbench.data.paths` (re-exported here).
+"""
 
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import xarray as xr
@@ -11,10 +13,11 @@ import xarray as xr
 from workbench._provenance import UNKNOWN
 from workbench._validation import invalid
 from workbench.data.metadata import read_metadata
+from workbench.data.paths import ENV_VAR, data_dir, dataset_path, list_datasets
 from workbench.data.table import Schema, read_table
-from workbench.errors import DataError, format_choices
 
 __all__ = [
+    "ENV_VAR",
     "data_dir",
     "dataset_path",
     "list_datasets",
@@ -23,49 +26,6 @@ __all__ = [
     "read_metadata",
     "table_from",
 ]
-
-ENV_VAR = "WORKBENCH_DATA_DIR"
-_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-def data_dir() -> Path:
-    """The folder of bundled tables.
-
-    In order: ``$WORKBENCH_DATA_DIR``; the ``data/`` folder of a source checkout (where users
-    edit tables); the copy shipped inside an installed package (``workbench/_bundled/data``).
-    """
-    override = os.environ.get(ENV_VAR)
-    if override:
-        path = Path(override).expanduser()
-        if not path.is_dir():
-            raise DataError(f"${ENV_VAR} names a folder that does not exist", path=path)
-        return path
-    checkout = _PACKAGE.parent
-    candidates = [_PACKAGE / "_bundled" / "data"]
-    if (checkout / "pyproject.toml").is_file():
-        candidates.insert(0, checkout / "data")
-    for candidate in candidates:
-        if candidate.is_dir() and any(candidate.glob("*.toml")):
-            return candidate
-    raise DataError(
-        "no bundled data found: neither an installed copy nor a checkout's data/ folder; "
-        f"set ${ENV_VAR}",
-        path=_PACKAGE,
-    )
-
-
-def list_datasets() -> list[str]:
-    """Names of the bundled tables, sorted (each has ``NAME.csv`` and ``NAME.toml``)."""
-    folder = data_dir()
-    return sorted(p.stem for p in folder.glob("*.toml") if (folder / f"{p.stem}.csv").exists())
-
-
-def dataset_path(name: str) -> Path:
-    """The CSV file of bundled table ``name``."""
-    names = list_datasets()
-    if name not in names:
-        raise DataError(f"unknown dataset {name!r}; choose {format_choices(names)}")
-    return data_dir() / f"{name}.csv"
 
 
 def load_table(

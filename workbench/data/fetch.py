@@ -12,25 +12,23 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import http.client
 import json
 import logging
 import os
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import xarray as xr
-
-from workbench.data.epoch import read_epoch_chip_sales, read_epoch_hardware, read_epoch_models
-from workbench.data.table import file_sha256
+from workbench.data.paths import file_sha256
 from workbench.errors import DataError, format_choices
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["PREFERRED_REMOTE", "REMOTE_DATASETS", "cache_dir", "cached_path", "fetch", "load_best"]
 
@@ -45,10 +43,19 @@ _CHUNK = 1 << 16
 @dataclass(frozen=True)
 class RemoteDataset:
     url: str
-    reader: Callable[[Path], xr.Dataset]
+    # A reader of workbench.data.epoch, by name: the table of remote datasets (and where their
+    # copies are cached) is known without importing xarray, which only reading needs.
+    reader_name: str
     description: str
     sha256: str | None = None  # a pinned file's hash; None for files updated at the source
     suffix: str = ".csv"
+
+    @property
+    def reader(self) -> Callable[[Path], xr.Dataset]:
+        """The function that reads a downloaded copy into a dataset."""
+        from workbench.data import epoch
+
+        return getattr(epoch, self.reader_name)
 
 
 _CHIP_COUNTS = "https://raw.githubusercontent.com/epoch-research/ai-chip-counts/main/csv_export"
@@ -56,17 +63,17 @@ _CHIP_COUNTS = "https://raw.githubusercontent.com/epoch-research/ai-chip-counts/
 REMOTE_DATASETS: dict[str, RemoteDataset] = {
     "epoch_models": RemoteDataset(
         "https://epoch.ai/data/all_ai_models.csv",
-        read_epoch_models,
+        "read_epoch_models",
         "Epoch AI: all AI models (CC BY 4.0)",
     ),
     "epoch_notable_models": RemoteDataset(
         "https://epoch.ai/data/notable_ai_models.csv",
-        read_epoch_models,
+        "read_epoch_models",
         "Epoch AI: notable AI models (CC BY 4.0)",
     ),
     "epoch_hardware": RemoteDataset(
         "https://epoch.ai/data/ml_hardware.csv",
-        read_epoch_hardware,
+        "read_epoch_hardware",
         "Epoch AI: machine learning hardware (CC BY 4.0)",
     ),
     # Epoch AI's chip-sales estimates by calendar quarter, as its ai-chip-counts repository
@@ -74,7 +81,7 @@ REMOTE_DATASETS: dict[str, RemoteDataset] = {
     **{
         f"epoch_chip_sales_{key}": RemoteDataset(
             f"{_CHIP_COUNTS}/{file}",
-            read_epoch_chip_sales,
+            "read_epoch_chip_sales",
             f"Epoch AI: AI chip sales, {label}, by calendar quarter (MIT)",
         )
         for key, file, label in (
@@ -128,11 +135,15 @@ def load_best(name: str) -> xr.Dataset:
 
 
 def cache_dir() -> Path:
-    """Where downloads are kept: ``$WORKBENCH_CACHE`` or the OS user cache (via pooch)."""
-    import pooch
+    """Where downloads are kept: ``$WORKBENCH_CACHE`` or the OS user cache.
+
+    The user cache is platformdirs' (``~/.cache/compute-workbench`` on Linux), the folder
+    ``pooch.os_cache`` gave when the workbench used pooch, so earlier downloads are still found.
+    """
+    import platformdirs
 
     override = os.environ.get("WORKBENCH_CACHE")
-    return Path(override) if override else Path(pooch.os_cache("compute-workbench"))
+    return Path(override) if override else Path(platformdirs.user_cache_dir("compute-workbench"))
 
 
 def fetch(
@@ -222,6 +233,10 @@ def fetch(
 
 def _download(name: str, source: str, folder: Path, expected: str | None) -> Path:
     """Fetch ``source`` into a new temporary file in ``folder``, checked for size and hash."""
+    import http.client  # here, not above: finding cached copies (`workbench status`) needs neither
+    import urllib.error
+    import urllib.request
+
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
     partial = Path(tmp)
     digest = hashlib.sha256()

@@ -18,7 +18,7 @@ from typing import Any
 from workbench.data.sources import SOURCE_QUALITIES
 from workbench.errors import DataError, format_choices
 
-__all__ = ["DTYPES", "METADATA_SCHEMA", "check_metadata", "read_metadata"]
+__all__ = ["DTYPES", "METADATA_SCHEMA", "check_metadata", "read_metadata", "read_text"]
 
 DTYPES = ("str", "float", "int", "bool", "date", "quarter")
 NUMERIC = ("float", "int")
@@ -105,6 +105,30 @@ jsonschema = _import_jsonschema()
 _VALIDATOR = jsonschema.Draft202012Validator(METADATA_SCHEMA)
 
 
+def read_text(path: Path, *, what: str | None = None, encoding: str = "utf-8") -> str:
+    """The text of ``path``, or a :class:`DataError` saying why not (and where, if not UTF-8).
+
+    ``what`` names the kind of file in messages ("metadata"); tables leave it out, their path
+    says enough. ``encoding`` ``"utf-8-sig"`` drops the byte-order mark spreadsheets write.
+    """
+    subject = f"{what} " if what else ""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{what} file missing" if what else "no such file", path=path) from None
+    except IsADirectoryError:
+        raise DataError(f"is a folder, not a {subject}file", path=path) from None
+    except OSError as exc:
+        raise DataError(f"{subject}cannot be read ({exc.strerror})", path=path) from None
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"{subject}is not UTF-8 text (byte {exc.start})", path=path, line=line
+        ) from None
+
+
 def read_metadata(path: str | Path) -> dict:
     """Parse and check a table's TOML metadata file.
 
@@ -115,21 +139,7 @@ def read_metadata(path: str | Path) -> dict:
         (naming the key).
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError("metadata file missing", path=path) from None
-    except IsADirectoryError:
-        raise DataError("is a folder, not a metadata file", path=path) from None
-    except OSError as exc:
-        raise DataError(f"metadata cannot be read ({exc.strerror})", path=path) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"metadata is not UTF-8 text (byte {exc.start})", path=path, line=line
-        ) from None
+    text = read_text(path, what="metadata")
     try:
         meta = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import io
 import itertools
 import math
@@ -27,7 +26,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.data.metadata import DTYPES, check_metadata
+from workbench.data.metadata import DTYPES, check_metadata, read_text
+from workbench.data.paths import file_sha256
 from workbench.errors import DataError, format_choices
 
 __all__ = ["Column", "Schema", "Stack", "check_grid", "file_sha256", "read_table"]
@@ -130,15 +130,6 @@ class Schema:
         )
 
 
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_table(
     path: str | Path,
     schema: Schema,
@@ -201,17 +192,7 @@ def read_table(
 
 def _read_records(path: Path, on_short_row: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the records with the 1-based line each starts on."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError("no such file", path=path) from None
-    except OSError as exc:
-        raise DataError(f"cannot be read ({exc.strerror})", path=path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"is not UTF-8 text (byte {exc.start})", path=path, line=line) from None
+    text = read_text(path, encoding="utf-8-sig")
     if not text.strip():
         raise DataError("the file is empty", path=path)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

@@ -66,6 +66,22 @@ def _kv_bytes(active_params):
     return _width(active_params) ** 2 * factor
 
 
+def _parameters(value, name: str) -> xr.DataArray:
+    """A parameter count (``params``, ``active_params``) as a DataArray, checked positive."""
+    return check_range(
+        as_dataarray(value, name),
+        name,
+        low=0,
+        low_inclusive=False,
+        expected="a positive parameter count",
+    )
+
+
+def _context(value) -> xr.DataArray:
+    """Tokens of context as a DataArray, checked >= 0."""
+    return check_range(as_dataarray(value, "context"), "context", low=0, expected="tokens >= 0")
+
+
 def _attention_flops(active_params, context, width_squared=None):
     # 4 × depth × width × context, with depth = width / WIDTH_PER_LAYER; small factors first.
     # ``width_squared``: _width(active_params) ** 2 when the caller has it (decode and
@@ -82,13 +98,7 @@ def kv_cache_bytes_per_token(active_params) -> xr.DataArray:
 
     ``2 (K and V) × layers × width ÷ 8 (grouped-query attention) × 2 bytes``.
     """
-    active = check_range(
-        as_dataarray(active_params, "active_params"),
-        "active_params",
-        low=0,
-        low_inclusive=False,
-        expected="a positive parameter count",
-    )
+    active = _parameters(active_params, "active_params")
     return _kv_bytes(active).assign_attrs(
         units="byte", long_name="KV-cache bytes per token of context"
     )
@@ -102,31 +112,15 @@ def attention_flops_per_token(active_params, context) -> xr.DataArray:
     The scores (Q·Kᵀ) and the weighted sum (softmax·V) each cost one multiply-add per width
     element per context token per layer; the projections are in ``2 × active params``.
     """
-    active = check_range(
-        as_dataarray(active_params, "active_params"),
-        "active_params",
-        low=0,
-        low_inclusive=False,
-        expected="a positive parameter count",
-    )
-    context = check_range(
-        as_dataarray(context, "context"), "context", low=0, expected="tokens >= 0"
-    )
-    return _attention_flops(active, context).assign_attrs(
+    active = _parameters(active_params, "active_params")
+    return _attention_flops(active, _context(context)).assign_attrs(
         units="FLOP", long_name="Attention FLOP per token"
     )
 
 
 def _model_arguments(params, active_params, bytes_per_param, batch, context, kv_bytes):
-    params = check_range(
-        as_dataarray(params, "params"),
-        "params",
-        low=0,
-        low_inclusive=False,
-        expected="a positive parameter count",
-    )
-    active = params if active_params is None else as_dataarray(active_params, "active_params")
-    check_range(active, "active_params", low=0, low_inclusive=False, expected="a positive count")
+    params = _parameters(params, "params")
+    active = params if active_params is None else _parameters(active_params, "active_params")
     if params.chunks is None and active.chunks is None and bool((active > params * 1.000001).any()):
         raise invalid(
             "active_params",
@@ -143,9 +137,7 @@ def _model_arguments(params, active_params, bytes_per_param, batch, context, kv_
     batch = check_range(
         as_dataarray(batch, "batch"), "batch", low=1, expected="at least 1 sequence"
     )
-    context = check_range(
-        as_dataarray(context, "context"), "context", low=0, expected="tokens >= 0"
-    )
+    context = _context(context)
     if kv_bytes is None:
         kv_bytes = _kv_bytes(active)
     kv_bytes = check_range(

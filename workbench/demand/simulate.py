@@ -59,7 +59,7 @@ import xarray as xr
 from workbench import uncertainty
 from workbench._provenance import fresh_attrs, merge
 from workbench._time import to_year
-from workbench._validation import invalid, public
+from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.data import H100E_CHIP
 from workbench.demand.other_workloads import ATTRS as OTHER_ATTRS
 from workbench.demand.other_workloads import _other_workload_h100e
@@ -91,6 +91,7 @@ from workbench.demand.tokens import (
 from workbench.demand.training import ATTRS as TRAINING_ATTRS
 from workbench.demand.training import _training_flops
 from workbench.errors import format_choices
+from workbench.numbers import percent
 
 __all__ = [
     "DEFAULT_CHIPS",
@@ -258,6 +259,7 @@ def simulate(
     >>> ds.h100e.dims, ds.power.attrs["units"]
     (('draw', 'year'), 'MW')
     """
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     coord, when = _times(start, end, freq)
     if str(dtype) not in ("float32", "float64") and dtype not in (np.float32, np.float64):
         raise invalid("dtype", "'float32' or 'float64'", dtype)
@@ -286,7 +288,7 @@ def simulate(
     # Many draws run as one dask task per chunk (on the threaded scheduler in memory, both
     # cores); a few go straight through numpy, without a task graph to build.
     blockwise = chunks is not None or n_draws > IN_MEMORY_CHUNK
-    draw_stream = uncertainty.stream(_seed(seed), STREAM)
+    draw_stream = uncertainty.stream(seed, STREAM)
     x = uncertainty.sample(
         {n: dists[n] for n in wanted},
         n_draws=n_draws,
@@ -378,19 +380,14 @@ def _beyond_physics(out: xr.Dataset, bound: xr.DataArray) -> None:
     hit = {t: v for t, v in hit.items() if v > 0}
     if not hit:
         return
-    text = "draws at the bound: " + ", ".join(f"{t} {v:.2%}" for t, v in hit.items())
+    # Two significant digits: a tail of 1 draw in 40,000 reads 0.0025%, not 0.00%.
+    text = "draws at the bound: " + ", ".join(f"{t} {percent(v)}" for t, v in hit.items())
     warnings.warn(
         "demand energy left physics in the tail: some draws would use more than the world's "
         f"electricity and were capped at it ({text}); the scenario's tail is not credible there",
         RuntimeWarning,
         stacklevel=5,  # _beyond_physics <- simulate <- fresh_attrs <- public <- the user
     )
-
-
-def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise invalid("seed", "a non-negative integer", seed)
-    return int(seed)
 
 
 def _chip_specs(chips) -> xr.Dataset:

@@ -39,8 +39,8 @@ from scipy import special
 
 from workbench import data, supply
 from workbench._random import stream
-from workbench._validation import invalid, public
-from workbench.data.catalog import ENV_VAR
+from workbench._validation import check_n_draws, check_seed, invalid, public
+from workbench.data.paths import ENV_VAR
 from workbench.errors import CalibrationWarning
 from workbench.gap import calibration
 from workbench.gap.outlook import outlook
@@ -138,6 +138,7 @@ def backtest(
     n_draws: int = 2_000,
     seed: int = 0,
     calibrate: bool = True,
+    power_ceiling: bool = False,
     naive_points: int = 6,
 ) -> xr.Dataset:
     """Re-run the outlook with the data published before each ``as_of``; score what followed.
@@ -147,7 +148,7 @@ def backtest(
     as_of
         Dates (ISO strings) to forecast from; each needs a Google token statement before it
         (the demand model's anchor).
-    scenario, n_draws, seed, calibrate
+    scenario, n_draws, seed, calibrate, power_ceiling
         Passed to :func:`~workbench.gap.outlook`.
     naive_points
         Points of each series (before ``as_of``) the naive trend is fitted to.
@@ -164,6 +165,7 @@ def backtest(
     """
     if isinstance(as_of, str) or not len(as_of):
         raise invalid("as_of", "a sequence of dates", as_of)
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     dates = []
     for value in as_of:
         try:
@@ -171,7 +173,7 @@ def backtest(
         except (ValueError, TypeError):
             raise invalid("as_of", "ISO dates", value) from None
     truth = _truth(n_draws, seed)
-    rng = stream(int(seed), "gap.backtest").generator()
+    rng = stream(seed, "gap.backtest").generator()
     rows = []
     for date in dates:
         with published_before(date), warnings.catch_warnings():
@@ -185,6 +187,7 @@ def backtest(
                 n_draws=n_draws,
                 seed=seed,
                 calibrate=calibrate,
+                power_ceiling=power_ceiling,
             )
             known = data.load("token_volume")
         ess = float(tree["calibration"]["ess"]) if calibrate else float(n_draws)

@@ -82,7 +82,7 @@ from scipy import special
 from workbench import data
 from workbench._random import stream
 from workbench._time import time_dim
-from workbench._validation import invalid, public
+from workbench._validation import check_seed, invalid, public
 from workbench.demand.tokens import SECONDS_PER_MONTH, statement_series, years_between
 from workbench.errors import CalibrationWarning
 from workbench.gap.core import counts_binding_resource, instants, occupancy
@@ -133,7 +133,7 @@ Z90 = 1.6448536269514722
 
 def _stream(seed: int, name: str) -> np.random.Generator:
     """The generator of the named stream ``name`` of ``seed`` (see :mod:`workbench._random`)."""
-    return stream(int(seed), name).generator()
+    return stream(seed, name).generator()
 
 
 @public
@@ -479,8 +479,10 @@ def check_ess(record: xr.Dataset, min_ess: float = 100.0) -> None:
     _warn_if_small(float(record["ess"]), int(record.sizes["prior_draw"]), min_ess, stacklevel=2)
 
 
+@public
 def resample(weight: np.ndarray, seed: int, size: int | None = None) -> np.ndarray:
     """Systematic resampling: ``size`` indices whose counts follow ``weight`` (low variance)."""
+    seed = check_seed(seed)
     n = weight.size if size is None else int(size)
     positions = (_stream(seed, "gap.calibration").random() + np.arange(n)) / n
     cumulative = np.cumsum(weight)
@@ -687,6 +689,7 @@ def _input_shift(
     )
 
 
+@public
 def calibrate(
     demand: xr.Dataset,
     supply: xr.Dataset,
@@ -746,6 +749,7 @@ def calibrate(
         ``weight``, ``ess``, and the inputs' prior and posterior quantiles (``input_shift``
         sorts the inputs that moved most).
     """
+    seed = check_seed(seed)
     if obs is None:
         obs = _observed(demand, supply, estimated_quarters, as_of, utilisation)
     n_supply = supply.sizes["draw"]

@@ -19,7 +19,9 @@ H100-equivalents by HBM bandwidth) and the demand ``bandwidth_h100e`` (the part 
 bound by bandwidth on the H100's roofline), demand is restated on the supply's chip mix: the
 share of the fleet it occupies is ``(D − D_bw) / S + D_bw / S_bw`` (:func:`occupancy`), and its
 H100e (and FLOP/s and power with them) are that share of the supply's. On a fleet of H100s
-nothing changes; without the two variables demand is compared by FLOP/s alone.
+nothing changes; without the two variables demand is compared by FLOP/s alone. Power always
+follows the chips: demand's facility power is the share of the fleet it occupies times the
+fleet's facility power (the installed chips' TDPs, not an efficiency of demand's own).
 
 Draws: supply and demand are independent Monte Carlo samples, so draw *i* of one is paired with
 draw *i* of the other. That needs the same number of draws and disjoint random streams (see
@@ -162,27 +164,39 @@ def counts_binding_resource(supply: xr.Dataset, demand: xr.Dataset) -> bool:
 
 
 def _restate_on_supply(supply: xr.Dataset, demand: xr.Dataset) -> tuple[xr.Dataset, str]:
-    """Demand's capacity variables restated on the supply's chip mix (see the module's rule)."""
-    if not counts_binding_resource(supply, demand):
-        return demand, "compared by FLOP/s (no bandwidth-based counts on both sides)"
-    share = occupancy(
-        demand["h100e"], demand["bandwidth_h100e"], supply["h100e"], supply["h100e_bandwidth"]
-    )
-    factor = share * supply["h100e"] / demand["h100e"]
-    # Instants without a bandwidth count (an input lacking it) keep the FLOP/s comparison.
-    factor = factor.where(np.isfinite(factor), 1.0)
+    """Demand's capacity variables restated on the supply's chip mix (see the module's rule).
+
+    Power follows the chips: demand occupying a share of the fleet draws that share of the
+    fleet's facility power (its own ``power`` assumed an efficiency of its own, which the
+    installed chips' TDPs need not share).
+    """
     restated = demand.copy()
-    for name in ("h100e", "flops_provisioned", "power"):
-        if name in demand:
-            restated[name] = (demand[name] * factor).assign_attrs(demand[name].attrs)
-    restated["binding_factor"] = factor.assign_attrs(
-        units="1",
-        long_name="Demand on the supply's chip mix over demand on H100s (binding resource)",
-    )
-    return restated, (
-        "capacity by the binding resource: FLOP/s-bound demand against the supply's FLOP/s, "
-        "bandwidth-bound demand (decode) against its memory bandwidth"
-    )
+    binding = counts_binding_resource(supply, demand)
+    if binding:
+        share = occupancy(
+            demand["h100e"], demand["bandwidth_h100e"], supply["h100e"], supply["h100e_bandwidth"]
+        )
+        factor = share * supply["h100e"] / demand["h100e"]
+        # Instants without a bandwidth count (an input lacking it) keep the FLOP/s comparison.
+        factor = factor.where(np.isfinite(factor), 1.0)
+        for name in ("h100e", "flops_provisioned"):
+            if name in demand:
+                restated[name] = (demand[name] * factor).assign_attrs(demand[name].attrs)
+        restated["binding_factor"] = factor.assign_attrs(
+            units="1",
+            long_name="Demand on the supply's chip mix over demand on H100s (binding resource)",
+        )
+        text = (
+            "capacity by the binding resource: FLOP/s-bound demand against the supply's "
+            "FLOP/s, bandwidth-bound demand (decode) against its memory bandwidth"
+        )
+    else:
+        text = "compared by FLOP/s (no bandwidth-based counts on both sides)"
+    if {"h100e", "power"} <= set(supply.data_vars) and {"h100e", "power"} <= set(demand):
+        fleet_share = restated["h100e"] / supply["h100e"]
+        restated["power"] = (fleet_share * supply["power"]).assign_attrs(demand["power"].attrs)
+        text += "; demand's power is the occupied share of the fleet's facility power"
+    return restated, text
 
 
 def annual_means(ds: xr.Dataset) -> xr.Dataset:

@@ -4,20 +4,28 @@ Rows of the bundled ``published_estimates`` table that the outlook can answer (e
 cumulative H100e sold or producible, for all vendors) are set beside the outlook's draws of
 the same quantity, after the conversion the row states (``conversion``): a US figure is
 compared with the world outlook times :data:`US_SHARE`; a figure for all data centres with
-the outlook's AI accelerators only, so that the ratio reads as AI's share. Per-vendor sales
-estimates are compared by :func:`workbench.supply.compare_to_published`.
+the outlook's AI accelerators only, so that the ratio reads as AI's share. Power and energy
+are demand's on the installed fleet: the share of the fleet demand occupies times the
+fleet's facility power (the chips' TDPs, server overhead and PUE;
+:func:`workbench.gap.compute_gap` restates demand on the supply). Energy is what is consumed:
+that share at most the whole fleet (demand beyond it has no chips to run on), times demand's
+load factor. Per-vendor sales estimates are compared by
+:func:`workbench.supply.compare_to_published`.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import merge
 from workbench._validation import check_level, invalid, public
 from workbench.data import table_from
+from workbench.gap.core import compute_gap
 
 __all__ = ["HOURS_PER_YEAR", "US_SHARE", "compare_published"]
 
@@ -67,7 +75,21 @@ def _over_year(da: xr.DataArray, year: int) -> tuple[xr.DataArray | None, str]:
     return start.copy(data=mean), when
 
 
-def _ours(tree: xr.DataTree, row: xr.Dataset) -> tuple[xr.DataArray | None, str]:
+def _fleet_power(tree: xr.DataTree) -> tuple[xr.DataArray, xr.DataArray]:
+    """Demand's facility power on the installed fleet [MW]: needed, and served.
+
+    Needed: the share of the fleet demand occupies × the fleet's facility power (the chips
+    that serve demand are the supply's, and so are their TDPs); served: the same, at most the
+    whole fleet (demand beyond it has no chips to draw power). At demand's instants (quarter
+    ends, or 1 January), from the outlook's paired draws.
+    """
+    demand = tree["demand"].to_dataset()
+    paired = compute_gap(tree["supply"].to_dataset(), demand)
+    needed = paired["demand_power"]
+    return needed, np.minimum(needed, paired["supply_power"])
+
+
+def _ours(tree: xr.DataTree, row: xr.Dataset, fleet) -> tuple[xr.DataArray | None, str]:
     quantity = str(row["quantity"].item())
     demand = tree["demand"].to_dataset()
     if quantity in ("h100e", "units", "production_h100e"):
@@ -81,12 +103,16 @@ def _ours(tree: xr.DataTree, row: xr.Dataset) -> tuple[xr.DataArray | None, str]
         return have.sum("quarter"), f"cumulative shipments ({variable}), {len(period)} quarters"
     year = int(row["year"].item())
     if quantity == "power":
-        value = _in_year(demand["power"], year)
-        return value, "demand: provisioned facility power"
+        value = _in_year(fleet()[0], year)
+        return value, "demand on the installed fleet: its share of the fleet's facility power"
     if quantity == "energy":
-        value, when = _over_year(demand["energy"], year)
+        load = demand["power_load_factor"]
+        value, when = _over_year(fleet()[1] * load * HOURS_PER_YEAR / 1e6, year)
         if value is not None:
-            return value, f"demand: energy, {when}"
+            return value, (
+                f"demand served by the installed fleet: its share of the fleet's facility "
+                f"power (at most all of it) x demand's load factor, {when}"
+            )
         power = _in_year(tree["supply"]["power"], year)
         if power is None or "power_load_factor" not in demand:
             return None, f"{year} is outside the outlook"
@@ -132,6 +158,7 @@ def compare_published(
     level = check_level(level)
     table = table_from(estimates, "published_estimates", "estimates")
     probs = [0.5 - level / 2, 0.5, 0.5 + level / 2]
+    fleet = functools.cache(lambda: _fleet_power(tree))
     rows = []
     for name in table["estimate"].values:
         row = table.sel(estimate=name)
@@ -145,7 +172,7 @@ def compare_published(
                 f"regions {sorted(REGION_SHARE)} and units {sorted(TO_TABLE_UNITS)}",
                 (str(name), region, units),
             )
-        ours, basis = _ours(tree, row)
+        ours, basis = _ours(tree, row, fleet)
         values = np.full(3, np.nan)
         if ours is not None:
             scaled = np.asarray(ours.values, dtype=float) * REGION_SHARE[region]
@@ -189,8 +216,7 @@ def compare_published(
         "level": float(level),
         "calibrated": tree.attrs.get("calibrated", ""),
         "us_share": US_SHARE,
-        "source": "workbench.gap.compare_published; published: "
-        + str(table.attrs.get("title", "table")),
-        "as_of": tree.attrs.get("as_of", ""),
+        # The outlook's provenance and the published table's (merged: never invented).
+        **merge(tree, table, method="workbench.gap.compare_published"),
     }
     return ds

@@ -21,7 +21,7 @@ import xarray as xr
 
 from workbench import data, demand, scaling
 from workbench._provenance import merge
-from workbench._validation import invalid, public
+from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.gap.core import annual_means
 from workbench.uncertainty import quantiles
 
@@ -141,6 +141,7 @@ def training_vs_inference(
     return out
 
 
+@public
 def power_by_cooling(
     scenario: str = "base",
     *,
@@ -157,6 +158,7 @@ def power_by_cooling(
     cooling) and returns quantiles along ``cooling`` and ``year`` of ``power`` (MW) and
     ``energy`` (TWh), plus the power liquid cooling saves (MW) per draw, summarised.
     """
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     runs = {
         cooling: demand.simulate(
             scenario, n_draws=n_draws, seed=seed, start=start, end=end, cooling=cooling, **overrides

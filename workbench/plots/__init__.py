@@ -14,9 +14,10 @@ import os
 
 from workbench.plots import theme as _theme  # noqa: F401  (registers and enables the theme)
 from workbench.plots.fan import fan_chart, quantile_bands
+from workbench.plots.labels import labelled
 from workbench.plots.rendering import RENDERER_ENV, configure_rendering
 
-__all__ = ["configure_rendering", "fan_chart", "quantile_bands"]
+__all__ = ["configure_rendering", "fan_chart", "labelled", "quantile_bands"]
 
 if os.environ.get(RENDERER_ENV):
     configure_rendering()

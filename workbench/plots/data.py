@@ -57,7 +57,7 @@ def accelerator_chart(
         da = da.sel(precision=precision)
     title = axis_title(accelerators[variable])
     if "precision" in accelerators[variable].dims:
-        title = f"{title}, {precision}"
+        title = f"{title}, {precision} precision"
     table = (
         xr.Dataset(
             {"value": da, "release_date": accelerators.release_date, "vendor": accelerators.vendor}

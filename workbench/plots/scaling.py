@@ -167,12 +167,18 @@ def growth_comparison_chart(
 
 @public
 def loss_law_chart(
-    fit: xr.Dataset, *, title: str | None = None, width: int = 560, height: int = 320
+    fit: xr.Dataset,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    width: int = 560,
+    height: int = 320,
 ) -> alt.Chart:
     """Observed final losses and the fitted law, against parameter count, per compute budget.
 
     Takes ``LossLawFit.to_dataset()``; runs are grouped by their compute ``6 N D`` (rounded
     to two significant figures) so each IsoFLOP profile shows as one coloured curve.
+    ``subtitle`` says what the runs are (the runs' ``title``: "Synthetic training runs").
     """
     _require(fit, ("params", "tokens", "loss", "fitted_loss"), "a LossLawFit dataset")
     compute = 6.0 * fit["params"].values * fit["tokens"].values
@@ -201,7 +207,9 @@ def loss_law_chart(
     )
     curves = alt.Chart(frame).mark_line().encode(x=x, y="fitted:Q", color=colour, detail="budget:N")
     return (points + curves).properties(
-        title=title or "Loss law fit: observed (points) and fitted (lines)",
+        title=alt.TitleParams(
+            title or "Loss law fit: observed (points) and fitted (lines)", subtitle=subtitle or ""
+        ),
         width=width,
         height=height,
     )
@@ -209,11 +217,17 @@ def loss_law_chart(
 
 @public
 def compute_optimal_chart(
-    allocation: xr.Dataset, *, title: str | None = None, width: int = 560, height: int = 320
+    allocation: xr.Dataset,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    width: int = 560,
+    height: int = 320,
 ) -> alt.Chart:
     """Compute-optimal parameters and tokens against budget, log-log, with bands if present.
 
-    Takes ``LossLawFit.compute_optimal(C)`` (or ``IsoFLOPFit.predict(C)``).
+    Takes ``LossLawFit.compute_optimal(C)`` (or ``IsoFLOPFit.predict(C)``); ``subtitle`` says
+    what the runs are, before the band's level.
     """
     _require(allocation, ("params", "tokens"), "an allocation dataset")
     frames = []
@@ -266,11 +280,12 @@ def compute_optimal_chart(
             .encode(x=x, y=alt.Y("lower:Q", scale=log), y2="upper:Q", color=colour)
         )
         layers = band + line
-        subtitle = f"band: {level:.0%} bootstrap interval" if level else ""
+        band_note = f"band: {level:.0%} bootstrap interval" if level else ""
     else:
-        subtitle = ""
+        band_note = ""
+    lines = [text for text in (subtitle, band_note) if text]
     return layers.properties(
-        title=alt.TitleParams(title or "Compute-optimal allocation (C = 6ND)", subtitle=subtitle),
+        title=alt.TitleParams(title or "Compute-optimal allocation (C = 6ND)", subtitle=lines),
         width=width,
         height=height,
     )

@@ -186,7 +186,13 @@ def installed_base_chart(
 def forecast_chart(
     forecast: xr.Dataset, *, title: str | None = None, log: bool = False
 ) -> alt.Chart:
-    """History, point forecast and interval; the capped forecast and ceiling when present."""
+    """History, point forecast and interval; the capped forecast and ceiling when present.
+
+    ``forecast`` is ``supply.cap_forecast``'s result or a forecast's ``predict()``; a
+    forecast results object itself is drawn from its ``predict()``.
+    """
+    if not isinstance(forecast, xr.Dataset) and callable(getattr(forecast, "predict", None)):
+        forecast = forecast.predict()
     dim = next(iter(forecast["observed"].dims))
     frame = (
         forecast.drop_vars([v for v in forecast.data_vars if dim not in forecast[v].dims])

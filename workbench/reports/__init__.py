@@ -18,8 +18,9 @@ One module per idea:
 - :mod:`~workbench.reports.gallery`: ``reports/index.html``.
 - :mod:`~workbench.reports.export`: the gallery and reports as plain files (``workbench export``).
 
-The heavy imports (papermill, nbconvert, jupyter_client) happen only when a notebook runs, so a
-suite that is up to date is checked in a second or two.
+The heavy imports (papermill, nbconvert, jupyter_client) happen only when a notebook runs, and
+each name of this package is imported when first used, so a suite that is up to date is
+checked in well under a second (``workbench status``).
 
 Examples
 --------
@@ -29,28 +30,29 @@ Examples
 >>> reports.write_gallery("reports")  # doctest: +SKIP
 """
 
-from workbench.reports.batch import (
-    ReportRequest,
-    check_scheduler,
-    plan,
-    requests_for,
-    run_tasks,
-    write_summary,
-)
-from workbench.reports.build import ReportOutcome, ReportTask, build_report, reasons_to_build
-from workbench.reports.config import BatchConfig, load_config
-from workbench.reports.gallery import write_gallery
-from workbench.reports.headlines import headline, headline_of
-from workbench.reports.keys import input_hashes, report_key
-from workbench.reports.manifest import Manifest, read_manifest
-from workbench.reports.notebooks import default_suite, find_notebook, notebooks_dir
-from workbench.reports.params import (
-    NotebookParameter,
-    check_parameters,
-    inspect_parameters,
-    parse_text,
-)
-from workbench.reports.publish import KEEP_BUILDS
+from workbench._lazy import lazy_package
+
+# Each public name and the module that defines it, imported when first used (as the heavy
+# imports are): `workbench status` loads the planning and key modules, not the gallery's.
+_HOMES = {
+    "batch": (
+        "ReportRequest",
+        "check_scheduler",
+        "plan",
+        "requests_for",
+        "run_tasks",
+        "write_summary",
+    ),
+    "build": ("ReportOutcome", "ReportTask", "build_report", "reasons_to_build"),
+    "config": ("BatchConfig", "load_config"),
+    "gallery": ("write_gallery",),
+    "headlines": ("headline", "headline_of"),
+    "keys": ("input_hashes", "report_key"),
+    "manifest": ("Manifest", "read_manifest"),
+    "notebooks": ("default_suite", "find_notebook", "notebooks_dir"),
+    "params": ("NotebookParameter", "check_parameters", "inspect_parameters", "parse_text"),
+    "publish": ("KEEP_BUILDS",),
+}
 
 __all__ = [
     "KEEP_BUILDS",
@@ -81,3 +83,20 @@ __all__ = [
     "write_gallery",
     "write_summary",
 ]
+
+
+lazy_package(
+    __name__,
+    _HOMES,
+    submodules=[
+        "export",
+        "files",
+        "history",
+        "hooks",
+        "html",
+        "kernel",
+        "output",
+        "runner",
+        "sweep",
+    ],
+)

@@ -8,9 +8,13 @@ cluster. :func:`write_summary` records what happened.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import os
+import queue
+import secrets
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +30,7 @@ from workbench.reports.build import (
     ReportOutcome,
     ReportTask,
     build_report,
+    cell_progress,
 )
 from workbench.reports.files import write_atomically
 from workbench.reports.keys import input_hashes, local_module_hashes, report_key
@@ -338,8 +343,12 @@ def run_tasks(
     scheduler: str | None = None,
     on_start: Callable[[ReportTask], None] | None = None,
     on_outcome: Callable[[ReportOutcome], None] | None = None,
+    on_cell: Callable[[ReportTask, int, int], None] | None = None,
 ) -> list[ReportOutcome]:
     """Build ``tasks`` and return their outcomes, in the order they finished.
+
+    The callbacks are called in this thread, whichever engine builds the reports: a worker
+    process or a dask worker reports a task's start and each cell back as it happens.
 
     Parameters
     ----------
@@ -351,9 +360,12 @@ def run_tasks(
         A dask.distributed scheduler's address (``tcp://host:port``); the reports are built on
         its workers, which must have the workbench installed and see the same files.
     on_start
-        Called as each task starts; only when building one at a time in this process.
+        Called as each task starts (also a task that turns out to be up to date).
     on_outcome
         Called with each outcome as it arrives.
+    on_cell
+        Called with ``(task, cell, cells)`` as each cell of a running notebook starts
+        (``cell`` counts from 1).
     """
     if jobs < 1:
         raise ParameterError.invalid("jobs", "run_tasks", "at least 1", jobs)
@@ -364,19 +376,21 @@ def run_tasks(
         )
     if scheduler:
         check_scheduler(scheduler)
-    report = on_outcome or (lambda outcome: None)
+    events = _Events(tasks, on_start, on_outcome, on_cell)
     for out in dict.fromkeys(task.out for task in tasks):
         claim_output_folder(out)
     if scheduler:
-        return _run_on_cluster(tasks, scheduler, report)
+        return _run_on_cluster(tasks, scheduler, events)
     if jobs > 1 and len(tasks) > 1:
-        return _run_in_processes(tasks, jobs, report)
+        return _run_in_processes(tasks, jobs, events)
     outcomes = []
-    for task in tasks:
-        if on_start is not None:
-            on_start(task)
-        outcomes.append(build_report(task))
-        report(outcomes[-1])
+    for index, task in enumerate(tasks):
+        events.dispatch((_STARTED, index))
+        cells = functools.partial(_send_cell, events.dispatch, index)
+        # Without on_cell, a caller's own cell_progress block stays in force.
+        with cell_progress(cells) if on_cell is not None else contextlib.nullcontext():
+            outcomes.append(build_report(task))
+        events.finished(outcomes[-1], index)
     return outcomes
 
 
@@ -413,25 +427,109 @@ def write_summary(
     return path
 
 
-def _run_in_processes(tasks, jobs, report) -> list[ReportOutcome]:
+# What a task's builder reports back while it runs, as plain tuples (they cross pipes and
+# dask's msgpack): (_STARTED, index) and (_CELL, index, cell, cells), index into the tasks.
+_STARTED, _CELL = "started", "cell"
+#: Seconds between looks at the running builds for their outcomes, between progress events.
+_POLL_SECONDS = 0.1
+
+
+def _send_cell(send: Callable[[tuple], None], index: int, cell: int, cells: int) -> None:
+    send((_CELL, index, cell, cells))
+
+
+class _Events:
+    """The callbacks of :func:`run_tasks`, fed with what the builders report, in one thread.
+
+    A cell reported after its task's outcome (a worker's pipe delivers it late) is dropped:
+    the report is no longer running.
+    """
+
+    def __init__(self, tasks, on_start, on_outcome, on_cell):
+        self.tasks = list(tasks)
+        self.on_start = on_start
+        self.on_outcome = on_outcome
+        self.on_cell = on_cell
+        self.done: set[int] = set()
+
+    def dispatch(self, event: Sequence) -> None:
+        kind, index, *cells = event
+        if index in self.done:
+            return
+        if kind == _STARTED and self.on_start is not None:
+            self.on_start(self.tasks[index])
+        elif kind == _CELL and self.on_cell is not None:
+            self.on_cell(self.tasks[index], *cells)
+
+    def finished(self, outcome: ReportOutcome, index: int) -> None:
+        self.done.add(index)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+
+    def gather(self, futures: Mapping, inbox) -> list[ReportOutcome]:
+        """Outcomes of ``futures`` (future -> task index) as they finish, passing on the
+        events that arrive in ``inbox`` (a queue) meanwhile."""
+        outcomes = []
+        pending = dict(futures)
+        while pending:
+            try:
+                event = inbox.get(timeout=_POLL_SECONDS)
+                while True:  # all that has arrived, before the outcomes that follow it
+                    self.dispatch(event)
+                    event = inbox.get_nowait()
+            except queue.Empty:
+                pass
+            for future in [future for future in pending if future.done()]:
+                index = pending.pop(future)
+                outcomes.append(_result(future, self.tasks[index]))
+                self.finished(outcomes[-1], index)
+        return outcomes
+
+
+def _run_in_processes(tasks, jobs, events: _Events) -> list[ReportOutcome]:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
 
     # "spawn": a forked copy of a process that has started threads (zmq, dask) can deadlock.
     context = multiprocessing.get_context("spawn")
-    outcomes = []
+    inbox = context.Queue()  # the workers' progress; given to each as it is spawned
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),
         mp_context=context,
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
+        initializer=_start_worker,
+        initargs=(os.getpid(), inbox),
     )
-    with pool:
-        futures = {pool.submit(build_report, task): task for task in tasks}
-        for future in as_completed(futures):
-            outcomes.append(_result(future, futures[future]))
-            report(outcomes[-1])
-    return outcomes
+    try:
+        with pool:
+            futures = {
+                pool.submit(_build_in_worker, task, index): index
+                for index, task in enumerate(tasks)
+            }
+            return events.gather(futures, inbox)
+    finally:
+        inbox.close()
+        inbox.cancel_join_thread()  # nothing this process put in it needs delivering
+
+
+#: In a worker process of :func:`_run_in_processes`: where its progress goes.
+_PROGRESS_INBOX = None
+
+
+def _start_worker(parent: int, inbox) -> None:
+    """Set up a worker process: it ends with ``parent`` and reports progress into ``inbox``."""
+    global _PROGRESS_INBOX
+    _PROGRESS_INBOX = inbox
+    # Progress not yet sent when the worker ends is of no use: never wait to flush it.
+    inbox.cancel_join_thread()
+    _die_with_parent(parent)
+
+
+def _build_in_worker(task: ReportTask, index: int) -> ReportOutcome:
+    """:func:`build_report` in a worker process, reporting its start and cells to the parent."""
+    send = _PROGRESS_INBOX.put
+    send((_STARTED, index))
+    with cell_progress(functools.partial(_send_cell, send, index)):
+        return build_report(task)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -468,9 +566,9 @@ def _die_with_parent(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _run_on_cluster(tasks, address, report) -> list[ReportOutcome]:
+def _run_on_cluster(tasks, address, events: _Events) -> list[ReportOutcome]:
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError as exc:  # pragma: no cover - distributed is a dependency
         raise ReportError(f"--scheduler needs dask.distributed: {exc}") from exc
     try:
@@ -478,15 +576,36 @@ def _run_on_cluster(tasks, address, report) -> list[ReportOutcome]:
         client = Client(address)
     except (OSError, TimeoutError) as exc:
         raise ReportError(f"cannot reach the dask scheduler at {address}: {exc}") from exc
-    outcomes = []
+    # The workers log their progress as events of a topic of this run's own, which the
+    # scheduler passes to this client; its handler runs in the client's thread, so the
+    # events are queued for this one.
+    topic = f"workbench-progress-{secrets.token_hex(8)}"
+    inbox: queue.SimpleQueue = queue.SimpleQueue()
     try:
-        futures = {client.submit(build_report, task, pure=False): task for task in tasks}
-        for future in as_completed(futures):
-            outcomes.append(_result(future, futures[future]))
-            report(outcomes[-1])
+        client.subscribe_topic(topic, lambda event: inbox.put(event[1]))
+        futures = {
+            client.submit(_build_on_dask_worker, task, index, topic, pure=False): index
+            for index, task in enumerate(tasks)
+        }
+        return events.gather(futures, inbox)
     finally:
+        with contextlib.suppress(Exception):  # a scheduler gone away: nothing to undo
+            client.unsubscribe_topic(topic)
         client.close()
-    return outcomes
+
+
+def _build_on_dask_worker(task: ReportTask, index: int, topic: str) -> ReportOutcome:
+    """:func:`build_report` on a dask worker, logging its start and cells under ``topic``."""
+    from distributed import get_worker
+
+    worker = get_worker()
+
+    def send(event: tuple) -> None:
+        worker.log_event(topic, list(event))
+
+    send((_STARTED, index))
+    with cell_progress(functools.partial(_send_cell, send, index)):
+        return build_report(task)
 
 
 def _result(future, task: ReportTask) -> ReportOutcome:

@@ -23,7 +23,8 @@ from workbench.reports.sweep import member_folder
 #: Bytes of output a cell keeps by default (the runner's limit; importing it would load jupyter).
 DEFAULT_MAX_OUTPUT = 10_000_000
 #: Called with (cell number, cells) as each cell of a notebook run in this process starts;
-#: set by :func:`cell_progress` (the command line's per-cell progress). The runner reads it.
+#: set by :func:`cell_progress` (:func:`~workbench.reports.batch.run_tasks` sets it in each
+#: engine, a worker's hook sending the cells back). The runner reads it.
 CELL_PROGRESS: contextvars.ContextVar = contextvars.ContextVar("cell_progress", default=None)
 
 

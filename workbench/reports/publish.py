@@ -32,8 +32,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import filelock
-
 from workbench.errors import ReportError
 from workbench.reports.files import fsync_directory
 from workbench.reports.manifest import MANIFEST_NAME, read_manifest
@@ -137,6 +135,8 @@ class ReportFolder:
         ReportError
             When the lock is still held after ``timeout`` seconds, or cannot be created.
         """
+        import filelock  # here: reading a report's state (``workbench status``) takes no lock
+
         lock = filelock.FileLock(self.path / _LOCK)
         try:
             try:

@@ -16,7 +16,14 @@ import xarray as xr
 
 from workbench._provenance import merge
 from workbench._results import DEFAULT_LEVEL
-from workbench._validation import check_level, check_positive, invalid, public
+from workbench._validation import (
+    check_level,
+    check_n_draws,
+    check_positive,
+    check_seed,
+    invalid,
+    public,
+)
 from workbench.scaling.isoflop import fit_isoflop
 from workbench.scaling.loss_law import _optimal_allocation, fit_chinchilla
 from workbench.scaling.runs import law_params
@@ -71,6 +78,7 @@ def compare_approaches(
     """
     level = check_level(level)
     budgets = check_positive(budgets, "budgets")
+    n_boot, seed = check_n_draws(n_boot, "n_boot", minimum=0), check_seed(seed)
     for name in ("params", "tokens", "loss", "training_compute"):
         if name not in runs:
             raise invalid("runs", "a dataset with params, tokens, loss and training_compute", name)

@@ -29,7 +29,7 @@ from workbench._validation import (
     invalid,
     public,
 )
-from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN, LossLawFit
+from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN, NAMES, LossLawFit, law_loss
 from workbench.scaling.runs import law_params
 
 __all__ = ["MUENNIGHOFF_R_STAR", "DataConstrainedFit", "effective_tokens", "fit_data_constrained"]
@@ -52,7 +52,7 @@ def _base_vector(base) -> np.ndarray:
         law = base.params
     else:
         law = law_params(base, "base")
-    return np.array([law[k] for k in ("E", "A", "B", "alpha", "beta")])
+    return np.array([law[k] for k in NAMES])
 
 
 @public
@@ -90,10 +90,7 @@ def fit_data_constrained(
         )
 
     def ssr(log_r):
-        e, a, b, alpha, beta = vector
-        predicted = (
-            e + a / sizes**alpha + b / effective_tokens(tokens, unique, np.exp(log_r)) ** beta
-        )
+        predicted = law_loss(vector, sizes, effective_tokens(tokens, unique, np.exp(log_r)))
         return float(np.sum((np.log(losses) - np.log(predicted)) ** 2))
 
     grid = np.linspace(*_LOG_R_STAR_RANGE, 200)
@@ -122,7 +119,7 @@ class DataConstrainedFit(Fit):
 
     def __init__(self, vector, log_r_star, ssr_min, ssr, grid, dof, n, level, provenance):
         self._vector = vector
-        self.base = dict(zip(("E", "A", "B", "alpha", "beta"), map(float, vector), strict=True))
+        self.base = dict(zip(NAMES, map(float, vector), strict=True))
         self.r_star = float(np.exp(log_r_star))
         self._log_r = log_r_star
         self._ssr_min = ssr_min
@@ -179,12 +176,11 @@ class DataConstrainedFit(Fit):
         unique = check_positive(unique_tokens, "unique_tokens")
         sizes, tokens, unique = np.broadcast_arrays(sizes, tokens, unique)
         effective = effective_tokens(tokens, unique, self.r_star)
-        e, a, b, alpha, beta = self._vector
         ds = xr.Dataset(
             {
                 "loss": (
                     "point",
-                    e + a / sizes**alpha + b / effective**beta,
+                    law_loss(self._vector, sizes, effective),
                     {"units": "1", "long_name": "Predicted loss"},
                 ),
                 "effective_tokens": (
@@ -206,12 +202,11 @@ class DataConstrainedFit(Fit):
         """
         budgets = check_positive(C, "C")
         cap = float(check_positive(unique_tokens, "unique_tokens")[0])
-        e, a, b, alpha, beta = self._vector
 
         def loss_at(log_n, budget, unique):
             n = np.exp(log_n)
             d = budget / (FLOP_PER_PARAMETER_TOKEN * n)
-            return e + a / n**alpha + b / effective_tokens(d, unique, self.r_star) ** beta
+            return law_loss(self._vector, n, effective_tokens(d, unique, self.r_star))
 
         out = {k: [] for k in ("params", "loss", "params_unconstrained", "loss_unconstrained")}
         for budget in budgets:

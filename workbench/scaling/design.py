@@ -21,17 +21,21 @@ from workbench._validation import (
     check_level,
     check_positive,
     check_same_lengths,
+    check_seed,
     invalid,
     public,
 )
 from workbench.errors import BracketWarning, FitError
 from workbench.scaling.isoflop import DEFAULT_RTOL, fit_isoflop, group_budgets
-from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN, _optimal_allocation
+from workbench.scaling.loss_law import (
+    FLOP_PER_PARAMETER_TOKEN,
+    NAMES,
+    _optimal_allocation,
+    law_loss,
+)
 from workbench.scaling.runs import law_params
 
 __all__ = ["isoflop_design"]
-
-_NAMES = ("E", "A", "B", "alpha", "beta")
 
 
 @public
@@ -84,9 +88,10 @@ def isoflop_design(
     if not (np.isfinite(noise) and noise >= 0):
         raise invalid("noise", "a number >= 0", noise)
     n_sim = check_count(n_sim, "n_sim", minimum=2)
+    seed = check_seed(seed)
     level = check_level(level)
     groups, budgets = group_budgets(budgets_of_runs, rtol)
-    vector = np.array([[truth[k] for k in _NAMES]])
+    vector = np.array([[truth[k] for k in NAMES]])
     optimum = _optimal_allocation(vector, budgets)[0][0]
     low = np.array([sizes[groups == g].min() for g in range(budgets.size)])
     high = np.array([sizes[groups == g].max() for g in range(budgets.size)])
@@ -187,5 +192,4 @@ def isoflop_design(
 
 
 def _law(truth, sizes, compute):
-    tokens = compute / (FLOP_PER_PARAMETER_TOKEN * sizes)
-    return truth["E"] + truth["A"] / sizes ** truth["alpha"] + truth["B"] / tokens ** truth["beta"]
+    return law_loss(truth, sizes, compute / (FLOP_PER_PARAMETER_TOKEN * sizes))

@@ -21,10 +21,18 @@ from statsmodels.tools.tools import add_constant
 
 from workbench._provenance import merge
 from workbench._results import DEFAULT_LEVEL, Fit
-from workbench._validation import caller, check_count, check_level, check_positive, invalid, public
+from workbench._validation import (
+    caller,
+    check_count,
+    check_level,
+    check_positive,
+    check_seed,
+    invalid,
+    public,
+)
 from workbench.errors import FitError
 from workbench.scaling.isoflop import allocation_band
-from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN
+from workbench.scaling.loss_law import FLOP_PER_PARAMETER_TOKEN, law_loss
 from workbench.scaling.runs import law_params
 
 __all__ = ["EnvelopeFit", "fit_envelope", "simulate_curves"]
@@ -52,13 +60,10 @@ def simulate_curves(
     truth = law_params(params, "params")
     sizes = np.geomspace(3e7, 3e10, 25) if sizes is None else check_positive(sizes, "sizes")
     n_steps = check_count(n_steps, "n_steps", minimum=2)
+    seed = check_seed(seed)
     rng = np.random.default_rng([seed, 0xA1])
     tokens = np.geomspace(min_tokens, max_tokens, n_steps)
-    law = (
-        truth["E"]
-        + truth["A"] / sizes[:, None] ** truth["alpha"]
-        + truth["B"] / tokens[None] ** truth["beta"]
-    )
+    law = law_loss(truth, sizes[:, None], tokens[None])
     per_run = rng.normal(0.0, noise, (sizes.size, 1))
     loss = law * np.exp(per_run + rng.normal(0.0, step_noise, law.shape))
     ds = xr.Dataset(

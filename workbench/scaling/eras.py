@@ -21,9 +21,18 @@ import numpy as np
 import xarray as xr
 
 from workbench._results import DEFAULT_LEVEL, Fit
-from workbench._validation import caller, check_choice, check_count, check_level, invalid, public
+from workbench._validation import (
+    caller,
+    check_choice,
+    check_count,
+    check_level,
+    check_n_draws,
+    check_seed,
+    invalid,
+    public,
+)
 from workbench.errors import FitError
-from workbench.scaling.piecewise import PiecewiseTrendFit, _fit_segments
+from workbench.scaling.piecewise import PiecewiseTrendFit, _fit_segments, _split_dates
 from workbench.scaling.trend import METHODS, _from_decimal_years, prepare_trend_data
 
 __all__ = ["CRITERIA", "EraFit", "find_eras"]
@@ -85,7 +94,7 @@ def find_eras(
     if max_breaks > MAX_BREAKS:
         raise invalid("max_breaks", f"an integer from 0 to {MAX_BREAKS}", max_breaks)
     min_points = check_count(min_points, "min_points", minimum=3)
-    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    n_boot, seed = check_n_draws(n_boot, "n_boot", minimum=0), check_seed(seed)
     folds = check_count(folds, "folds", minimum=2)
     level = check_level(level)
     data = prepare_trend_data(y, time, start, end)
@@ -101,7 +110,7 @@ def find_eras(
     scores = bic if criterion == "bic" else _cv_scores(x, z, min_points, max_breaks, folds, seed)
     scores = np.where(allowed, scores, np.inf)
     chosen = int(np.argmin(scores))
-    midpoints = _split_years(data.years)
+    midpoints = _split_dates(data.years)
     break_years = midpoints[splits[chosen]] if chosen else np.zeros(0)
     breaks = _from_decimal_years(break_years)
     fit = _fit_segments(data, breaks, method, level)
@@ -129,14 +138,6 @@ def find_eras(
     if criterion == "cv":
         table["cv"] = scores
     return EraFit(fit, chosen, criterion, table, boot_m, boot_breaks, level)
-
-
-def _split_years(years: np.ndarray) -> np.ndarray:
-    """Break year before each sorted point: the midpoint with the previous point."""
-    out = np.empty_like(years)
-    out[0] = years[0]
-    out[1:] = (years[1:] + years[:-1]) / 2
-    return out
 
 
 def _segment_costs(x, z, w, min_points) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 
 from workbench._results import DEFAULT_LEVEL
-from workbench._validation import caller, check_level, invalid, public
+from workbench._validation import caller, check_level, check_n_draws, check_seed, invalid, public
 from workbench.errors import FitError
 from workbench.scaling.loss_law import fit_chinchilla
 
@@ -58,6 +58,7 @@ def score_extrapolation(
     if not (np.isfinite(cut) and cut > 0):
         raise invalid("cut", "a positive compute in FLOP", cut)
     levels = [check_level(level) for level in np.atleast_1d(levels)]
+    n_boot, seed = check_n_draws(n_boot, "n_boot", minimum=0), check_seed(seed)
     below = runs.training_compute < cut
     n_fit, n_held = int(below.sum()), int((~below).sum())
     if n_held == 0:

@@ -23,8 +23,10 @@ from workbench._validation import (
     check_count,
     check_enough_points,
     check_level,
+    check_n_draws,
     check_positive,
     check_same_lengths,
+    check_seed,
     invalid,
     public,
 )
@@ -63,12 +65,20 @@ def _to_params(theta: np.ndarray) -> np.ndarray:
     )
 
 
+def law_loss(law, n_params, n_tokens):
+    """The loss law ``E + A / N**alpha + B / D**beta`` at broadcastable ``N`` and ``D``.
+
+    Hoffmann et al. (2022), equation 2. ``law`` is a mapping of :data:`NAMES` or their five
+    values in that order (numbers or arrays that broadcast with ``N`` and ``D``).
+    """
+    e, a, b, alpha, beta = (law[k] for k in NAMES) if isinstance(law, Mapping) else law
+    return e + a / n_params**alpha + b / n_tokens**beta
+
+
 def _predict_loss(params: np.ndarray, n_params, n_tokens):
     """Loss for parameter rows (M, 5) at broadcastable N and D: shape (M, *N.shape)."""
-    e, a, b, alpha, beta = (
-        params[:, k].reshape((-1,) + (1,) * np.ndim(n_params)) for k in range(5)
-    )
-    return e + a / n_params**alpha + b / n_tokens**beta
+    rows = [params[:, k].reshape((-1,) + (1,) * np.ndim(n_params)) for k in range(5)]
+    return law_loss(rows, n_params, n_tokens)
 
 
 def _optimal_allocation(params: np.ndarray, compute: np.ndarray):
@@ -208,7 +218,7 @@ def fit_chinchilla(
     check_enough_points(n, len(NAMES), "a five-parameter loss law")
     if not (isinstance(delta, int | float) and np.isfinite(delta) and delta > 0):
         raise invalid("delta", "a positive number", delta)
-    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    n_boot, seed = check_n_draws(n_boot, "n_boot", minimum=0), check_seed(seed)
     n_polish = check_count(n_polish, "n_polish", minimum=1)
     n_polish_boot = check_count(n_polish_boot, "n_polish_boot", minimum=1)
     max_iter = check_count(max_iter, "max_iter", minimum=1)

@@ -12,7 +12,15 @@ import numpy as np
 import xarray as xr
 
 from workbench._results import DEFAULT_LEVEL, Fit, Summary
-from workbench._validation import caller, check_choice, check_count, check_level, public
+from workbench._validation import (
+    caller,
+    check_choice,
+    check_count,
+    check_level,
+    check_n_draws,
+    check_seed,
+    public,
+)
 from workbench.errors import FitError, ParameterError
 from workbench.scaling.trend import (
     _TREND_PARAM_ATTRS,
@@ -256,7 +264,7 @@ def find_breakpoint(
     check_choice(method, "method", METHODS)
     level = check_level(level)
     min_points = check_count(min_points, "min_points", minimum=3)
-    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    n_boot, seed = check_n_draws(n_boot, "n_boot", minimum=0), check_seed(seed)
     data = prepare_trend_data(y, time, start, end)
     order = np.argsort(data.times, kind="stable")
     data = data.subset(order)

@@ -8,8 +8,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench._validation import check_count, check_positive, invalid, public
+from workbench._validation import check_count, check_positive, check_seed, invalid, public
 from workbench.errors import DataError, format_choices
+from workbench.scaling.loss_law import (
+    FLOP_PER_PARAMETER_TOKEN,
+    NAMES,
+    _optimal_allocation,
+    law_loss,
+)
 
 __all__ = [
     "CHINCHILLA_PARAMS",
@@ -123,6 +129,7 @@ def simulate_runs(
         data are synthetic.
     """
     n_runs = check_count(n_runs, "n_runs", minimum=1)
+    seed = check_seed(seed)
     truth = law_params(params, "params")
     if not (noise >= 0):
         raise invalid("noise", "a number >= 0", noise)
@@ -142,10 +149,7 @@ def simulate_runs(
     n_budgets = min(n_budgets, n_runs)
     budget = np.repeat(np.geomspace(min_compute, max_compute, n_budgets), -(-n_runs // n_budgets))
     budget = budget[:n_runs]
-    a, b, alpha, beta = truth["A"], truth["B"], truth["alpha"], truth["beta"]
-    optimum = (alpha * a / (beta * b)) ** (1 / (alpha + beta)) * (budget / 6) ** (
-        beta / (alpha + beta)
-    )
+    optimum = _optimal_allocation(np.array([[truth[k] for k in NAMES]]), budget)[0][0]
     # Sizes spread around each budget's optimum, as in an IsoFLOP sweep.
     position = np.concatenate(
         [np.linspace(low, high, np.count_nonzero(budget == c)) for c in np.unique(budget)]
@@ -153,8 +157,8 @@ def simulate_runs(
     n_params = optimum * 10**position * np.exp(rng.normal(0.0, 0.05, n_runs))
     if sizes is not None:
         n_params = np.tile(grid, n_budgets)
-    n_tokens = budget / (6 * n_params)
-    law = truth["E"] + a / n_params**alpha + b / n_tokens**beta
+    n_tokens = budget / (FLOP_PER_PARAMETER_TOKEN * n_params)
+    law = law_loss(truth, n_params, n_tokens)
     loss = law * np.exp(rng.normal(0.0, noise, n_runs))
     attrs = {
         "title": "Synthetic training runs",

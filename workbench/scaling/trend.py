@@ -29,7 +29,9 @@ from workbench._validation import (
     check_count,
     check_enough_points,
     check_level,
+    check_n_draws,
     check_same_lengths,
+    check_seed,
     invalid,
     public,
 )
@@ -244,8 +246,8 @@ def fit_trend(
         "block_length": None
         if block_length is None
         else check_count(block_length, "block_length", minimum=1),
-        "n_boot": check_count(n_boot, "n_boot", minimum=10),
-        "seed": seed,
+        "n_boot": check_n_draws(n_boot, "n_boot", minimum=10),
+        "seed": check_seed(seed),
     }
     data = prepare_trend_data(y, time, start, end)
     return fit_prepared(data, method, level, errors, **options)

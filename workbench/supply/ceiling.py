@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench._provenance import merge
-from workbench._validation import invalid, public
+from workbench._provenance import Var, describe, merge
+from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.data import load, load_table, table_from
 from workbench.errors import format_choices
 from workbench.supply.chips import chip_arrays
+from workbench.supply.forecast import ForecastFit
 from workbench.uncertainty import (
     STREAMS_ATTR,
     Beta,
@@ -47,6 +48,12 @@ __all__ = ["AI_SHARE", "cap_forecast", "capacity_ceiling", "power_ceiling"]
 
 STREAM = "supply.ceiling"
 POWER_STREAM = "supply.power_ceiling"
+POWER_VARS = {
+    "power": Var("MW", "New facility power for AI accelerators per quarter"),
+    "grid_power": Var("MW", "New data-centre power connectable per quarter"),
+    "facility_multiplier": Var("1", "Facility W per W of accelerator TDP"),
+    "ai_share": Var("1", "AI share"),
+}
 # Share of new data-centre power taken by AI accelerators: in the IEA's base case (Energy and
 # AI, 2025) AI-focused data centres more than quadruple their use by 2030 while all data
 # centres double (415 to 945 TWh), so AI takes about half of the growth or more; hyperscale
@@ -123,10 +130,7 @@ def capacity_ceiling(
         ``hbm_units``, ``wafers`` and ``hbm_supply``; ``p_hbm_binds`` (quarter) the share of
         draws where HBM, not packaging, sets the ceiling; ``reference_chip`` along quarter.
     """
-    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise invalid("n_draws", "a positive integer", n_draws)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise invalid("seed", "a non-negative integer", seed)
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     overrides = dict(assumptions or {})
     unknown = [k for k in overrides if k not in CEILING_KEYS]
     if unknown:
@@ -153,7 +157,7 @@ def capacity_ceiling(
         )
     inputs: dict[str, Any] = {name: Uniform(0.0, 1.0) for name in _INPUTS}
     inputs["allocation"], allocation = _allocation(overrides.get("allocation"), vendor)
-    draws = sample(inputs, n_draws=int(n_draws), seed=int(seed), stream=STREAM)
+    draws = sample(inputs, n_draws=n_draws, seed=seed, stream=STREAM)
     quarters = pd.DatetimeIndex(table["quarter"].values)
     labels = [f"{q.year}Q{q.quarter}" for q in quarters]
 
@@ -177,47 +181,19 @@ def capacity_ceiling(
     units = np.minimum(packaging, hbm_units)
     dims = ("quarter", "draw")
     scope = "the whole market" if vendor is None else vendor
-    return xr.Dataset(
+    ds = xr.Dataset(
         {
-            "units": (
-                dims,
-                units,
-                {"units": "1", "long_name": f"Accelerator ceiling per quarter ({scope})"},
-            ),
-            "h100e": (
-                dims,
-                units * specs.h100e[:, None],
-                {"units": "1", "long_name": f"H100-equivalent ceiling per quarter ({scope})"},
-            ),
-            "packaging_units": (
-                dims,
-                packaging,
-                {"units": "1", "long_name": "Packages CoWoS capacity allows"},
-            ),
-            "hbm_units": (
-                dims,
-                hbm_units,
-                {"units": "1", "long_name": "Packages HBM supply allows"},
-            ),
-            "wafers": (
-                dims,
-                wafers,
-                {"units": "1", "long_name": "CoWoS wafer starts per quarter (whole market)"},
-            ),
-            "hbm_supply": (
-                dims,
-                hbm,
-                {"units": "byte", "long_name": "HBM supply per quarter (whole market)"},
-            ),
-            "p_hbm_binds": (
-                "quarter",
-                (hbm_units < packaging).mean(axis=1),
-                {"units": "1", "long_name": "Probability HBM, not packaging, sets the ceiling"},
-            ),
+            "units": (dims, units),
+            "h100e": (dims, units * specs.h100e[:, None]),
+            "packaging_units": (dims, packaging),
+            "hbm_units": (dims, hbm_units),
+            "wafers": (dims, wafers),
+            "hbm_supply": (dims, hbm),
+            "p_hbm_binds": ("quarter", (hbm_units < packaging).mean(axis=1)),
         },
         coords={
             "quarter": quarters.values.astype("datetime64[ns]"),
-            "draw": np.arange(int(n_draws)),
+            "draw": np.arange(n_draws),
             "reference_chip": ("quarter", np.array(chips, dtype=object)),
         },
         attrs={
@@ -230,16 +206,39 @@ def capacity_ceiling(
                 method="workbench.supply.capacity_ceiling",
             ),
             "vendor": scope,
-            "seed": int(seed),
+            "seed": seed,
             STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
-            "n_draws": int(n_draws),
+            "n_draws": n_draws,
         },
     )
+    return describe(ds, _ceiling_vars(scope))
+
+
+def _ceiling_vars(scope: str) -> dict[str, Var]:
+    """What :func:`capacity_ceiling`'s variables are, for a market ``scope``."""
+    return {
+        "units": Var("1", f"Accelerator ceiling per quarter ({scope})"),
+        "h100e": Var("1", f"H100-equivalent ceiling per quarter ({scope})"),
+        "packaging_units": Var("1", "Packages CoWoS capacity allows"),
+        "hbm_units": Var("1", "Packages HBM supply allows"),
+        "wafers": Var("1", "CoWoS wafer starts per quarter (whole market)"),
+        "hbm_supply": Var("byte", "HBM supply per quarter (whole market)"),
+        "p_hbm_binds": Var("1", "Probability HBM, not packaging, sets the ceiling"),
+    }
+
+
+def cap_draws(values: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, float]:
+    """Each draw of ``values`` capped at the same draw of ``cap``, and the share the cap cut.
+
+    The one capping rule of supply: a forecast's draws (:func:`cap_forecast`) and projected
+    paths (:func:`~workbench.supply.project_shipments`) meet the ceiling draw by draw.
+    """
+    return np.minimum(values, cap), float(np.mean(values > cap))
 
 
 @public
 def cap_forecast(
-    forecast: xr.Dataset,
+    forecast: ForecastFit | xr.Dataset,
     ceiling: xr.Dataset,
     *,
     variable: str | None = None,
@@ -254,7 +253,8 @@ def cap_forecast(
     Parameters
     ----------
     forecast
-        A :func:`~workbench.supply.forecast` result along ``quarter``.
+        A :func:`~workbench.supply.forecast` result along ``quarter`` (the
+        :class:`~workbench.supply.forecast.ForecastFit`, or its ``predict()``).
     ceiling
         A :func:`capacity_ceiling` result.
     variable
@@ -266,10 +266,13 @@ def cap_forecast(
     Returns
     -------
     xr.Dataset
-        The forecast plus ``capped_mean`` (median), ``capped_lower``, ``capped_upper``,
-        ``ceiling_median`` and ``p_binds`` (probability that the ceiling is below the
-        uncapped forecast); NaN where the ceiling table has no data.
+        The forecast (``predict()``) plus ``capped_mean`` (median), ``capped_lower``,
+        ``capped_upper``, ``ceiling_median`` and ``p_binds`` (probability that the ceiling is
+        below the uncapped forecast); NaN where the ceiling table has no data.
     """
+    seed = check_seed(seed)
+    if isinstance(forecast, ForecastFit):
+        forecast = forecast.predict()
     if not isinstance(forecast, xr.Dataset) or not {"mean", "lower", "upper"} <= set(
         forecast.data_vars
     ):
@@ -308,13 +311,11 @@ def cap_forecast(
         for key in inputs:
             t = int(key)
             cap = ceiling[variable].sel(quarter=quarters[t]).values
-            uncapped = draws[key].values
-            capped = np.minimum(uncapped, cap)
+            capped, out["p_binds"][t] = cap_draws(draws[key].values, cap)
             out["capped_mean"][t], out["capped_lower"][t], out["capped_upper"][t] = np.quantile(
                 capped, probs
             )
             out["ceiling_median"][t] = np.median(cap)
-            out["p_binds"][t] = np.mean(cap < uncapped)
     units = forecast["mean"].attrs.get("units", "1")
     label = forecast["observed"].attrs.get("long_name", variable)
     result = forecast.copy()
@@ -367,8 +368,7 @@ def power_ceiling(
         centres; ``facility_multiplier`` (draw) [1]: facility watts per watt of accelerator
         TDP (server overhead × PUE), which turns it into accelerators.
     """
-    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise invalid("n_draws", "a positive integer", n_draws)
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     grid = table_from(table, "grid_power", "table")
     missing = [c for c in ("low", "high", "level") if c not in grid]
     if missing or "year" not in grid.dims:
@@ -380,14 +380,15 @@ def power_ceiling(
     lo, hi = share.interval(0.999999)
     if not (0 <= lo and hi <= 1):
         raise invalid("ai_share", "a share in [0, 1]", ai_share)
-    presets = distributions_from_table(load("facility_power"))
+    facility = load("facility_power")
+    presets = distributions_from_table(facility)
     inputs = {
         "grid": Uniform(0.0, 1.0),
         "ai_share": share,
         "pue": presets["pue_mixed"],
         "server_overhead": presets["server_overhead"],
     }
-    draws = sample(inputs, n_draws=int(n_draws), seed=seed, stream=POWER_STREAM)
+    draws = sample(inputs, n_draws=n_draws, seed=seed, stream=POWER_STREAM)
     years = [int(y) for y in grid["year"].values]
     u = draws["grid"].values
     per_year = np.empty((len(years), u.size))
@@ -403,38 +404,21 @@ def power_ceiling(
     ai = grid_q * draws["ai_share"].values[None, :]
     multiplier = draws["pue"].values * draws["server_overhead"].values
     dims = ("quarter", "draw")
-    return xr.Dataset(
+    ds = xr.Dataset(
         {
-            "power": (
-                dims,
-                ai,
-                {"units": "MW", "long_name": "New facility power for AI accelerators per quarter"},
-            ),
-            "grid_power": (
-                dims,
-                grid_q,
-                {"units": "MW", "long_name": "New data-centre power connectable per quarter"},
-            ),
-            "facility_multiplier": (
-                ("draw",),
-                multiplier,
-                {"units": "1", "long_name": "Facility W per W of accelerator TDP"},
-            ),
-            "ai_share": (
-                ("draw",),
-                draws["ai_share"].values,
-                {"units": "1", "long_name": "AI share"},
-            ),
+            "power": (dims, ai),
+            "grid_power": (dims, grid_q),
+            "facility_multiplier": ("draw", multiplier),
+            "ai_share": ("draw", draws["ai_share"].values),
         },
         coords={"quarter": quarters.values.astype("datetime64[ns]"), "draw": np.arange(n_draws)},
         attrs={
             "title": "Grid-power ceiling on AI accelerators",
-            "source": "workbench.supply.power_ceiling over the grid_power and facility_power "
-            "tables; AI share " + repr(share),
-            "license": str(grid.attrs.get("license", "unknown")),
-            "as_of": str(grid.attrs.get("as_of", "")),
-            "seed": int(seed),
+            # The grid table (the bundled one or the caller's) and the facility presets.
+            **merge(grid, facility, method=f"workbench.supply.power_ceiling (AI share {share!r})"),
+            "seed": seed,
             STREAMS_ATTR: draws.attrs[STREAMS_ATTR],
-            "n_draws": int(n_draws),
+            "n_draws": n_draws,
         },
     )
+    return describe(ds, POWER_VARS)

@@ -15,7 +15,8 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import merge
-from workbench._validation import invalid, public
+from workbench._time import quarter_coord
+from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.data import load
 from workbench.supply.chips import H100_REFERENCE
 from workbench.uncertainty import LogNormal, sample
@@ -54,11 +55,7 @@ def domestic_china_shipments(
         covered. A year's rows cover all of its domestic output: a chip without a row in a
         year the table covers counts 0 that year.
     """
-    for name, value in (("n_draws", n_draws), ("seed", seed)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise invalid(name, "a non-negative integer", value)
-    if n_draws < 1:
-        raise invalid("n_draws", "a positive integer", n_draws)
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     table = load(TABLE) if table is None else table
     rows = [
         (str(chip), int(year))
@@ -78,13 +75,13 @@ def domestic_china_shipments(
         inputs[f"h100e {chip} {year}"] = LogNormal.from_interval(
             float(row["h100e_low"]), float(row["h100e_high"]), level=level, name=chip
         )
-    draws = sample(inputs, n_draws=int(n_draws), seed=int(seed), stream=STREAM)
+    draws = sample(inputs, n_draws=n_draws, seed=seed, stream=STREAM)
     chips = list(dict.fromkeys(chip for chip, _ in rows))
     years = [year for _, year in rows]
     quarters = pd.date_range(f"{min(years)}-01-01", f"{max(years)}-10-01", freq="QS")
     # The rows of a year cover all of that year's domestic output, so a chip without a row in
     # a year the table covers was not made (or is counted as another chip) that year.
-    units = np.zeros((len(quarters), len(chips), int(n_draws)))
+    units = np.zeros((len(quarters), len(chips), n_draws))
     h100e = np.zeros_like(units)
     for j, chip in enumerate(chips):
         for year in [y for c, y in rows if c == chip]:
@@ -116,13 +113,9 @@ def domestic_china_shipments(
             ),
         },
         coords={
-            "quarter": (
-                "quarter",
-                quarters.values.astype("datetime64[ns]"),
-                {"long_name": "Calendar quarter"},
-            ),
+            "quarter": quarter_coord(quarters),
             "chip": ("chip", np.array(chips, dtype=object)),
-            "draw": np.arange(int(n_draws)),
+            "draw": np.arange(n_draws),
             "vendor": ("chip", np.array(vendor, dtype=object)),
             "region": ("chip", np.array(["China"] * len(chips), dtype=object)),
         },
@@ -131,7 +124,7 @@ def domestic_china_shipments(
             **merge(table, method=f"workbench.supply.domestic_china_shipments ({TABLE})"),
             "vendors": ", ".join(dict.fromkeys(vendor)),
             "chips": ", ".join(chips),
-            "seed": int(seed),
+            "seed": seed,
         },
     )
 

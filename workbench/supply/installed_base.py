@@ -18,7 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import Var, check_units, merge
-from workbench._validation import check_count, invalid, public, renamed
+from workbench._validation import check_seed, invalid, public, renamed
 from workbench.data import load
 from workbench.errors import format_choices
 from workbench.supply.shipments import impute_power
@@ -260,9 +260,7 @@ def installed_base(
     ):
         raise invalid("breakdown", f"None or one of {format_choices(BREAKDOWNS)}", breakdown)
     cooling = renamed(pue, cooling, old="pue", new="cooling", default=None)
-    if seed is None:
-        seed = int(shipments.attrs.get("seed", 0))
-    check_count(seed, "seed", minimum=0)
+    seed = check_seed(int(shipments.attrs.get("seed", 0)) if seed is None else seed)
 
     life = _lifetime(lifetime_years)
     specs = (cooling, server_overhead)

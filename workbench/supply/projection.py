@@ -30,9 +30,10 @@ import xarray as xr
 from scipy import special
 
 from workbench._time import bound
-from workbench._validation import invalid, public
+from workbench._validation import check_seed, invalid, public
 from workbench.data import load
 from workbench.errors import format_choices
+from workbench.supply.ceiling import cap_draws
 from workbench.supply.forecast import forecast
 from workbench.supply.methods import METHODS
 from workbench.supply.shipments import impute_power
@@ -87,6 +88,30 @@ def _sum_over_chips(da: xr.DataArray, min_count: int = 0) -> xr.DataArray:
         coords={k: v for k, v in da.coords.items() if "chip" not in v.dims},
         attrs=da.attrs,
     )
+
+
+def _check_draws(ceiling: xr.Dataset, n_draws: int, parameter: str) -> None:
+    """Draw *j* of the projection meets draw *j* of the ceiling: as many draws on both."""
+    if ceiling.sizes.get("draw") != n_draws:
+        # The message names the function that makes the ceiling: 'ceiling' is a capacity one.
+        made_by = {"ceiling": "capacity_ceiling"}.get(parameter, parameter)
+        raise invalid(parameter, f"a {made_by} with {n_draws} draws", ceiling.sizes.get("draw"))
+
+
+def _cap_quarters(h100e, future_quarters, ceiling, parameter: str, cap_at) -> np.ndarray:
+    """Cap ``h100e`` (quarter, draw; in place) where ``ceiling`` has the quarter.
+
+    ``cap_at(i, quarter)`` gives the cap of every draw in future quarter ``i``; draw *j* of
+    the projection meets draw *j* of the ceiling, so the two must have as many draws.
+    Returns the share of draws the cap cut, per future quarter (0 where it has no data).
+    """
+    _check_draws(ceiling, h100e.shape[1], parameter)
+    known = pd.DatetimeIndex(ceiling["quarter"].values)
+    shares = np.zeros(len(future_quarters))
+    for i, quarter in enumerate(future_quarters):
+        if quarter in known:
+            h100e[i], shares[i] = cap_draws(h100e[i], cap_at(i, quarter))
+    return shares
 
 
 def _end_quarter(end) -> pd.Timestamp:
@@ -157,6 +182,7 @@ def project_shipments(
         or "draw" not in shipments.dims
     ):
         raise invalid("shipments", "an estimate_shipments Dataset (dims quarter, draw)", shipments)
+    seed = check_seed(int(shipments.attrs.get("seed", 0)) if seed is None else seed)
     history = shipment_totals(shipments)
     quarters = pd.DatetimeIndex(history["quarter"].values)
     last = quarters[-1]
@@ -165,8 +191,6 @@ def project_shipments(
         raise invalid("end", f"after the last quarter of history ({last.date()})", end)
     future_quarters = pd.date_range(last, stop, freq="QS")[1:]
     n_draws = history.sizes["draw"]
-    if seed is None:
-        seed = int(shipments.attrs.get("seed", 0))
     recent = history.isel(quarter=slice(-RECENT_QUARTERS, None))
     steps = np.arange(1, len(future_quarters) + 1)
     if method == "capacity":
@@ -175,7 +199,7 @@ def project_shipments(
         if unknown:
             raise invalid("growth", f"a mapping with keys {format_choices(inputs)}", unknown[0])
         inputs.update({k: as_distribution(v, name=k) for k, v in (growth or {}).items()})
-        draws = sample(inputs, n_draws=n_draws, seed=int(seed), stream=STREAM)
+        draws = sample(inputs, n_draws=n_draws, seed=seed, stream=STREAM)
         per_package = draws["h100e_per_package_growth"].values
         yearly = draws["packaging_growth"].values * per_package
         # The recent mean stands for the middle of the last four quarters.
@@ -198,12 +222,13 @@ def project_shipments(
         horizon = len(future_quarters)
         median = history["h100e"].median("draw").assign_attrs(history["h100e"].attrs)
         median.name = "h100e"
-        fc = forecast(median, steps=horizon, method=method, level=level, log=True)
+        fit = forecast(median, steps=horizon, method=method, level=level, log=True)
+        fc = fit.predict()
         future = fc["mean"].notnull().values
         center = np.log(fc["mean"].values[future])
         z = float(special.ndtri(0.5 + level / 2))
         spread = (np.log(fc["upper"].values[future]) - np.log(fc["lower"].values[future])) / (2 * z)
-        scores = sample({"path": Normal(0.0, 1.0)}, n_draws=n_draws, seed=int(seed), stream=STREAM)[
+        scores = sample({"path": Normal(0.0, 1.0)}, n_draws=n_draws, seed=seed, stream=STREAM)[
             "path"
         ]
         path = np.exp(center[:, None] + spread[:, None] * scores.values[None, :])
@@ -222,18 +247,13 @@ def project_shipments(
         raise invalid("method", f"one of {format_choices(['capacity', 'auto', *METHODS])}", method)
     capped_share = np.zeros(len(future_quarters))
     if ceiling is not None:
-        if ceiling.sizes.get("draw") != n_draws:
-            raise invalid(
-                "ceiling",
-                f"a capacity_ceiling with {n_draws} draws",
-                ceiling.sizes.get("draw"),
-            )
-        cap_quarters = pd.DatetimeIndex(ceiling["quarter"].values)
-        for i, quarter in enumerate(future_quarters):
-            if quarter in cap_quarters:
-                cap = ceiling["h100e"].sel(quarter=quarter).values
-                capped_share[i] = float(np.mean(h100e[i] > cap))
-                h100e[i] = np.minimum(h100e[i], cap)
+        capped_share = _cap_quarters(
+            h100e,
+            future_quarters,
+            ceiling,
+            "ceiling",
+            lambda i, quarter: ceiling["h100e"].sel(quarter=quarter).values,
+        )
     # Everything but h100e follows it at the recent ratios.
     follows = [name for name in (*SUMMED, "power") if name != "h100e" and name in history]
     per_h100e = {
@@ -242,15 +262,9 @@ def project_shipments(
     }
     power_capped = np.zeros(len(future_quarters))
     if power_ceiling is not None:
-        if power_ceiling.sizes.get("draw") != n_draws:
-            raise invalid(
-                "power_ceiling",
-                f"a power_ceiling with {n_draws} draws",
-                power_ceiling.sizes.get("draw"),
-            )
-        known = pd.DatetimeIndex(power_ceiling["quarter"].values)
+        _check_draws(power_ceiling, n_draws, "power_ceiling")
         multiplier = power_ceiling["facility_multiplier"].values
-        watts = per_h100e["power"] * multiplier  # facility W per H100e shipped now
+        power_trend = np.broadcast_to(trend.get("power", 1.0), h100e.shape)
         # A ceiling the estimated history already broke is not a ceiling: where the draw's
         # last estimated quarter connected more facility power than the table allowed in it,
         # the table's path is re-based on that observed pace (its growth kept), per draw; and
@@ -258,17 +272,20 @@ def project_shipments(
         last = recent.isel(quarter=-1)
         connected = last["power"].values * multiplier / 1e6
         rebase = np.ones(n_draws)
+        known = pd.DatetimeIndex(power_ceiling["quarter"].values)
         if pd.Timestamp(last["quarter"].values) in known:
             allowed = power_ceiling["power"].sel(quarter=last["quarter"].values).values
             rebase = np.maximum(connected / allowed, 1.0)
-        for i, quarter in enumerate(future_quarters):
-            if quarter in known:
-                per = watts * np.broadcast_to(trend.get("power", 1.0), h100e.shape)[i]
-                path = power_ceiling["power"].sel(quarter=quarter).values * rebase
-                room = np.maximum(path, connected)
-                cap = room * 1e6 / per
-                power_capped[i] = float(np.mean(h100e[i] > cap))
-                h100e[i] = np.minimum(h100e[i], cap)
+
+        def h100e_room(i, quarter):
+            # Facility W per H100e shipped in the quarter.
+            watts = per_h100e["power"] * multiplier * power_trend[i]
+            path = power_ceiling["power"].sel(quarter=quarter).values * rebase
+            return np.maximum(path, connected) * 1e6 / watts
+
+        power_capped = _cap_quarters(
+            h100e, future_quarters, power_ceiling, "power_ceiling", h100e_room
+        )
     coords = {"quarter": future_quarters, "draw": history["draw"].values}
     projected = xr.Dataset(
         {
@@ -310,10 +327,10 @@ def project_shipments(
         + ("; capped by the grid-power ceiling" if power_ceiling is not None else ""),
         "projection_method": chosen,
         "projection_selection": selection,
-        "projection_seed": int(seed),
+        "projection_seed": seed,
         STREAMS_ATTR: merge_streams(
             shipments,
-            stream(int(seed), STREAM),
+            stream(seed, STREAM),
             *[c for c in (ceiling, power_ceiling) if c is not None],
         ),
     }

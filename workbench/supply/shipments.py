@@ -19,7 +19,8 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import Var, merge
-from workbench._validation import check_choice, check_count, invalid, public
+from workbench._time import quarter_coord
+from workbench._validation import check_choice, check_n_draws, check_seed, invalid, public
 from workbench.errors import format_choices
 from workbench.supply.assumptions import (
     MixRow,
@@ -247,8 +248,7 @@ def estimate_shipments(
     >>> ds.units.dims
     ('quarter', 'chip', 'draw')
     """
-    check_count(n_draws, "n_draws")
-    check_count(seed, "seed", minimum=0)
+    n_draws, seed = check_n_draws(n_draws), check_seed(seed)
     requested = _requested(vendor)
     a = read_assumptions(assumptions, requested)
     available = a.vendors()
@@ -256,7 +256,7 @@ def estimate_shipments(
     for name in vendors:
         check_choice(name, "vendor", available)
     plans = [_plan(a, v) for v in vendors]
-    return _compute(plans, a, int(n_draws), int(seed))
+    return _compute(plans, a, n_draws, seed)
 
 
 def _inputs(plans: list[_VendorPlan], a: ShipmentAssumptions, chips: list[str]):
@@ -336,11 +336,7 @@ def _compute(
 
     dims = ("quarter", "chip", "draw")
     coords = {
-        "quarter": (
-            "quarter",
-            quarters.values.astype("datetime64[ns]"),
-            {"long_name": "Calendar quarter"},
-        ),
+        "quarter": quarter_coord(quarters),
         "chip": ("chip", np.array(chips, dtype=object)),
         "draw": np.arange(n_draws),
         **specs.coords(),
