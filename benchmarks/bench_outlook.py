@@ -29,7 +29,8 @@ from pathlib import Path
 
 OUTLOOK_TARGET_S = 5.0
 NOTEBOOK_TARGET_S = 60.0
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "compute_outlook.ipynb"
+ROOT = Path(__file__).resolve().parent.parent  # the checkout these benchmarks belong to
+NOTEBOOK = ROOT / "notebooks" / "compute_outlook.ipynb"
 FRESH = """
 import time, warnings
 began = time.perf_counter()
@@ -49,11 +50,20 @@ def timed(function, *args, **kwargs) -> float:
     return time.perf_counter() - start
 
 
-def fresh(root: str | None = None) -> tuple[float, float, float, float]:
-    """One fresh interpreter: (call s, ESS, import s, call CPU s); ``root`` on the path."""
-    env = dict(os.environ, **({"PYTHONPATH": root} if root else {}))
+def fresh(root: str | Path = ROOT) -> tuple[float, float, float, float]:
+    """One fresh interpreter: (call s, ESS, import s, call CPU s), importing ``root``'s code.
+
+    ``python -c`` puts the working directory first on the path: the child runs in ``root``
+    too, or a checkout's own folder would shadow the baseline's ``PYTHONPATH``.
+    """
+    env = dict(os.environ, PYTHONPATH=str(root))
     out = subprocess.run(
-        [sys.executable, "-c", FRESH], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", FRESH],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=root,
     ).stdout.split()
     return tuple(float(v) for v in out)  # type: ignore[return-value]
 
