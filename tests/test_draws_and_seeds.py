@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -168,3 +169,18 @@ def test_the_checks_return_plain_ints():
     assert check_n_draws(0, "n_boot", minimum=0) == 0
     with pytest.raises(ParameterError, match="'seed' parameter of Stream"):
         check_seed(-1, owner="Stream")
+
+
+def test_every_generator_comes_from_a_named_stream():
+    # A generator built from the seed directly (or from [seed, constant]) is seed arithmetic
+    # outside the kernel: two analyses run with related seeds could share numbers unseen.
+    root = Path(workbench.__file__).parent
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted(root.rglob("*.py"))
+        if path.name != "_random.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"default_rng\(|RandomState\(|SeedSequence\(", line.split("#")[0])
+    ]
+    assert not found, found
+

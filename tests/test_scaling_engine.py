@@ -65,18 +65,23 @@ def test_screen_finds_the_brute_force_optimum(seed):
 
 
 def test_bootstrap_refits_find_their_own_global_optimum(rng):
-    """Each resample's screened refit matches brute force over all starts on that resample."""
+    """Each resample's refit matches the full screen, and brute force on resamples checked.
+
+    As fit_chinchilla runs it: a pilot of 32 resamples searched in full, then the other 8
+    starting from the full data's minima unless the pilot found a rugged landscape. A pilot
+    of one resample cannot see ruggedness: on this data its shortcut ends 0.07% above the
+    optimum for one resample (and on 3 of 8 simulated data sets tried, up to 3%).
+    """
     data = observations(25, seed=5, noise=0.05)
     grid = _engine.default_grid()
-    weights = rng.multinomial(data.n, np.full(data.n, 1 / data.n), size=3).astype(float)
+    weights = rng.multinomial(data.n, np.full(data.n, 1 / data.n), size=40).astype(float)
     main = _engine.global_fit(data, 1e-3, grid)
     screened = _engine.global_fit(data, 1e-3, grid, weights=weights)
-    # As fit_chinchilla's bootstrap runs, with a pilot of one resample so that the others
-    # take the shortcut from the full data's minima unless the pilot finds a rugged landscape.
     boot = _engine.bootstrap_fit(
-        data, 1e-3, grid, weights, n_polish=BOOT_POLISH, n_pilot=1, warm=main.theta[0]
+        data, 1e-3, grid, weights, n_polish=BOOT_POLISH, warm=main.theta[0]
     )
-    for row in range(len(weights)):
+    np.testing.assert_array_less(boot.objective, screened.objective * (1 + 1e-6))
+    for row in (0, len(weights) - 1):  # one pilot resample, one past the pilot
         brute = _engine.polish(grid, data, weights[row][None, :], 1e-3, max_iter=300, finish=False)
         best = np.nanmin(np.where(np.isfinite(brute.objective), brute.objective, np.nan))
         assert screened.objective[row] <= best * (1 + 1e-6)

@@ -15,6 +15,7 @@ import numpy as np
 import xarray as xr
 
 from workbench._provenance import UNKNOWN
+from workbench._random import stream
 from workbench._results import DEFAULT_LEVEL
 from workbench._validation import (
     check_count,
@@ -102,7 +103,7 @@ def isoflop_design(
         best_planned[g] = sizes[member][np.argmin(law_loss)]
     bracketed = (low < optimum) & (optimum < high) & (low < best_planned) & (best_planned < high)
 
-    rng = np.random.default_rng([seed, 0xD5])  # the audit's own stream
+    rng = stream(seed, "scaling.isoflop_design").generator()
     clean = _law(truth, sizes, budgets_of_runs)
     exponents, warned, failed = [], 0, 0
     for _ in range(n_sim):

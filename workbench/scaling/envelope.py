@@ -20,6 +20,7 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
 from workbench._provenance import merge
+from workbench._random import stream
 from workbench._results import DEFAULT_LEVEL, Fit
 from workbench._validation import (
     caller,
@@ -61,7 +62,7 @@ def simulate_curves(
     sizes = np.geomspace(3e7, 3e10, 25) if sizes is None else check_positive(sizes, "sizes")
     n_steps = check_count(n_steps, "n_steps", minimum=2)
     seed = check_seed(seed)
-    rng = np.random.default_rng([seed, 0xA1])
+    rng = stream(seed, "scaling.simulate_curves").generator()
     tokens = np.geomspace(min_tokens, max_tokens, n_steps)
     law = law_loss(truth, sizes[:, None], tokens[None])
     per_run = rng.normal(0.0, noise, (sizes.size, 1))

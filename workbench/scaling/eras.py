@@ -20,6 +20,7 @@ import itertools
 import numpy as np
 import xarray as xr
 
+from workbench._random import stream
 from workbench._results import DEFAULT_LEVEL, Fit
 from workbench._validation import (
     caller,
@@ -123,7 +124,7 @@ def find_eras(
         # duplicates invite spurious short eras.
         fitted = _fitted(x, z, splits[chosen] if chosen else np.zeros(0, int))
         residual = z - fitted
-        rng = np.random.default_rng([seed, 0xE5A])
+        rng = stream(seed, "scaling.find_eras/bootstrap").generator()
         draws = rng.integers(0, data.n, size=(n_boot, data.n))
         for k in range(n_boot):
             b_ssr, b_splits = _segmentations(
@@ -206,7 +207,7 @@ def _bic(ssr: np.ndarray, n: int) -> np.ndarray:
 
 def _cv_scores(x, z, min_points, max_breaks, folds, seed) -> np.ndarray:
     """Held-out squared error of each number of breaks, summed over ``folds`` folds."""
-    rng = np.random.default_rng([seed, 0xC5])
+    rng = stream(seed, "scaling.find_eras/folds").generator()
     fold = rng.permutation(np.arange(x.size) % folds)
     scores = np.zeros(max_breaks + 1)
     for f in range(folds):

@@ -16,6 +16,7 @@ import xarray as xr
 from scipy import stats
 
 from workbench._provenance import merge
+from workbench._random import stream
 from workbench._results import DEFAULT_LEVEL, Fit, warn_not_converged
 from workbench._validation import (
     caller,
@@ -228,7 +229,7 @@ def fit_chinchilla(
     check_choice(space, "space", vpnls.SPACES)
     starts = _grid_starts(grid)
     if n_boot:
-        rng = np.random.default_rng(seed)
+        rng = stream(seed, "scaling.fit_chinchilla/bootstrap").generator()
         counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
 
     data = _engine.Observations(np.log(n_params), np.log(n_tokens), np.log(losses))
@@ -506,7 +507,7 @@ class LossLawFit(Fit):
                 band["note"] = "run-to-run noise only: fit with n_boot > 0 for the law's spread"
             else:
                 log_sims = np.log(_predict_loss(self._draws, n_params.values, n_tokens.values))
-                rng = np.random.default_rng([self._seed, 0x0B5])  # the band's own stream
+                rng = stream(self._seed, "scaling.fit_chinchilla/band").generator()
                 noise = rng.normal(0.0, self.sigma, (_NOISE_PER_DRAW, *log_sims.shape))
                 sims = np.exp(log_sims[None] + noise).reshape(-1, *central.shape)
                 (lower, upper), _ = self._bounds(sims, used)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from workbench._random import stream
 from workbench._results import DEFAULT_LEVEL, Fit, Summary
 from workbench._validation import (
     caller,
@@ -283,7 +284,7 @@ def find_breakpoint(
     break_year = split_dates[best]
     draws = np.full(0, np.nan)
     if n_boot:
-        rng = np.random.default_rng(seed)
+        rng = stream(seed, "scaling.find_breakpoint").generator()
         counts = rng.multinomial(data.n, np.full(data.n, 1.0 / data.n), size=n_boot)
         chosen = _best_splits(data.years, data.log10_values, counts.astype(float), min_points)
         draws = np.where(chosen >= 0, split_dates[np.maximum(chosen, 0)], np.nan)

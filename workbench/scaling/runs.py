@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._random import stream
 from workbench._validation import check_count, check_positive, check_seed, invalid, public
 from workbench.errors import DataError, format_choices
 from workbench.scaling.loss_law import (
@@ -142,7 +143,7 @@ def simulate_runs(
         raise invalid("span", "two numbers (low, high)", span) from None
     if not low < high:
         raise invalid("span", "(low, high) with low < high", span)
-    rng = np.random.default_rng(seed)
+    rng = stream(seed, "scaling.simulate_runs").generator()
     if sizes is not None:
         grid = check_positive(sizes, "sizes")
         n_runs = grid.size * n_budgets

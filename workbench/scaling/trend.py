@@ -20,6 +20,7 @@ from statsmodels.robust.robust_linear_model import RLM
 from statsmodels.tools.tools import add_constant
 
 from workbench._provenance import merge
+from workbench._random import stream
 from workbench._results import DEFAULT_LEVEL, Fit
 from workbench._time import bound
 from workbench._validation import (
@@ -297,7 +298,7 @@ def fit_prepared(
 
 def _block_bootstrap(data, design, method, length, n_boot, seed) -> np.ndarray:
     """(intercept, slope) refitted on ``n_boot`` moving-block resamples, (n_boot, 2)."""
-    rng = np.random.default_rng([seed, 0x7D])  # the trend's own stream of the seed
+    rng = stream(seed, "scaling.fit_trend/block_bootstrap").generator()
     n = data.n
     n_blocks = -(-n // length)
     starts = rng.integers(0, n - length + 1, size=(n_boot, n_blocks))
