@@ -183,4 +183,3 @@ def test_every_generator_comes_from_a_named_stream():
         if re.search(r"default_rng\(|RandomState\(|SeedSequence\(", line.split("#")[0])
     ]
     assert not found, found
-

@@ -11,6 +11,9 @@ from workbench import data
 from workbench.errors import CalibrationWarning, ParameterError
 from workbench.gap import compare_published, compute_gap, occupancy, outlook
 from workbench.gap.published import HOURS_PER_YEAR, US_SHARE
+from workbench.supply import compare_to_published, estimate_shipments
+
+PARTS = ("lower", "median", "upper")
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +113,14 @@ def test_annual_demand_energy_is_the_mean_of_a_rate_growing_through_the_year():
     assert float(us["ours_median"]) > float(np.median(a * US_SHARE))
     last = cmp.sel(estimate="iea-energy-2030")  # the last year: the year before's growth held
     assert "2029's growth held" in str(last["basis"].item())
+
+
+def test_both_comparisons_name_their_bounds_alike(tree):
+    # One vocabulary (docs/api.md): interval bounds are *_lower and *_upper on both sides, and
+    # the workbench's own values are ours_*, in the outlook's comparison and in supply's.
+    expected = {f"{side}_{part}" for side in ("published", "ours") for part in PARTS}
+    outlook = compare_published(tree)
+    shipments = compare_to_published(estimate_shipments(None, n_draws=50, seed=0))
+    for cmp in (outlook, shipments):
+        assert expected <= set(cmp.data_vars)
+        assert not [v for v in cmp.data_vars if v.endswith(("_low", "_high"))]

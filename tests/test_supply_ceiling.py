@@ -125,9 +125,9 @@ def test_published_comparison_lines_up_scopes():
     # Epoch's TPU total spans 2023Q1-2025Q4; Broadcom's AI revenue covers calendar 2024Q1 on
     # (its first reported quarter, FY2024Q1, starts on 2023-10-30): 8 of 12 quarters.
     assert cmp.sel(estimate="epoch-tpu-2026-03")["coverage"].item() == pytest.approx(8 / 12)
-    assert cmp["estimate_lower"].attrs["units"] == "1"
+    assert cmp["ours_lower"].attrs["units"] == "1"
     only_amd = compare_to_published(estimate_shipments("AMD", n_draws=50, seed=0))
-    assert np.isnan(only_amd.sel(estimate="epoch-nvidia-2026-03")["estimate_median"].item())
+    assert np.isnan(only_amd.sel(estimate="epoch-nvidia-2026-03")["ours_median"].item())
 
 
 def test_ceiling_bad_inputs():

@@ -143,8 +143,8 @@ def compare_published(
     Returns
     -------
     xarray.Dataset
-        Along ``estimate``: the published ``published_low``, ``published_median``,
-        ``published_high``; the outlook's ``ours_lower``, ``ours_median``, ``ours_upper`` in
+        Along ``estimate``: the published ``published_lower``, ``published_median``,
+        ``published_upper``; the outlook's ``ours_lower``, ``ours_median``, ``ours_upper`` in
         the row's ``units`` after its conversion; ``ratio`` (our median over theirs) with
         ``ratio_lower`` and ``ratio_upper`` (our interval over their median); ``quantity``,
         ``year``, ``region``, ``units``, ``scope``, ``conversion``, ``basis`` (which of our
@@ -190,9 +190,9 @@ def compare_published(
                 "conversion": str(row["conversion"].item()) if "conversion" in row else "",
                 "basis": basis,
                 "kind": str(row["kind"].item()),
-                "published_low": float(row["low"]),
+                "published_lower": float(row["low"]),
                 "published_median": float(row["median"]),
-                "published_high": float(row["high"]),
+                "published_upper": float(row["high"]),
                 "ours_lower": values[0],
                 "ours_median": values[1],
                 "ours_upper": values[2],
@@ -204,7 +204,7 @@ def compare_published(
         column = "ours_median" if not part else f"ours{part}"
         frame[f"ratio{part}"] = frame[column] / frame["published_median"]
     ds = xr.Dataset.from_dataframe(frame)
-    for var in ("published_low", "published_median", "published_high"):
+    for var in ("published_lower", "published_median", "published_upper"):
         ds[var].attrs = {"long_name": var.replace("_", " ").capitalize(), "units_from": "units"}
     for var in ("ours_lower", "ours_median", "ours_upper"):
         ds[var].attrs = {"long_name": f"Outlook, {var[5:]}", "units_from": "units"}

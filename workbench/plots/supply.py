@@ -140,20 +140,20 @@ def cumulative_chart(
                 "estimate",
                 "publisher",
                 "period",
-                "published_low",
+                "published_lower",
                 "published_median",
-                "published_high",
+                "published_upper",
                 "source",
             ],
         )
     )
     bars = (
-        alt.Chart(frame.dropna(subset=["published_low", "published_high"]))
+        alt.Chart(frame.dropna(subset=["published_lower", "published_upper"]))
         .mark_rule(color="black")
         .encode(
             x=alt.X("quarter:T", axis=time_axis("quarter")),
-            y="published_low:Q",
-            y2="published_high:Q",
+            y="published_lower:Q",
+            y2="published_upper:Q",
         )
     )
     return chart + bars + points
@@ -310,15 +310,15 @@ def comparison_chart(comparison: xr.Dataset, *, title: str | None = None) -> alt
     frame = comparison.to_dataframe().reset_index()
     ours = frame.assign(
         who="workbench",
-        low=frame["estimate_lower"],
-        mid=frame["estimate_median"],
-        high=frame["estimate_upper"],
+        low=frame["ours_lower"],
+        mid=frame["ours_median"],
+        high=frame["ours_upper"],
     )
     theirs = frame.assign(
         who=frame["publisher"],
-        low=frame["published_low"],
+        low=frame["published_lower"],
         mid=frame["published_median"],
-        high=frame["published_high"],
+        high=frame["published_upper"],
     )
     tidy = pd.concat([ours, theirs], ignore_index=True)
     tidy["row"] = (

@@ -41,9 +41,9 @@ def compare_to_published(
     Returns
     -------
     xr.Dataset
-        Along ``estimate``: the published ``published_low``, ``published_median``,
-        ``published_high``; the workbench's ``estimate_lower``, ``estimate_median``,
-        ``estimate_upper`` over the same vendors and quarters; ``ratio`` (workbench median
+        Along ``estimate``: the published ``published_lower``, ``published_median``,
+        ``published_upper``; the workbench's ``ours_lower``, ``ours_median``,
+        ``ours_upper`` over the same vendors and quarters; ``ratio`` (workbench median
         over published median); ``coverage`` (share of the period's quarters the workbench
         estimates); ``vendors_covered``, ``first_quarter``, ``last_quarter``.
     """
@@ -81,12 +81,12 @@ def compare_to_published(
         rows.append(
             {
                 "estimate": str(name),
-                "published_low": float(row["low"]),
+                "published_lower": float(row["low"]),
                 "published_median": float(row["median"]),
-                "published_high": float(row["high"]),
-                "estimate_lower": values[0],
-                "estimate_median": values[1],
-                "estimate_upper": values[2],
+                "published_upper": float(row["high"]),
+                "ours_lower": values[0],
+                "ours_median": values[1],
+                "ours_upper": values[2],
                 "coverage": coverage,
                 "vendors_covered": ", ".join(scope),
                 "quantity": quantity,
@@ -100,17 +100,13 @@ def compare_to_published(
             }
         )
     frame = pd.DataFrame(rows).set_index("estimate")
-    frame["ratio"] = frame["estimate_median"] / frame["published_median"]
+    frame["ratio"] = frame["ours_median"] / frame["published_median"]
     ds = xr.Dataset.from_dataframe(frame)
-    for var in (
-        "published_low",
-        "published_median",
-        "published_high",
-        "estimate_lower",
-        "estimate_median",
-        "estimate_upper",
-    ):
+    for var in ("published_lower", "published_median", "published_upper"):
         ds[var].attrs = {"units": "1", "long_name": var.replace("_", " ").capitalize()}
+    ours = {"lower": "Workbench, lower", "median": "Workbench, median", "upper": "Workbench, upper"}
+    for part, long_name in ours.items():
+        ds[f"ours_{part}"].attrs = {"units": "1", "long_name": long_name}
     ds["ratio"].attrs = {"units": "1", "long_name": "Workbench median / published median"}
     ds["coverage"].attrs = {
         "units": "1",
@@ -153,9 +149,9 @@ def compare_by_quarter(
     Returns
     -------
     xr.Dataset
-        Along ``quarter`` (those both cover): ``estimate_lower``, ``estimate_median``,
-        ``estimate_upper`` (the workbench, over the published file's manufacturers);
-        ``published_low``, ``published_median``, ``published_high``; ``ratio`` (medians);
+        Along ``quarter`` (those both cover): ``ours_lower``, ``ours_median``,
+        ``ours_upper`` (the workbench, over the published file's manufacturers);
+        ``published_lower``, ``published_median``, ``published_upper``; ``ratio`` (medians);
         ``inside`` (the published median lies in the workbench's interval); the log widths
         of both intervals. Attrs: ``quarters``, ``quarters_outside``, ``median_ratio``,
         ``width_ratio`` (median of our log width over theirs).
@@ -221,12 +217,12 @@ def compare_by_quarter(
     unit = "1"
     ds = xr.Dataset(
         {
-            "estimate_lower": var(q[0], f"Workbench {level:.0%} interval, lower", unit),
-            "estimate_median": var(q[1], "Workbench median", unit),
-            "estimate_upper": var(q[2], f"Workbench {level:.0%} interval, upper", unit),
-            "published_low": var(low, "Published 5th percentile", unit),
+            "ours_lower": var(q[0], f"Workbench {level:.0%} interval, lower", unit),
+            "ours_median": var(q[1], "Workbench median", unit),
+            "ours_upper": var(q[2], f"Workbench {level:.0%} interval, upper", unit),
+            "published_lower": var(low, "Published 5th percentile", unit),
             "published_median": var(mid, "Published median", unit),
-            "published_high": var(high, "Published 95th percentile", unit),
+            "published_upper": var(high, "Published 95th percentile", unit),
             "ratio": var(q[1] / mid, "Workbench median / published median"),
             "inside": ("quarter", inside, {"long_name": "Published median inside our interval"}),
             "estimate_log_width": var(ours_width, "Log width of the workbench interval"),
