@@ -150,7 +150,7 @@ def to_calendar_quarters(
 def _allocate(vendor: str, rows: xr.Dataset, lines, parts) -> tuple[pd.DatetimeIndex, dict]:
     starts = rows["period_start"].values.astype("datetime64[D]")
     ends = rows["period_end"].values.astype("datetime64[D]")
-    order = np.argsort(starts)
+    order = np.argsort(starts, kind="stable")
     starts, ends = starts[order], ends[order]
     labels = rows["fiscal_quarter"].values[order]
     for i in range(len(starts)):

@@ -634,9 +634,14 @@ def proposal_log_ratio(
 
 
 def _weighted_quantiles(values: np.ndarray, weight: np.ndarray, probs, order=None) -> np.ndarray:
-    order = np.argsort(values) if order is None else order  # the caller's, for several weights
-    cdf = np.cumsum(weight[order]) - 0.5 * weight[order]
-    return np.interp(probs, cdf / cdf[-1], values[order])
+    order = np.argsort(values, kind="stable") if order is None else order  # the caller's
+    v, w = values[order], weight[order]
+    # Tied draws are one point of the weighted CDF carrying their summed weight, so the result
+    # does not depend on how a sort orders ties (numpy's SIMD sorts order them by CPU).
+    ends = np.flatnonzero(np.append(v[1:] != v[:-1], True))
+    w = np.add.reduceat(w, np.append(0, ends[:-1] + 1))
+    cdf = np.cumsum(w) - 0.5 * w
+    return np.interp(probs, cdf / cdf[-1], v[ends])
 
 
 def _input_shift(
@@ -765,7 +770,7 @@ def calibrate(
     prior_q = np.full((sim.shape[0], len(QUANTILES)), np.nan)
     post_q = np.full_like(prior_q, np.nan)
     for i in np.flatnonzero(np.isfinite(sim).all(axis=1)):
-        order = np.argsort(sim[i])
+        order = np.argsort(sim[i], kind="stable")
         prior_q[i] = _weighted_quantiles(sim[i], flat, QUANTILES, order)
         post_q[i] = _weighted_quantiles(sim[i], w, QUANTILES, order)
     if prior is not None:

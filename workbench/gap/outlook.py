@@ -395,7 +395,7 @@ def moved_inputs(tree: xr.DataTree, n: int = 8) -> xr.Dataset:
         raise invalid("tree", "a calibrated outlook (calibrate=True)", "uncalibrated")
     record = tree["calibration"].to_dataset()
     shifts = record["input_shift"]
-    order = np.argsort(-np.abs(shifts.values))[:n]
+    order = np.argsort(-np.abs(shifts.values), kind="stable")[:n]
     return record[["input_prior", "input_posterior", "input_shift"]].isel(input=order)
 
 

@@ -132,7 +132,7 @@ def fit_envelope(
         ok = valid[k]
         if ok.sum() < 2:
             continue
-        order = np.argsort(compute[k, ok])
+        order = np.argsort(compute[k, ok], kind="stable")
         x, y = np.log(compute[k, ok][order]), loss[k, ok][order]
         inside = (np.log(grid) >= x[0]) & (np.log(grid) <= x[-1])
         at[k, inside] = np.interp(np.log(grid[inside]), x, y)
