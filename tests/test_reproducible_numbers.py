@@ -3,8 +3,11 @@
 Speed work must not change a number: the same seed gives the same draws, outputs, weights and
 posterior. The reference values (tests/fixtures/reference_numbers.json) are fingerprints of
 every float variable of a few runs (its mean and values at fixed positions), compared to
-1e-12 relative. A change to the model changes them on purpose: then regenerate the file,
-and say so in the commit message:
+1e-9 relative (1e-5 for a float32 run). Not bitwise: numpy's SIMD kernels (exp, log, sums)
+differ in the last bits between CPUs, which a simulation carries to ~1e-11 (measured between
+an AVX-512 machine and the one that wrote the file); a change to the model moves numbers by
+far more. A change to the model changes them on purpose: then regenerate the file, and say
+so in the commit message:
 
     PYTHONPATH=. python tests/test_reproducible_numbers.py --update
 """
@@ -21,7 +24,8 @@ import pytest
 import xarray as xr
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference_numbers.json"
-RTOL = 1e-12
+RTOL = 1e-9
+RTOL_FLOAT32 = 1e-5  # a few float32 ulps (6e-8 each)
 POSITIONS = 7  # values kept per variable, evenly spaced through its flattened array
 
 SIMULATIONS = {
@@ -82,10 +86,10 @@ def run(name: str) -> dict:
     return {node.path: fingerprint(node.to_dataset()) for node in tree.subtree}
 
 
-def _close(actual: float, expected: float) -> bool:
+def _close(actual: float, expected: float, rtol: float = RTOL) -> bool:
     if np.isnan(expected):
         return bool(np.isnan(actual))
-    return abs(actual - expected) <= RTOL * max(abs(expected), abs(actual)) or actual == expected
+    return abs(actual - expected) <= rtol * max(abs(expected), abs(actual)) or actual == expected
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +100,8 @@ def reference() -> dict:
 @pytest.mark.parametrize("name", [*SIMULATIONS, *OUTLOOKS])
 def test_the_same_seed_gives_the_stored_numbers(name, reference):
     expected, actual = reference[name], run(name)
+    float32 = SIMULATIONS.get(name, {}).get("dtype") == "float32"
+    rtol = RTOL_FLOAT32 if float32 else RTOL
     assert actual.keys() == expected.keys()
     for node, variables in expected.items():
         assert actual[node].keys() == variables.keys(), node
@@ -105,7 +111,7 @@ def test_the_same_seed_gives_the_stored_numbers(name, reference):
                 (got["mean"], stored["mean"]),
                 *zip(got["values"], stored["values"], strict=True),
             ]
-            bad = [(a, e) for a, e in pairs if not _close(a, e)]
+            bad = [(a, e) for a, e in pairs if not _close(a, e, rtol)]
             assert not bad, f"{name} {node} {variable}: got/stored {bad[:3]}"
 
 
