@@ -23,6 +23,8 @@ def test_read_runs(tmp_path):
     runs = read_runs(path)
     assert runs.sizes["run"] == 2
     assert runs.attrs["dropped_rows"] == 1
+    # One word for a licence nobody stated (the kernel's), as every other reader says it.
+    assert runs.attrs["license"] == runs.attrs["as_of"] == "unknown"
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._provenance import UNKNOWN
 from workbench._random import stream
 from workbench._validation import check_count, check_positive, check_seed, invalid, public
 from workbench.errors import DataError, format_choices
@@ -247,8 +248,8 @@ def read_runs(path: str | Path, *, columns: dict[str, str] | None = None) -> xr.
     attrs = {
         "title": f"Training runs from {path.name}",
         "source": str(path),
-        "license": "not stated",
-        "as_of": "not stated",
+        "license": UNKNOWN,  # a user's file: its licence and date are theirs to state
+        "as_of": UNKNOWN,
         "dropped_rows": len(frame) - len(kept),
         "columns": ", ".join(f"{k}={v}" for k, v in wanted.items()),
     }
