@@ -12,8 +12,8 @@ Examples
 >>> da = xr.DataArray([1.0, 2.0], dims="year", coords={"year": year_coord([2029, 2030])})
 >>> float(select_year(da, 2030))
 2.0
->>> to_year("2030-01-01"), quarter_label(np.datetime64("2024-04-01"))
-(2030, '2024 Q2')
+>>> to_year("2030-01-01"), quarter_label(np.datetime64("2024-04-01")), quarter_key("2024-06-30")
+(2030, '2024 Q2', '2024Q2')
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from workbench._validation import invalid
 __all__ = [
     "bound",
     "quarter_coord",
+    "quarter_key",
     "quarter_label",
     "select_year",
     "time_dim",
@@ -118,6 +119,12 @@ def select_year(obj: xr.DataArray | xr.Dataset, year, dim: str = "year"):
 
 
 def quarter_label(value) -> str:
-    """``"2024 Q2"`` for a date in the second quarter of 2024 (or a Period)."""
+    """``"2024 Q2"`` for a date in the second quarter of 2024 (or a Period): for readers."""
     stamp = value.start_time if isinstance(value, pd.Period) else pd.Timestamp(value)
     return f"{stamp.year} Q{stamp.quarter}"
+
+
+def quarter_key(value) -> str:
+    """``"2024Q2"``, as the bundled tables and messages about their rows write a quarter."""
+    stamp = value.start_time if isinstance(value, pd.Period) else pd.Timestamp(value)
+    return f"{stamp.year}Q{stamp.quarter}"

@@ -26,6 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from workbench._time import quarter_label
 from workbench.i18n import multipliers, translate
 
 __all__ = [
@@ -119,12 +120,6 @@ def count(value: float) -> str:
     """A whole number with thousands separators: "12,345"; NaN as "–"."""
     value = float(value)
     return _MISSING if not np.isfinite(value) else f"{round(value):,}"
-
-
-def quarter_label(value) -> str:
-    """A quarter as readers write it: "2024 Q2"."""
-    period = pd.Period(pd.Timestamp(value), freq="Q")
-    return f"{period.year} Q{period.quarter}"
 
 
 def ratio(value: float, digits: int = 2) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._time import quarter_key
 from workbench.data.describe import newest_date
 from workbench.errors import ParameterError
 
@@ -122,12 +123,7 @@ def _rows(ds: xr.Dataset, var: str = "source") -> pd.Series:
 
 def _label(key) -> str:
     parts = key if isinstance(key, tuple) else (key,)
-    return ", ".join(
-        f"{pd.Timestamp(p).year}Q{pd.Timestamp(p).quarter}"
-        if isinstance(p, pd.Timestamp)
-        else str(p)
-        for p in parts
-    )
+    return ", ".join(quarter_key(p) if isinstance(p, pd.Timestamp) else str(p) for p in parts)
 
 
 def aggregator_sources(ds: xr.Dataset) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from workbench._time import quarter_key
 from workbench._validation import check_level, invalid
 from workbench.data import (
     load,
@@ -43,7 +44,6 @@ __all__ = [
     "ShareRow",
     "ShipmentAssumptions",
     "parse_period",
-    "quarter_label",
     "read_assumptions",
 ]
 
@@ -72,12 +72,6 @@ _ALL_TIME = (
 
 def _entry(key: str) -> str:
     return f"assumptions[{key!r}]"
-
-
-def quarter_label(when) -> str:
-    """``2024Q3`` for any timestamp inside that calendar quarter."""
-    ts = pd.Timestamp(when)
-    return f"{ts.year}Q{ts.quarter}"
 
 
 def _quarter_start(text: str, parameter: str) -> np.datetime64:
@@ -166,7 +160,7 @@ class ShipmentAssumptions:
 def _period_text(first, last) -> str:
     if first == _ALL_TIME[0] and last == _ALL_TIME[1]:
         return "all quarters"
-    a, b = quarter_label(first), quarter_label(last)
+    a, b = quarter_key(first), quarter_key(last)
     return a if a == b else f"{a}-{b}"
 
 
@@ -315,7 +309,7 @@ def _read_revenue(value: Any, single: str | None) -> xr.Dataset:
                     for dim, i in zip(table[var].dims, index, strict=True)
                 }
                 label = ", ".join(
-                    quarter_label(v) if dim == "quarter" else str(v) for dim, v in where.items()
+                    quarter_key(v) if dim == "quarter" else str(v) for dim, v in where.items()
                 )
                 raise invalid(
                     _entry(key), "non-negative revenue in USD", (label, float(values[index]))
@@ -374,7 +368,7 @@ def _shares_from_table(table: xr.Dataset) -> list[ShareRow]:
     frame = _rows(table, required=("last_quarter", "low", "high"), parameter=parameter)
     rows = []
     for (vendor, first), row in frame.iterrows():
-        label = f"{vendor} {quarter_label(first)}"
+        label = f"{vendor} {quarter_key(first)}"
         low, high = float(row["low"]), float(row["high"])
         if not 0 < low < high < 1:
             raise invalid(parameter, "share intervals with 0 < low < high < 1", (label, low, high))

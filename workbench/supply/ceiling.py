@@ -26,6 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import Var, describe, merge
+from workbench._time import quarter_key
 from workbench._validation import check_n_draws, check_seed, invalid, public
 from workbench.data import load, load_table, table_from
 from workbench.errors import format_choices
@@ -159,7 +160,7 @@ def capacity_ceiling(
     inputs["allocation"], allocation = _allocation(overrides.get("allocation"), vendor)
     draws = sample(inputs, n_draws=n_draws, seed=seed, stream=STREAM)
     quarters = pd.DatetimeIndex(table["quarter"].values)
-    labels = [f"{q.year}Q{q.quarter}" for q in quarters]
+    labels = [quarter_key(q) for q in quarters]
 
     def per_quarter(name: str, kind: str = "amount") -> np.ndarray:
         u = draws[name].values

@@ -9,6 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import merge
+from workbench._time import quarter_key
 from workbench._validation import check_level, invalid, public
 from workbench.data import table_from
 
@@ -92,8 +93,7 @@ def compare_to_published(
                 "quantity": quantity,
                 "kind": str(row["kind"].item()),
                 "publisher": str(row["publisher"].item()),
-                "period": f"{pd.Timestamp(first).year}Q{pd.Timestamp(first).quarter}-"
-                f"{pd.Timestamp(last).year}Q{pd.Timestamp(last).quarter}",
+                "period": f"{quarter_key(first)}-{quarter_key(last)}",
                 "first_quarter": pd.Timestamp(first),
                 "last_quarter": pd.Timestamp(last),
                 "source": str(row["source"].item()),

@@ -19,14 +19,13 @@ import pandas as pd
 import xarray as xr
 
 from workbench._provenance import Var, merge
-from workbench._time import quarter_coord
+from workbench._time import quarter_coord, quarter_key
 from workbench._validation import check_choice, check_n_draws, check_seed, invalid, public
 from workbench.errors import format_choices
 from workbench.supply.assumptions import (
     MixRow,
     ShareRow,
     ShipmentAssumptions,
-    quarter_label,
     read_assumptions,
 )
 from workbench.supply.chips import H100_REFERENCE, chip_arrays
@@ -172,7 +171,7 @@ def _plan(a: ShipmentAssumptions, vendor: str) -> _VendorPlan:
                 raise invalid(
                     "assumptions['mix']",
                     "chip shares for every quarter with revenue",
-                    f"{vendor} {quarter_label(when)}",
+                    f"{vendor} {quarter_key(when)}",
                 )
     return _VendorPlan(
         vendor, quarters, basis, share_rows, share_of_quarter, mix_rows, chips, mix_index
