@@ -52,6 +52,9 @@ KV_BYTES_PER_ELEMENT = 2.0
 DEFAULT_MFU = 0.5
 DEFAULT_MBU = 0.7
 SPEC_VARIABLES = ("peak_flops", "memory", "memory_bandwidth")
+# Active parameters may exceed the total by this much: a dense model's two counts, each
+# rounded where they were published, are one number.
+ROUNDING = 1e-6
 
 
 def _width(active_params):
@@ -121,7 +124,11 @@ def attention_flops_per_token(active_params, context) -> xr.DataArray:
 def _model_arguments(params, active_params, bytes_per_param, batch, context, kv_bytes):
     params = _parameters(params, "params")
     active = params if active_params is None else _parameters(active_params, "active_params")
-    if params.chunks is None and active.chunks is None and bool((active > params * 1.000001).any()):
+    if (
+        params.chunks is None
+        and active.chunks is None
+        and bool((active > params * (1 + ROUNDING)).any())
+    ):
         raise invalid(
             "active_params",
             f"at most params ({float(params.max())})",
