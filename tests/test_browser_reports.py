@@ -6,9 +6,15 @@ Playwright; every request that is not for a local file is blocked and recorded.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fixtures.browser import OfflinePage
 from fixtures.notebooks.workspace import make_workspace
+from fixtures.specs import chart_of_categories
+
+from workbench import i18n
+from workbench.reports.html import _bundle
 
 pytestmark = pytest.mark.browser
 
@@ -107,3 +113,31 @@ def test_exported_site_is_plain_files_and_works_from_file_urls(browser, reports,
         view.assert_clean()
     finally:
         view.page.close()
+
+
+def test_a_chinese_chart_shows_its_categories_in_chinese(browser, tmp_path):
+    # The legend's labelExpr runs in vega itself: drawn offline from the page's one bundle.
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        **i18n.translate_spec(chart_of_categories(), "zh"),
+    }
+    page = tmp_path / "legend.html"
+    page.write_text(
+        f'<meta charset="utf-8"><script>{_bundle()}</script><div id="c"></div>'
+        f'<script>vegaEmbed("#c", {json.dumps(spec)}, {{renderer: "svg"}})</script>',
+        encoding="utf-8",
+    )
+    chart = OfflinePage(browser)
+    try:
+        chart.open(page)
+        legend = chart.page.locator("#c svg .role-legend")
+        legend.first.wait_for(timeout=15_000)
+        shown = legend.first.text_content()
+        assert "供给" in shown and "需求" in shown and "supply" not in shown
+        assert "NVIDIA" in chart.page.locator("#c svg").first.text_content(), "a name stays"
+        chart.assert_clean()
+    except BaseException:
+        chart.screenshot("chinese-legend")
+        raise
+    finally:
+        chart.page.close()

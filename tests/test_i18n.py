@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from fixtures.specs import chart_of_categories
 
 from workbench import i18n
 from workbench.errors import ParameterError
@@ -197,3 +198,17 @@ def test_chart_titles_are_translated_in_the_spec():
     assert out["encoding"]["tooltip"][0]["title"] == "年份"
     assert out["data"] == spec["data"]  # data are left alone
     assert i18n.translate_spec(spec, "en") is spec
+
+
+def test_categories_are_shown_translated_and_the_data_keep_them():
+    spec = chart_of_categories()
+    out = i18n.translate_spec(spec, "zh")
+    bars, rules = out["layer"]
+    expr = bars["encoding"]["color"]["legend"]["labelExpr"]
+    assert '"supply" ? "供给"' in expr and '"demand" ? "需求"' in expr
+    assert "legend" not in spec["layer"][0]["encoding"]["color"], "the input is not changed"
+    assert rules["encoding"]["color"]["legend"] is None, "a legend switched off stays off"
+    assert "axis" not in bars["encoding"]["x"], "a vendor's name is a name: not translated"
+    assert out["datasets"] == spec["datasets"]
+    assert i18n.translate_spec(spec, "en") is spec
+    assert "NVIDIA" not in i18n.untranslated("zh"), "names are not reported as missing"

@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import json
 import re
 import tomllib
 from importlib import resources
@@ -190,8 +191,11 @@ def multipliers(lang: str | None = None) -> tuple[tuple[float, str], ...]:
 def translate_spec(spec: dict, lang: str | None = None) -> dict:
     """A vega-lite spec with its titles translated: chart, axes, legends, tooltips.
 
-    Every ``title`` (a text, a list of lines, or ``{"text", "subtitle"}``) is translated;
-    the data are left alone.
+    Every ``title`` (a text, a list of lines, or ``{"text", "subtitle"}``) is translated.
+    The data are left alone: a category the catalogue translates ("supply", "inference",
+    "liquid") is shown translated on its legend or axis by a ``labelExpr``, so tooltips,
+    filters and joins still see the English value. Categories it does not hold (a vendor, a
+    chip, a model) are names and stay as they are.
     """
     lang = lang or _language
     if lang == _SOURCE:
@@ -216,4 +220,65 @@ def translate_spec(spec: dict, lang: str | None = None) -> dict:
             return [walk(v) for v in value]
         return value
 
-    return walk(spec)
+    translated = walk(spec)
+    _label_categories(translated, _category_values(spec), lang)
+    return translated
+
+
+# Channels whose categories a legend lists, and those an axis does.
+_LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "strokeDash", "opacity", "size")
+_AXIS_CHANNELS = ("x", "y", "row", "column")
+
+
+def _category_values(spec: dict) -> dict[str, set[str]]:
+    """Every text value of each field in the spec's data (named datasets and inline values)."""
+    records = [row for rows in (spec.get("datasets") or {}).values() for row in rows]
+
+    def inline(value):
+        if isinstance(value, dict):
+            data = value.get("data")
+            if isinstance(data, dict) and isinstance(data.get("values"), list):
+                records.extend(data["values"])
+            for v in value.values():
+                inline(v)
+        elif isinstance(value, list):
+            for v in value:
+                inline(v)
+
+    inline(spec)
+    values: dict[str, set[str]] = {}
+    for row in records:
+        if isinstance(row, dict):
+            for field, v in row.items():
+                if isinstance(v, str):
+                    values.setdefault(field, set()).add(v)
+    return values
+
+
+def _label_categories(spec, values: dict[str, set[str]], lang: str) -> None:
+    """Give each nominal legend and axis a ``labelExpr`` showing its categories translated."""
+    if isinstance(spec, list):
+        for v in spec:
+            _label_categories(v, values, lang)
+        return
+    if not isinstance(spec, dict):
+        return
+    for channel, enc in (spec.get("encoding") or {}).items():
+        if not isinstance(enc, dict) or enc.get("type") not in ("nominal", "ordinal"):
+            continue
+        guide = "legend" if channel in _LEGEND_CHANNELS else "axis"
+        if channel not in (*_LEGEND_CHANNELS, *_AXIS_CHANNELS) or "field" not in enc:
+            continue
+        if guide in enc and enc[guide] is None:  # no legend or axis drawn
+            continue
+        shown = {v: _lookup(v, lang) for v in sorted(values.get(str(enc["field"]), ()))}
+        shown = {v: t for v, t in shown.items() if t is not None and t != v}
+        if not shown or "labelExpr" in (enc.get(guide) or {}):
+            continue
+        expr = "datum.label"
+        for v, t in reversed(shown.items()):
+            expr = f"datum.label === {json.dumps(v)} ? {json.dumps(t, ensure_ascii=False)} : {expr}"
+        enc[guide] = {**(enc.get(guide) or {}), "labelExpr": expr}
+    for key, v in spec.items():
+        if key not in ("data", "datasets", "encoding"):
+            _label_categories(v, values, lang)
