@@ -328,3 +328,22 @@ def test_the_outlook_notebook_declares_end_formerly_horizon():
     notebook = NOTEBOOKS.parents[2] / "notebooks" / "compute_outlook.ipynb"
     declared = inspect_parameters(notebook)
     assert "horizon" not in declared and declared["end"].formerly == ("horizon",)
+
+
+def test_papermill_reads_every_bundled_notebook_s_parameters_as_we_do(caplog):
+    # papermill parses the parameters cell itself (to list and type parameters); a comment
+    # holding "=" ("(1 = dense, ...)") made it skip active_share and log a warning on every
+    # run of inference_demand with parameters.
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    from workbench.reports.notebooks import list_notebooks, notebooks_dir
+
+    for name in list_notebooks(notebooks_dir()):
+        path = notebooks_dir() / f"{name}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+        with caplog.at_level("WARNING", logger="papermill"):
+            theirs = [p.name for p in PythonTranslator.inspect(cell)]
+        assert theirs == list(inspect_parameters(path)), name
+    assert not [r for r in caplog.records if r.name.startswith("papermill")]
