@@ -385,11 +385,9 @@ def run_tasks(
         return _run_in_processes(tasks, jobs, events)
     outcomes = []
     for index, task in enumerate(tasks):
-        events.dispatch((_STARTED, index))
-        cells = functools.partial(_send_cell, events.dispatch, index)
         # Without on_cell, a caller's own cell_progress block stays in force.
-        with cell_progress(cells) if on_cell is not None else contextlib.nullcontext():
-            outcomes.append(build_report(task))
+        cells = on_cell is not None
+        outcomes.append(_build_reporting(task, index, events.dispatch, cells=cells))
         events.finished(outcomes[-1], index)
     return outcomes
 
@@ -436,6 +434,19 @@ _POLL_SECONDS = 0.1
 
 def _send_cell(send: Callable[[tuple], None], index: int, cell: int, cells: int) -> None:
     send((_CELL, index, cell, cells))
+
+
+def _build_reporting(
+    task: ReportTask, index: int, send: Callable[[tuple], None], *, cells: bool = True
+) -> ReportOutcome:
+    """:func:`build_report`, sending its start (and, with ``cells``, each cell's) to ``send``.
+
+    The one way each engine builds: here, in a worker process, on a dask worker.
+    """
+    send((_STARTED, index))
+    progress = functools.partial(_send_cell, send, index)
+    with cell_progress(progress) if cells else contextlib.nullcontext():
+        return build_report(task)
 
 
 class _Events:
@@ -526,10 +537,7 @@ def _start_worker(parent: int, inbox) -> None:
 
 def _build_in_worker(task: ReportTask, index: int) -> ReportOutcome:
     """:func:`build_report` in a worker process, reporting its start and cells to the parent."""
-    send = _PROGRESS_INBOX.put
-    send((_STARTED, index))
-    with cell_progress(functools.partial(_send_cell, send, index)):
-        return build_report(task)
+    return _build_reporting(task, index, _PROGRESS_INBOX.put)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -603,9 +611,7 @@ def _build_on_dask_worker(task: ReportTask, index: int, topic: str) -> ReportOut
     def send(event: tuple) -> None:
         worker.log_event(topic, list(event))
 
-    send((_STARTED, index))
-    with cell_progress(functools.partial(_send_cell, send, index)):
-        return build_report(task)
+    return _build_reporting(task, index, send)
 
 
 def _result(future, task: ReportTask) -> ReportOutcome:
