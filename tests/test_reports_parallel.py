@@ -50,16 +50,21 @@ def test_gallery_lists_sweep_members(sweep_run, workspace):
     assert 'href="echo/count%3D1%2Clabel%3Da/echo.html"' in page
 
 
-def test_reports_build_on_a_dask_cluster(sweep_run, workspace, tmp_path):
+def loopback_cluster(data):
+    """A one-worker dask cluster on 127.0.0.1 whose worker reads the workspace's data."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
+    return distributed.LocalCluster(
         n_workers=1,
         threads_per_worker=2,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
-        env={"WORKBENCH_DATA_DIR": str(workspace.data)},
-    ) as cluster:
+        env={"WORKBENCH_DATA_DIR": str(data)},
+    )
+
+
+def test_reports_build_on_a_dask_cluster(sweep_run, workspace, tmp_path):
+    with loopback_cluster(workspace.data) as cluster:
         result = workspace.report(
             "echo", "--sweep", "count=5,6", "--scheduler", cluster.scheduler_address, out=tmp_path
         )
@@ -168,15 +173,7 @@ def test_worker_processes_report_each_cell_back(two_reports):
 
 
 def test_dask_workers_report_each_cell_back(two_reports):
-    distributed = pytest.importorskip("distributed")
     small, tasks = two_reports
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=2,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        env={"WORKBENCH_DATA_DIR": str(small.data)},
-    ) as cluster:
+    with loopback_cluster(small.data) as cluster:
         events = run_recording_progress(tasks, scheduler=cluster.scheduler_address)
     assert_each_cell_reported_in_order(events, tasks)
